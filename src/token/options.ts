@@ -3,7 +3,7 @@
  * @module
  */
 import { randomSalt } from './primitives/random.js'
-import { assertAppId, assertCertificate, assertLifetime, assertUint32 } from './validate.js'
+import { assertAppId, assertCertificate, assertInteger, assertLifetime, assertUint32 } from './validate.js'
 
 /** Token format: AccessToken2 (`007`, the default) or the legacy AccessToken (`006`). */
 export type TokenVersion = '006' | '007'
@@ -37,7 +37,7 @@ export function resolveCommon(options: Credentials & Reproducible): { issuedAt: 
   const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000)
   assertUint32(issuedAt, 'issuedAt')
   const salt = options.salt ?? randomSalt()
-  assertUint32(salt, 'salt')
+  assertInteger(salt, 'salt', 1, 0xffff_ffff)
   return { issuedAt, salt }
 }
 

@@ -47,11 +47,17 @@ export function base64ToBytes(text: string, field: string): Uint8Array {
   let o = 0
   let i = 0
   for (; i < end; i += 4) {
-    const n =
-      (value(text, i, field) << 18) |
-      (value(text, i + 1, field) << 12) |
-      (value(text, i + 2, field) << 6) |
-      value(text, i + 3, field)
+    const ca = text.charCodeAt(i)
+    const cb = text.charCodeAt(i + 1)
+    const cc = text.charCodeAt(i + 2)
+    const cd = text.charCodeAt(i + 3)
+    const a = VALUES[ca & 0xff]!
+    const b = VALUES[cb & 0xff]!
+    const c = VALUES[cc & 0xff]!
+    const d = VALUES[cd & 0xff]!
+    // An invalid character (or one above 0xff) takes the slow path, which finds and names it.
+    if ((a | b | c | d) < 0 || (ca | cb | cc | cd) > 0xff) for (let k = i; k < i + 4; k++) value(text, k, field)
+    const n = (a << 18) | (b << 12) | (c << 6) | d
     out[o++] = n >> 16
     out[o++] = (n >> 8) & 255
     out[o++] = n & 255

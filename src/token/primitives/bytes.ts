@@ -103,6 +103,16 @@ export class ByteWriter {
     return this
   }
 
+  /** Writes the UTF-8 bytes of `value` with no length prefix (ASCII is copied without encoding). */
+  putRawString(value: string): this {
+    for (let i = 0; i < value.length; i++) {
+      if (value.charCodeAt(i) > 0x7f) return this.putRaw(encoder.encode(value))
+    }
+    const at = this.reserve(value.length)
+    for (let i = 0; i < value.length; i++) this.bytes[at + i] = value.charCodeAt(i)
+    return this
+  }
+
   /** Writes bytes with no length prefix (006 signs a raw concatenation). */
   putRaw(value: Uint8Array): this {
     const at = this.reserve(value.length)
@@ -190,10 +200,12 @@ export class ByteReader {
   }
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
 /** Lowercase hex of bytes. */
 export function bytesToHex(bytes: Uint8Array): string {
   let hex = ''
-  for (let i = 0; i < bytes.length; i++) hex += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16)
+  for (let i = 0; i < bytes.length; i++) hex += HEX_PAIRS[bytes[i]!]!
   return hex
 }
 

@@ -10,9 +10,9 @@ for (let n = 0; n < 256; n++) {
   TABLE[n] = c
 }
 
-/** Returns the CRC-32 of `bytes` as an unsigned 32-bit integer (`crc32("")` is 0). */
-export function crc32(bytes: Uint8Array): number {
+/** Returns the CRC-32 of `bytes[start..end)` as an unsigned 32-bit integer (`crc32("")` is 0). */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = -1
-  for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
+  for (let i = start; i < end; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ -1) >>> 0
 }

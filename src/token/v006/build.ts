@@ -4,7 +4,7 @@
  */
 import { invalidArgument } from '../errors.js'
 import { bytesToBase64 } from '../primitives/base64.js'
-import { ByteWriter, utf8Bytes } from '../primitives/bytes.js'
+import { ByteWriter } from '../primitives/bytes.js'
 import { crc32 } from '../primitives/crc32.js'
 import { assertAppId, assertCertificate, assertString, assertUint32 } from '../validate.js'
 import { sign006 } from './signing.js'
@@ -24,16 +24,10 @@ export interface Token006Fields {
   privileges: ReadonlyArray<readonly [number, number]>
 }
 
+// signed = appId ‖ channelName ‖ uid ‖ message; the message is then copied into the content.
 const signed = new ByteWriter(512)
-const message = new ByteWriter(128)
 const content = new ByteWriter(512)
 const signature = new Uint8Array(32)
-const appIdBuffer = new Uint8Array(32)
-
-function appIdBytes(appId: string): Uint8Array {
-  for (let i = 0; i < 32; i++) appIdBuffer[i] = appId.charCodeAt(i)
-  return appIdBuffer
-}
 
 /** Packs, signs and encodes a 006 token. Throws `ERR_INVALID_ARGUMENT` on bad fields. */
 export function encodeToken006(fields: Token006Fields): string {
@@ -43,21 +37,26 @@ export function encodeToken006(fields: Token006Fields): string {
   assertString(fields.uid, 'uid', 0xffff)
   assertUint32(fields.salt, 'salt')
   assertUint32(fields.ts, 'ts')
-  const privileges = [...fields.privileges].sort((a, b) => a[0] - b[0])
-  for (const [id, expiresAt] of privileges) {
+  let privileges = fields.privileges
+  for (let i = 0; i < privileges.length; i++) {
+    const [id, expiresAt] = privileges[i]!
     if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw invalidArgument('privileges', `bad privilege id ${id}`)
     assertUint32(expiresAt, `privileges.${id}`)
+    if (i > 0 && privileges[i - 1]![0] >= id) privileges = [...fields.privileges].sort((a, b) => a[0] - b[0])
   }
 
-  const channelBytes = utf8Bytes(fields.channelName)
-  const uidBytes = utf8Bytes(fields.uid)
-  const messageBytes = message.reset().putUint32LE(fields.salt).putUint32LE(fields.ts).putUint32Map(privileges).view()
-  signed.reset().putRaw(appIdBytes(fields.appId)).putRaw(channelBytes).putRaw(uidBytes).putRaw(messageBytes)
+  signed.reset().putRawString(fields.appId)
+  const channelStart = signed.length
+  signed.putRawString(fields.channelName)
+  const uidStart = signed.length
+  signed.putRawString(fields.uid)
+  const messageStart = signed.length
+  signed.putUint32LE(fields.salt).putUint32LE(fields.ts).putUint32Map(privileges)
   sign006(fields.appCertificate, signed.view(), signature)
 
   content.reset()
   content.putBytes(signature, 'signature')
-  content.putUint32LE(crc32(channelBytes)).putUint32LE(crc32(uidBytes))
-  content.putBytes(messageBytes, 'message')
+  content.putUint32LE(crc32(signed.bytes, channelStart, uidStart)).putUint32LE(crc32(signed.bytes, uidStart, messageStart))
+  content.putBytes(signed.view(messageStart), 'message')
   return '006' + fields.appId + bytesToBase64(content.view())
 }

@@ -1,0 +1,106 @@
+/**
+ * Where the App ID and App Certificates come from: flags, then the environment, then files.
+ * Certificate values are never put in a message.
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import type { ParsedFlags } from './args.js'
+import { type CliIo, UsageError } from './io.js'
+
+/** A credential with the flag or variable it came from, so errors can name the right source. */
+export interface Sourced {
+  value: string
+  source: string
+}
+
+const HEX32 = /^[0-9a-fA-F]{32}$/
+
+/**
+ * The App ID from `--app-id`, else `AGORA_APP_ID`.
+ * @throws {UsageError} when neither is set.
+ */
+export function resolveAppId(flags: ParsedFlags, io: CliIo): Sourced {
+  const flag = flags.strings['app-id']
+  if (flag !== undefined) return { value: flag, source: '--app-id' }
+  const env = io.env.AGORA_APP_ID
+  if (env !== undefined && env !== '') return { value: env, source: 'AGORA_APP_ID' }
+  throw new UsageError('--app-id is required (or set AGORA_APP_ID)')
+}
+
+/**
+ * The one certificate a builder signs with: `--certificate` or `--certificate-file`, else
+ * `AGORA_APP_CERTIFICATE` or `AGORA_APP_CERTIFICATE_FILE`.
+ * @throws {UsageError} when none or two sources are given, the file cannot be read, or the value
+ * is not 32 hex characters.
+ */
+export async function resolveCertificate(flags: ParsedFlags, io: CliIo): Promise<Sourced> {
+  const value = flags.strings.certificate
+  const file = flags.strings['certificate-file']
+  if (value !== undefined && file !== undefined)
+    throw new UsageError('give --certificate or --certificate-file, not both')
+  if (value !== undefined) return checked({ value, source: '--certificate' })
+  if (file !== undefined) return checked(await fromFile(file, '--certificate-file'))
+  const fromEnv = await envCertificate(io, 'AGORA_APP_CERTIFICATE')
+  if (fromEnv !== undefined) return fromEnv
+  throw new UsageError(
+    '--certificate or --certificate-file is required (or set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE)',
+  )
+}
+
+/**
+ * The certificates a verifier tries, in order (the first is "certificate #1"): every
+ * `--certificate` and `--certificate-file` in command-line order; without flags, the primary from
+ * `AGORA_APP_CERTIFICATE[_FILE]` then the secondary from `AGORA_APP_CERTIFICATE_SECONDARY[_FILE]`.
+ * @throws {UsageError} as {@link resolveCertificate}.
+ */
+export async function resolveCertificates(flags: ParsedFlags, io: CliIo): Promise<Sourced[]> {
+  const found: Sourced[] = []
+  for (const use of flags.order) {
+    if (use.value === undefined) continue
+    if (use.name === 'certificate')
+      found.push(checked({ value: use.value, source: `--certificate #${found.length + 1}` }))
+    if (use.name === 'certificate-file')
+      found.push(checked(await fromFile(use.value, `--certificate-file #${found.length + 1}`)))
+  }
+  if (found.length > 0) return found
+  for (const name of ['AGORA_APP_CERTIFICATE', 'AGORA_APP_CERTIFICATE_SECONDARY']) {
+    const certificate = await envCertificate(io, name)
+    if (certificate !== undefined) found.push(certificate)
+  }
+  if (found.length > 0) return found
+  throw new UsageError(
+    '--certificate or --certificate-file is required (or set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE)',
+  )
+}
+
+/** `NAME` or `NAME_FILE` from the environment; both set is ambiguous. */
+async function envCertificate(io: CliIo, name: string): Promise<Sourced | undefined> {
+  const value = io.env[name]
+  const file = io.env[`${name}_FILE`]
+  const hasValue = value !== undefined && value !== ''
+  const hasFile = file !== undefined && file !== ''
+  if (hasValue && hasFile) throw new UsageError(`set ${name} or ${name}_FILE, not both`)
+  if (hasValue) return checked({ value: value.trim(), source: name })
+  if (hasFile) return checked(await fromFile(file, `${name}_FILE`))
+  return undefined
+}
+
+async function fromFile(path: string, source: string): Promise<Sourced> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    // The path is the user's own input; the error code says why (ENOENT, EACCES, ...).
+    const code = (error as NodeJS.ErrnoException).code ?? 'read error'
+    // A certificate pasted in place of the path must not be echoed back.
+    const shown = /[0-9a-fA-F]{32}/.test(path) ? 'the file (its name looks like a certificate, not shown)' : path
+    throw new UsageError(`${source}: cannot read ${shown} (${code})`)
+  }
+  return { value: text.trim(), source }
+}
+
+function checked(certificate: Sourced): Sourced {
+  if (!HEX32.test(certificate.value))
+    throw new UsageError(`${certificate.source}: a certificate must be 32 hexadecimal characters`)
+  return certificate
+}
