@@ -145,20 +145,19 @@ function verify006(decoded: Decoded006, certificates: readonly string[], options
     )
   }
   const channel = utf8Bytes(rtm ? options.userId! : options.channelName!)
-  let uidText = rtm ? '' : options.uid === undefined ? (options.account ?? '') : options.uid === 0 ? '' : String(options.uid)
-  // A token for the wildcard uid signs "" whatever uid joins with it.
-  if (token.crcUid === 0) uidText = ''
-  const uid = utf8Bytes(uidText)
-  const appId = utf8Bytes(token.appId)
-  const bytes = new Uint8Array(appId.length + channel.length + uid.length + decoded.message.length)
-  bytes.set(appId, 0)
-  bytes.set(channel, appId.length)
-  bytes.set(uid, appId.length + channel.length)
-  bytes.set(decoded.message, appId.length + channel.length + uid.length)
-  const index = certificates.findIndex((certificate) => constantTimeEqual(sign006(certificate, bytes, expected), decoded.signature))
+  const uidText = rtm ? '' : options.uid === undefined ? (options.account ?? '') : options.uid === 0 ? '' : String(options.uid)
+  // A token for the wildcard uid signs "" whatever uid joins with it. Its CRC is 0, but so is the
+  // CRC of some real accounts: try the given uid first, the wildcard second.
+  const candidates = token.crcUid === 0 && uidText !== '' ? [uidText, ''] : [uidText]
+  let index = -1
+  for (const candidate of candidates) {
+    const bytes = signedBytes006(token.appId, channel, utf8Bytes(candidate), decoded.message)
+    index = certificates.findIndex((certificate) => constantTimeEqual(sign006(certificate, bytes, expected), decoded.signature))
+    if (index >= 0) break
+  }
   if (index < 0) {
     if (crc32(channel) !== token.crcChannelName) throw mismatch(rtm ? 'userId' : 'channelName', 'the token is for another ' + (rtm ? 'user' : 'channel'))
-    if (crc32(uid) !== token.crcUid) throw mismatch(options.uid === undefined ? 'account' : 'uid', 'the token is for another user')
+    if (crc32(utf8Bytes(uidText)) !== token.crcUid) throw mismatch(options.uid === undefined ? 'account' : 'uid', 'the token is for another user')
     throw new TokenError('ERR_TOKEN_SIGNATURE_MISMATCH', 'signature verification failed', { field: 'signature' })
   }
   if (now !== false) {
@@ -169,4 +168,15 @@ function verify006(decoded: Decoded006, certificates: readonly string[], options
     if (privilege.expiresAt !== 0 && now >= privilege.expiresAt) throw expired(`privileges.${name}`, `${name} expired at ${privilege.expiresAt}`)
   }
   return index
+}
+
+/** appId ‖ channelName ‖ uid ‖ message: what a 006 signature covers. */
+function signedBytes006(appId: string, channel: Uint8Array, uid: Uint8Array, message: Uint8Array): Uint8Array {
+  const app = utf8Bytes(appId)
+  const bytes = new Uint8Array(app.length + channel.length + uid.length + message.length)
+  bytes.set(app, 0)
+  bytes.set(channel, app.length)
+  bytes.set(uid, app.length + channel.length)
+  bytes.set(message, app.length + channel.length + uid.length)
+  return bytes
 }
