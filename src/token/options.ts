@@ -2,8 +2,9 @@
  * Option types shared by the builders, and how their defaults are resolved.
  * @module
  */
+import { invalidArgument } from './errors.js'
 import { randomSalt } from './primitives/random.js'
-import { assertAppId, assertCertificate, assertInteger, assertLifetime, assertUint32 } from './validate.js'
+import { assertInteger, assertLifetime, assertUint32 } from './validate.js'
 
 /** Token format: AccessToken2 (`007`, the default) or the legacy AccessToken (`006`). */
 export type TokenVersion = '006' | '007'
@@ -30,10 +31,9 @@ export interface Reproducible {
 /** The default token lifetime of the modern builders: one hour. */
 export const DEFAULT_EXPIRE_SECONDS = 3600
 
-/** Checks credentials and fills in the issue time and salt. */
+/** Fills in the issue time and salt (the encoders check the credentials). */
 export function resolveCommon(options: Credentials & Reproducible): { issuedAt: number; salt: number } {
-  assertAppId(options.appId)
-  assertCertificate(options.appCertificate)
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
   const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000)
   assertUint32(issuedAt, 'issuedAt')
   const salt = options.salt ?? randomSalt()

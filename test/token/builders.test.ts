@@ -126,6 +126,9 @@ test('buildRtcToken validates every field and names it', () => {
   invalid(() => buildRtcToken({ ...base, issuedAt: -5 }), 'issuedAt')
   invalid(() => buildRtcToken({ ...base, salt: 2 ** 32 }), 'salt')
   invalid(() => buildRtcToken({ ...base, salt: 0 }), 'salt')
+  for (const build of [buildRtcToken, buildRtmToken, buildChatToken, buildApaasToken, buildFpaToken, buildToken]) {
+    invalid(() => build(undefined as never), 'options')
+  }
 })
 
 test('buildRtcToken accepts Agora\'s full channel-name alphabet and the empty wildcard', () => {

@@ -18,18 +18,28 @@ const pad = new Uint8Array(64)
 const innerDigest = new Uint8Array(32)
 const workState = new Int32Array(8)
 
-/** Absorbs the RFC 2104 ipad and opad blocks of `key` into two SHA-256 states. */
-export function prepareHmacKey(key: Uint8Array): PreparedHmacKey {
+// A raw key is prepared into this scratch key, so a one-off HMAC allocates nothing.
+const scratchKey: PreparedHmacKey = { inner: new Int32Array(8), outer: new Int32Array(8) }
+
+/**
+ * Absorbs the RFC 2104 ipad and opad blocks of `key` into two SHA-256 states, into `target`
+ * when given.
+ */
+export function prepareHmacKey(
+  key: Uint8Array,
+  target: PreparedHmacKey = { inner: new Int32Array(8), outer: new Int32Array(8) },
+): PreparedHmacKey {
   const block = key.length > 64 ? sha256(key) : key
-  const inner = SHA256_IV.slice()
-  const outer = SHA256_IV.slice()
+  const { inner, outer } = target
+  inner.set(SHA256_IV)
+  outer.set(SHA256_IV)
   pad.fill(0x36)
   for (let i = 0; i < block.length; i++) pad[i] = block[i]! ^ 0x36
   sha256Absorb(inner, pad)
   pad.fill(0x5c)
   for (let i = 0; i < block.length; i++) pad[i] = block[i]! ^ 0x5c
   sha256Absorb(outer, pad)
-  return { inner, outer }
+  return target
 }
 
 /**
@@ -41,7 +51,7 @@ export function hmacSha256(
   data: Uint8Array,
   out: Uint8Array = new Uint8Array(32),
 ): Uint8Array {
-  const prepared = key instanceof Uint8Array ? prepareHmacKey(key) : key
+  const prepared = key instanceof Uint8Array ? prepareHmacKey(key, scratchKey) : key
   workState.set(prepared.inner)
   sha256Finish(workState, 64, data, innerDigest)
   workState.set(prepared.outer)

@@ -2,12 +2,13 @@
  * The AccessToken2 signature: a three-step HMAC-SHA256 key chain (spec §3.4).
  * @module
  */
-import { hmacSha256, prepareHmacKey } from '../primitives/hmac.js'
+import { hmacSha256 } from '../primitives/hmac.js'
 
 const issueKey = new Uint8Array(4)
 const saltKey = new Uint8Array(4)
 const certificateBytes = new Uint8Array(32)
 const k2 = new Uint8Array(32)
+const signature = new Uint8Array(32)
 
 // k1 depends only on the certificate and the issue second, which a busy server shares across
 // every token it mints in that second: remember the last one.
@@ -45,6 +46,6 @@ export function sign007(
   }
   putUint32LE(saltKey, salt)
   hmacSha256(saltKey, cachedK1, k2)
-  const signature = hmacSha256(prepareHmacKey(k2), signingInfo)
+  hmacSha256(k2, signingInfo, signature)
   out.set(signature, outOffset)
 }
