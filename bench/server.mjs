@@ -1,0 +1,305 @@
+// Load test of the token server against a baseline, on loopback, in one run.
+//
+// Starts, each in its own child process:
+//   - agate: the server in production mode with API-key authentication, a policy, rate limits (set
+//     high enough never to trigger, so their cost is paid but nothing is refused) and an info log
+//     line per request written to a file; compiled to plain JavaScript first, as `npm start` runs it;
+//   - baseline: a node:http server minting with the npm reference package agora-token, the way the
+//     community servers and the docs sample do (bench/server-baseline.mjs);
+//   - floor: node:http answering a precomputed token (bench/server-floor.mjs), i.e. what the
+//     machine, HTTP and the load generator allow before any token work.
+// Checks a token from agate and baseline with Agate's verifier and agora-token's, then drives each
+// server (32 connections, a warm-up, then the measured run) for BENCH_PASSES passes in ABBA order,
+// and prints req/s, p50/p99 latency, server CPU per request and peak RSS (medians), the
+// Agate/baseline ratio, and the comparison with Agora's Go docs-server figures from
+// ../shared/research/perf-baselines.md.
+//
+// Usage: npm run bench:server   (node --import tsx bench/server.mjs)
+// Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_PASSES (default 2),
+//   BENCH_CONNECTIONS (default 32), BENCH_CLIENT (autocannon, the default, or wrk if installed: a C
+//   client with a higher ceiling on this machine, so the servers rather than the client are measured),
+//   BENCH_BREAKDOWN=1 (adds bare Hono rows, bench/server-hono.mjs: with a precomputed token, and with
+//   Agate's library but none of the server's features, to show where the time goes).
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { build } from 'esbuild'
+import { createApiKey } from '../src/server/auth/api-keys.ts'
+import { buildRtcToken, verifyToken } from '../src/token/index.ts'
+
+const APP_ID = '970CA35de60c44645bbae8a215061b33'
+const CERT = '5CFd2fd1755d40ecb72977518be15d3b'
+const BODY = '{"uid":2882341273,"ChannelName":"ChannelA","role":1}'
+// perf-baselines.md §5: Go net/http + AgoraIO/Tools rtctokenbuilder2 (the docs sample's shape),
+// wrk -c32 on this machine: 3.7 k / 4.0 k req/s (GOMAXPROCS=2), 4.6 k / 4.7 k (GOMAXPROCS=1, pinned).
+const GO_DOCS_SERVER = 4000
+
+const duration = Number(process.env.BENCH_DURATION ?? 10)
+const warmup = Number(process.env.BENCH_WARMUP ?? 3)
+const passes = Number(process.env.BENCH_PASSES ?? 2)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const client = process.env.BENCH_CLIENT ?? 'autocannon'
+const root = fileURLToPath(new URL('..', import.meta.url))
+const require = createRequire(import.meta.url)
+const { AccessToken2 } = require('agora-token/src/AccessToken2.js')
+
+const apiKey = createApiKey()
+const work = mkdtempSync(join(tmpdir(), 'agate-bench-'))
+const logFile = join(work, 'agate.log')
+const policy = [
+  {
+    name: 'bench',
+    who: { apiKeys: ['bench'] },
+    apps: ['main'],
+    services: ['rtc'],
+    channels: ['Channel*'],
+    roles: ['publisher', 'subscriber'],
+    maxExpire: 3600,
+  },
+]
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}` }
+
+/** Starts a server child and resolves with its port once it listens. */
+function start(name, args, env, portOf) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const port = portOf(output)
+      if (port !== undefined) {
+        clearInterval(timer)
+        resolve({ name, child, url: `http://127.0.0.1:${port}` })
+      }
+    }, 50)
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('exit', (code) => {
+      clearInterval(timer)
+      reject(new Error(`${name} exited (${code}) before listening:\n${output}`))
+    })
+  })
+}
+
+const printedPort = (output) => /listening (\d+)/.exec(output)?.[1]
+
+/**
+ * Compiles the server entry point to plain JavaScript, as `npm start` runs it (tsc output), rather
+ * than through tsx's loader. The bundle sits in node_modules/.cache so that its bare imports
+ * (hono, pino …) resolve to the installed packages.
+ */
+async function compile(entry, name) {
+  const outfile = join(root, 'node_modules/.cache/agate-bench', name)
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  })
+  return outfile
+}
+
+async function startAgate() {
+  const env = {
+    NODE_ENV: 'production',
+    AGORA_APP_ID: APP_ID,
+    AGORA_APP_CERTIFICATE: CERT,
+    AGORA_APP_NAME: 'main',
+    AGATE_API_KEYS: `bench=${apiKey.hash}`,
+    AGATE_POLICY: JSON.stringify(policy),
+    AGATE_RATE_LIMIT_PER_IDENTITY: '1000000000',
+    AGATE_RATE_LIMIT_PER_ADDRESS: '1000000000',
+    AGATE_LOG_LEVEL: 'info',
+    AGATE_LOG_DESTINATION: logFile,
+  }
+  return start(
+    'agate',
+    [await compile('src/server/main.ts', 'server-main.mjs'), '--production', '--host', '127.0.0.1', '--port', '0'],
+    env,
+    () => {
+      try {
+        return /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(readFileSync(logFile, 'utf8'))?.[1]
+      } catch {
+        return undefined
+      }
+    },
+  )
+}
+
+/** One request; the token must verify with Agate's verifier and with agora-token's AccessToken2. */
+async function checkSample(server) {
+  const response = await fetch(`${server.url}/fetch_rtc_token`, { method: 'POST', headers, body: BODY })
+  const body = await response.json()
+  if (response.status !== 200 || body.code !== '200')
+    throw new Error(`${server.name}: sample request failed: ${response.status} ${JSON.stringify(body)}`)
+  verifyToken(body.token, { certificates: CERT, appId: APP_ID, channelName: 'ChannelA', uid: 2882341273 })
+  const reference = new AccessToken2()
+  if (!reference.from_string(body.token) || !reference.verifySignature(CERT))
+    throw new Error(`${server.name}: agora-token rejects the sample token`)
+  if (server.name === 'agate') {
+    // The bench runs with authentication on: a request without the key must be refused.
+    const anonymous = await fetch(`${server.url}/fetch_rtc_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+    })
+    if (anonymous.status !== 401) throw new Error('agate: an unauthenticated request was not refused')
+  }
+}
+
+/** utime+stime of a process, in seconds, from procfs. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+function peakRssMb(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match === null ? NaN : Number(match[1]) / 1024
+}
+
+/** One load run: { requests, reqPerSec, p50, p99 } (latencies in ms), with wrk or autocannon. */
+async function load(server, seconds) {
+  const url = `${server.url}/fetch_rtc_token`
+  if (client === 'wrk') {
+    const script = join(work, 'post.lua')
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "${headers.authorization}"\n`,
+    )
+    const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
+      encoding: 'utf8',
+    })
+    const ms = (text) => {
+      const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(text)
+      return Number(value) * (unit === 'us' ? 1e-3 : unit === 's' ? 1e3 : 1)
+    }
+    const requests = Number(/(\d+) requests in/.exec(out)[1])
+    const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: .*/.test(out) ? 1 : 0)
+    if (failed > 0) throw new Error(`${server.name}: errors under load:\n${out}`)
+    return { requests, reqPerSec: requests / seconds, p50: ms(/50%\s+(\S+)/.exec(out)[1]), p99: ms(/99%\s+(\S+)/.exec(out)[1]) }
+  }
+  const result = await autocannon({ url, method: 'POST', headers, body: BODY, connections, duration: seconds })
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+  }
+  return {
+    requests: result.requests.total,
+    reqPerSec: result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  }
+}
+
+async function measure(server) {
+  await load(server, warmup)
+  const cpuBefore = cpuSeconds(server.child.pid)
+  const result = await load(server, duration)
+  const cpu = cpuSeconds(server.child.pid) - cpuBefore
+  return { ...result, cpuUsPerReq: (cpu * 1e6) / result.requests, rssMb: peakRssMb(server.child.pid) }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** The library's own cost per token in a tight loop (µs), for reading the CPU column. */
+function libraryCost() {
+  const options = { appId: APP_ID, appCertificate: CERT, channelName: 'ChannelA', uid: 2882341273, expire: 3600 }
+  for (let i = 0; i < 20_000; i++) buildRtcToken(options)
+  const started = performance.now()
+  for (let i = 0; i < 50_000; i++) buildRtcToken(options)
+  return ((performance.now() - started) * 1000) / 50_000
+}
+
+const fmt = (value, digits = 1) => value.toFixed(digits)
+const kilo = (value) => `${fmt(value / 1000)} k`
+
+if (client === 'wrk' && spawnSync('wrk', ['-v']).error !== undefined)
+  throw new Error('BENCH_CLIENT=wrk, but wrk is not installed (Debian: apt-get install wrk)')
+const servers = [
+  await startAgate(),
+  await start('baseline', ['bench/server-baseline.mjs', APP_ID, CERT], {}, printedPort),
+  await start('floor', ['bench/server-floor.mjs'], {}, printedPort),
+]
+if (process.env.BENCH_BREAKDOWN === '1') {
+  const hono = await compile('bench/server-hono.mjs', 'server-hono.mjs')
+  servers.push(await start('hono', [hono, 'floor'], {}, printedPort))
+  servers.push(await start('hono-lib', [hono, 'library', APP_ID, CERT], {}, printedPort))
+}
+const [agate, baseline] = servers
+try {
+  await checkSample(baseline)
+  await checkSample(agate)
+  const runs = Object.fromEntries(servers.map((server) => [server.name, []]))
+  console.log(
+    `node ${process.version}, ${client}, ${connections} connections, ${warmup} s warm-up + ${duration} s measured, ${passes} passes; ` +
+      `load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  )
+  for (let pass = 0; pass < passes; pass++) {
+    // ABBA order, so drift in the machine's load does not favour one side.
+    for (const server of pass % 2 === 0 ? servers : [...servers].reverse()) {
+      const result = await measure(server)
+      runs[server.name].push(result)
+      console.log(
+        `pass ${pass + 1} ${server.name.padEnd(8)} ${kilo(result.reqPerSec).padStart(8)} req/s  p50 ${fmt(result.p50, 2)} ms  p99 ${fmt(result.p99, 2)} ms  ` +
+          `CPU ${fmt(result.cpuUsPerReq)} µs/req  peak RSS ${fmt(result.rssMb, 0)} MB`,
+      )
+    }
+  }
+  const summary = Object.fromEntries(
+    Object.entries(runs).map(([name, list]) => [
+      name,
+      Object.fromEntries(
+        ['reqPerSec', 'p50', 'p99', 'cpuUsPerReq', 'rssMb'].map((key) => [key, median(list.map((run) => run[key]))]),
+      ),
+    ]),
+  )
+  const auditLines = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"event":"token.issued"')).length
+  const ratio = summary.agate.reqPerSec / summary.baseline.reqPerSec
+  const vsGo = summary.agate.reqPerSec / GO_DOCS_SERVER
+  console.log(`\nmedians of ${passes} passes (${client}, ${connections} connections, ${duration} s each)\n`)
+  console.log('| server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MB |')
+  console.log('|---|---|---|---|---|---|')
+  const labels = {
+    agate: 'Agate, production: API key, policy, rate limits, a log line per request to a file',
+    baseline: 'baseline: node:http + agora-token (no auth, no policy, no logs)',
+    floor: 'floor: node:http answering a precomputed token',
+    hono: 'Hono on @hono/node-server answering a precomputed token',
+    'hono-lib': 'Hono on @hono/node-server + Agate buildRtcToken, nothing else',
+  }
+  for (const [name, label] of Object.entries(labels)) {
+    const entry = summary[name]
+    if (entry === undefined) continue
+    console.log(
+      `| ${label} | ${kilo(entry.reqPerSec)} | ${fmt(entry.p50, 2)} | ${fmt(entry.p99, 2)} | ${fmt(entry.cpuUsPerReq)} | ${fmt(entry.rssMb, 0)} |`,
+    )
+  }
+  console.log('| Go docs-sample server (perf-baselines.md §5, wrk, GOMAXPROCS=2) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |')
+  console.log('')
+  const verdict = (ok) => (ok ? 'met' : 'NOT met')
+  console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
+  console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
+  console.log(
+    `Agate p99 at ${connections} connections: ${fmt(summary.agate.p99, 2)} ms (target <= 5 ms: ${verdict(summary.agate.p99 <= 5)})`,
+  )
+  console.log(`Agate wrote ${auditLines} audit lines (${fmt(statSync(logFile).size / 1e6)} MB) to ${logFile}`)
+  console.log(`Library: buildRtcToken costs ${fmt(libraryCost())} µs per token in a tight loop (in this process, under tsx).`)
+} finally {
+  for (const server of servers) server.child.kill('SIGTERM')
+}

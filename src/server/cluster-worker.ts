@@ -1,0 +1,109 @@
+/**
+ * A cluster worker's entry point (the file `startCluster` forks): loads the config, starts the
+ * server, serves cluster-wide metrics and drains on request. Not meant to be imported.
+ * @module
+ */
+import cluster from 'node:cluster'
+import type { Registry } from 'prom-client'
+import { CLUSTER_SPEC_FLAG, type ClusterSpec, type PrimaryMessage, type WorkerMessage } from './cluster.js'
+
+/** What the worker needs from the server module (`./index.js`): its `loadConfig` and `startServer`. */
+export interface ClusterServerModule {
+  loadConfig(env: Record<string, string | undefined>, options: ClusterSpec['serve']): unknown
+  startServer(config: never): Promise<{ url: string; metrics: { registry: Registry }; close(): Promise<void> }>
+}
+
+const flag = process.argv.indexOf(CLUSTER_SPEC_FLAG)
+if (cluster.isWorker && flag > 0) await runWorker(JSON.parse(process.argv[flag + 1] ?? '{}') as ClusterSpec)
+
+async function runWorker(spec: ClusterSpec): Promise<void> {
+  const send = (message: WorkerMessage): void => {
+    if (process.connected) process.send?.(message)
+  }
+  let close: (() => Promise<void>) | undefined
+  let stopping = false
+  const stop = (): void => {
+    if (stopping) return
+    stopping = true
+    // Not started yet: the start sequence sees `stopping` and closes right after listening.
+    close?.().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  let nextId = 1
+  const results = new Map<number, (result: PrimaryMessage & { type: 'agate:metrics:result' }) => void>()
+  let registry: Registry | undefined
+
+  // Listen first: a shutdown may arrive while the server is still starting.
+  process.on('message', (message: PrimaryMessage) => {
+    if (typeof message !== 'object' || message === null) return
+    switch (message.type) {
+      case 'agate:shutdown':
+        stop()
+        return
+      case 'agate:metrics:collect':
+        if (registry === undefined) return
+        void collectLocal(registry).then((metrics) => send({ type: 'agate:metrics:report', id: message.id, metrics }))
+        return
+      case 'agate:metrics:result':
+        results.get(message.id)?.(message)
+        results.delete(message.id)
+        return
+    }
+  })
+  // Signals sent to the whole process group (Ctrl-C) reach workers too; an orphaned worker (the
+  // primary was killed) drains instead of serving forever.
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  process.on('disconnect', stop)
+
+  let running: Awaited<ReturnType<ClusterServerModule['startServer']>>
+  try {
+    const server = (await import(spec.serverModule)) as ClusterServerModule
+    const config = await server.loadConfig(process.env, spec.serve)
+    running = await server.startServer(config as never)
+  } catch (error) {
+    send({ type: 'agate:failed', message: error instanceof Error ? error.message : String(error) })
+    process.exitCode = 1
+    process.disconnect?.()
+    return
+  }
+  close = () => running.close()
+  const local = running.metrics.registry
+  registry = local
+  shareMetrics(local, (timeoutMs) =>
+    new Promise<string>((resolve, reject) => {
+      const id = nextId++
+      const timer = setTimeout(() => {
+        results.delete(id)
+        reject(new Error('the cluster primary did not answer the metrics request in time'))
+      }, timeoutMs)
+      results.set(id, (result) => {
+        clearTimeout(timer)
+        if (result.error !== undefined) reject(new Error(result.error))
+        else resolve(result.text)
+      })
+      send({ type: 'agate:metrics:request', id })
+    }),
+  )
+  if (stopping) {
+    stopping = false
+    stop()
+    return
+  }
+  send({ type: 'agate:ready', url: running.url })
+}
+
+/**
+ * Makes the worker's `/metrics` (which renders `registry.metrics()`) answer with the whole
+ * cluster's figures: the primary asks every worker for its own (`getMetricsAsJSON`, left as is) and
+ * adds them up. The app needs no cluster knowledge; a scrape that lands on any worker sees all.
+ */
+function shareMetrics(registry: Registry, fromPrimary: (timeoutMs: number) => Promise<string>): void {
+  registry.metrics = () => fromPrimary(5000)
+}
+
+function collectLocal(registry: Registry): Promise<Extract<WorkerMessage, { type: 'agate:metrics:report' }>['metrics']> {
+  return registry.getMetricsAsJSON() as Promise<Extract<WorkerMessage, { type: 'agate:metrics:report' }>['metrics']>
+}

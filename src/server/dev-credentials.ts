@@ -1,0 +1,66 @@
+/**
+ * Development credentials: a random App ID and certificate kept in a git-ignored local file, so a
+ * development server works out of the box and its tokens stay valid across restarts.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/** The default place, relative to the working directory (`.agate/` is in the repo's `.gitignore`). */
+export const DEV_CREDENTIALS_FILE = '.agate/dev-credentials.json'
+
+/** Credentials for development; they are not known to Agora, so they work only with Agate itself. */
+export interface DevCredentials {
+  appId: string
+  appCertificate: string
+  /** Whether this call created the file. */
+  created: boolean
+}
+
+const HEX32 = /^[0-9a-f]{32}$/
+
+/**
+ * Reads the development credentials from `path`, creating the file (mode 0600) with fresh random
+ * values when it does not exist.
+ * @throws {Error} when the file exists but does not hold two 32-hex-digit values.
+ */
+export async function loadDevCredentials(path: string): Promise<DevCredentials> {
+  let text: string | undefined
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error
+  }
+  if (text !== undefined) {
+    let stored: { appId?: unknown; appCertificate?: unknown }
+    try {
+      stored = JSON.parse(text) as typeof stored
+    } catch {
+      throw new Error(`${path} is not valid JSON; delete it to get new development credentials`)
+    }
+    if (
+      typeof stored.appId !== 'string' ||
+      !HEX32.test(stored.appId) ||
+      typeof stored.appCertificate !== 'string' ||
+      !HEX32.test(stored.appCertificate)
+    ) {
+      throw new Error(`${path} does not hold a 32-hex-digit appId and appCertificate; delete it to get new ones`)
+    }
+    return { appId: stored.appId, appCertificate: stored.appCertificate, created: false }
+  }
+  const credentials = { appId: randomBytes(16).toString('hex'), appCertificate: randomBytes(16).toString('hex') }
+  await mkdir(dirname(path), { recursive: true })
+  const note = 'Development credentials made by agate; not known to Agora. Never use them in production.'
+  // 'wx' fails if another process created the file in between; then read what it wrote.
+  try {
+    await writeFile(path, `${JSON.stringify({ note, ...credentials, createdAt: new Date().toISOString() }, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    })
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EEXIST') return loadDevCredentials(path)
+    throw error
+  }
+  return { ...credentials, created: true }
+}

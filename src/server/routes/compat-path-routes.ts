@@ -1,0 +1,139 @@
+/**
+ * The GET routes of the community token servers, which share their paths: `/rtc`, `/rtm` and `/rte`
+ * of both AgoraIO-Community/agora-token-service and Agora-Node-TokenServer, and agora-token-service's
+ * `/chat`. Same paths (with or without the trailing slash), parameters and answer keys, so clients
+ * of either work unchanged, through Agate's authentication and policy.
+ *
+ * Errors carry both servers' keys: `{"error": msg, "message": msg, "status": 400}`.
+ * Stricter than the originals: an unknown role or token type, a uid beyond 32 bits and a bad expiry
+ * are refused instead of being guessed at.
+ * @module
+ */
+import type { Context, Hono } from 'hono'
+import { findApp, type ServerContext } from '../context.js'
+import { HttpError } from '../errors.js'
+import type { TokenOrder } from '../mint.js'
+import { issue, issueEach, respondJson, tokenHandler, type Call, type TokenRoute } from '../pipeline.js'
+import { uidOrAccount } from './compat-get-token.js'
+import { CHANNEL_CHARACTERS } from './schemas.js'
+
+function renderError(error: HttpError, call: Call): Response {
+  return respondJson(call, { error: error.message, message: error.message, status: error.status }, error.status)
+}
+
+/** The route patterns, each also served with a trailing slash. */
+export const COMPAT_PATHS = {
+  // The second form is agora-token-service's empty uid segment, which means uid 0.
+  rtc: ['/rtc/:channel/:role/:tokentype/:uid', '/rtc/:channel/:role/:tokentype/'],
+  rte: ['/rte/:channel/:role/:tokentype/:rtcuid', '/rte/:channel/:role/:tokentype/:rtcuid/:rtmuid'],
+} as const
+
+/** Mounts the GET routes (and a preflight for each). */
+export function mountCompatPathRoutes(app: Hono, ctx: ServerContext): void {
+  const { config } = ctx
+  const mount = (path: string, handle: TokenRoute['handle']): void => {
+    const variants = path.endsWith('/') ? [path] : [path, `${path}/`]
+    app.on('GET', variants, tokenHandler(ctx, { route: path, renderError, handle }))
+    app.on('OPTIONS', variants, (c) => ctx.cors.preflight(c))
+  }
+  const base = (c: Context): TokenOrder => {
+    const target = findApp(config, c.req.query('app'))
+    return { app: target, version: target.versions.compat, expire: expiry(c.req.query('expiry')) }
+  }
+
+  const rtc: TokenRoute['handle'] = (c, call) => {
+    const order = base(c)
+    order.rtc = rtcPart(c.req.param('channel'), c.req.param('role'), c.req.param('tokentype'), c.req.param('uid') ?? '')
+    return respondJson(call, { rtcToken: issue(ctx, call, order).token })
+  }
+  for (const path of COMPAT_PATHS.rtc) mount(path, rtc)
+
+  mount('/rtm/:uid', (c, call) => {
+    const order = base(c)
+    order.rtm = { userId: rtmUser(c.req.param('uid')) }
+    return respondJson(call, { rtmToken: issue(ctx, call, order).token })
+  })
+
+  const rte: TokenRoute['handle'] = (c, call) => {
+    const order = base(c)
+    const rtcUid = c.req.param('rtcuid') ?? ''
+    const rtmUid = c.req.param('rtmuid')
+    if (rtmUid === undefined && (rtcUid === '0' || rtcUid === '')) {
+      throw new HttpError('invalid-argument', 'rtcuid: a wildcard uid has no RTM user; add the RTM user id to the path', {
+        field: 'rtcuid',
+      })
+    }
+    const rtcOrder: TokenOrder = {
+      ...order,
+      rtc: rtcPart(c.req.param('channel'), c.req.param('role'), c.req.param('tokentype'), rtcUid),
+    }
+    const rtmOrder: TokenOrder = { ...order, rtm: { userId: rtmUser(rtmUid ?? rtcUid) } }
+    const [rtcToken, rtmToken] = issueEach(ctx, call, { ...order, rtc: rtcOrder.rtc, rtm: rtmOrder.rtm }, [rtcOrder, rtmOrder])
+    return respondJson(call, { rtcToken, rtmToken })
+  }
+  for (const path of COMPAT_PATHS.rte) mount(path, rte)
+
+  // Chat exists only in AccessToken2, whatever the compat version.
+  mount('/chat/app', (c, call) => {
+    const order = { ...base(c), version: '007' as const, chat: {} }
+    return respondJson(call, { chatToken: issue(ctx, call, order).token })
+  })
+  mount('/chat/account/:chatid', (c, call) => {
+    const userId = c.req.param('chatid') ?? ''
+    if (userId === '' || userId.length > 255) {
+      throw new HttpError('invalid-argument', 'chatid: must be 1 to 255 characters', { field: 'chatid' })
+    }
+    const order = { ...base(c), version: '007' as const, chat: { userId } }
+    return respondJson(call, { chatToken: issue(ctx, call, order).token })
+  })
+}
+
+/** `?expiry=` seconds; absent, empty or 0 mean the default. */
+function expiry(value: string | undefined): number | undefined {
+  if (value === undefined || value === '' || value === '0') return undefined
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new HttpError('invalid-argument', 'expiry: must be a whole number of seconds', { field: 'expiry' })
+  }
+  return Number(value)
+}
+
+function rtcPart(
+  channel: string | undefined,
+  role: string | undefined,
+  tokenType: string | undefined,
+  uid: string,
+): NonNullable<TokenOrder['rtc']> {
+  const channelName = channel ?? ''
+  if (channelName.length >= 64) {
+    throw new HttpError('invalid-argument', 'channel: must be under 64 characters', { field: 'channel' })
+  }
+  if (!CHANNEL_CHARACTERS.test(channelName)) {
+    throw new HttpError('invalid-argument', 'channel: has characters Agora does not allow', { field: 'channel' })
+  }
+  let rtcRole: 'publisher' | 'subscriber'
+  if (role === 'publisher') rtcRole = 'publisher'
+  else if (role === 'subscriber' || role === 'audience') rtcRole = 'subscriber'
+  else throw new HttpError('invalid-argument', 'role is incorrect: use publisher, subscriber or audience', { field: 'role' })
+  // agora-token-service maps an empty uid segment to "0" (any uid).
+  const text = uid === '' ? '0' : uid
+  if (tokenType === 'uid') {
+    if (!/^\d+$/.test(text)) {
+      throw new HttpError('invalid-argument', 'uid: must be digits for tokentype uid (or use userAccount)', { field: 'uid' })
+    }
+    const parsed = uidOrAccount(text)
+    return { channelName, role: rtcRole, ...parsed }
+  }
+  if (tokenType === 'userAccount') {
+    if (text.length > 255) throw new HttpError('invalid-argument', 'uid: an account is at most 255 characters', { field: 'uid' })
+    return { channelName, role: rtcRole, account: text }
+  }
+  throw new HttpError('invalid-argument', 'token type is invalid: use uid or userAccount', { field: 'tokentype' })
+}
+
+function rtmUser(uid: string | undefined): string {
+  if (uid === undefined || uid === '' || uid === '0') {
+    throw new HttpError('invalid-argument', 'invalid RTM user id: must not be empty or "0"', { field: 'uid' })
+  }
+  if (uid.length > 64) throw new HttpError('invalid-argument', 'invalid RTM user id: at most 64 characters', { field: 'uid' })
+  return uid
+}

@@ -1,0 +1,325 @@
+/** loadConfig: modes, development credentials, production refusals, *_FILE secrets, every bad setting named. */
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { ConfigError, loadConfig, SETTINGS } from '../../src/server/config.js'
+import { API_KEYS_SETTING, APP_ID, CERT, KEYS, productionEnv, SECONDARY, tempDir } from './helpers.js'
+
+async function fails(env: Record<string, string>, setting: string, message?: RegExp | string, options = {}): Promise<void> {
+  await assert.rejects(loadConfig(env, { cwd: tempDir(), ...options }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, String(error))
+    assert.equal(error.name, 'ConfigError')
+    assert.equal(error.code, 'ERR_CONFIG')
+    assert.equal(error.setting, setting, error.message)
+    assert.ok(error.message.startsWith(`${setting}: `), error.message)
+    if (typeof message === 'string') assert.equal(error.message, `${setting}: ${message}`)
+    else if (message !== undefined) assert.match(error.message, message)
+    // No secret ever appears in a config error.
+    for (const secret of [CERT, SECONDARY, KEYS.web.key, KEYS.admin.key])
+      assert.ok(!error.message.includes(secret), error.message)
+    return true
+  })
+}
+
+test('development by default: 127.0.0.1, development credentials kept in a file, no auth, allow-all, CORS *', async () => {
+  const cwd = tempDir()
+  const config = await loadConfig({}, { cwd })
+  assert.equal(config.mode, 'development')
+  assert.equal(config.host, '127.0.0.1')
+  assert.equal(config.port, 8080)
+  assert.equal(config.apps.length, 1)
+  const app = config.apps[0]!
+  assert.deepEqual(
+    [app.name, app.development, app.expire, app.privilegeExpire, app.maxExpire],
+    ['default', true, 3600, 3600, 86_400],
+  )
+  assert.deepEqual(app.versions, { fetchRtcToken: '007', compat: '007', v1: '007' })
+  const file = join(cwd, '.agate/dev-credentials.json')
+  assert.equal(config.devCredentialsFile, file)
+  const stored = JSON.parse(readFileSync(file, 'utf8'))
+  assert.deepEqual([stored.appId, stored.appCertificate], [app.appId, app.certificate])
+  assert.equal(statSync(file).mode & 0o777, 0o600)
+  assert.equal(config.auth.allowAnonymous, true)
+  assert.equal(config.policy.source, 'preset:allow-all')
+  assert.equal(config.cors, '*')
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.apps[0]))
+  // The same credentials on the next start.
+  const again = await loadConfig({}, { cwd })
+  assert.equal(again.apps[0]!.certificate, app.certificate)
+})
+
+test('configured credentials replace development ones; a broken credentials file is named', async () => {
+  const cwd = tempDir()
+  const config = await loadConfig({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { cwd })
+  assert.equal(config.apps[0]!.development, false)
+  assert.equal(existsSync(join(cwd, '.agate')), false)
+  writeFileSync(join(cwd, 'creds.json'), '{"appId": "nope"}')
+  await fails({ AGATE_DEV_CREDENTIALS_FILE: 'creds.json' }, 'AGATE_DEV_CREDENTIALS_FILE', /does not hold a 32-hex-digit appId/, {
+    cwd,
+  })
+})
+
+test('production: 0.0.0.0, deny by default, and refusals without credentials or an authenticator', async () => {
+  const config = await loadConfig(productionEnv({ AGATE_POLICY: '' }), { cwd: tempDir() })
+  assert.equal(config.mode, 'production')
+  assert.equal(config.host, '0.0.0.0')
+  assert.deepEqual(config.policy, { rules: [], source: 'preset:deny-all' })
+  assert.equal(config.auth.allowAnonymous, false)
+  assert.ok(config.warnings.some((warning) => warning.startsWith('no policy rule allows anything')))
+
+  await fails({ NODE_ENV: 'production' }, 'AGORA_APP_ID', /production mode needs real credentials/)
+  await fails({}, 'AGORA_APP_ID', /production mode needs real credentials/, { production: true })
+  await fails(
+    { AGATE_MODE: 'production', AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT },
+    'AGATE_API_KEYS',
+    /production mode needs a caller authenticator/,
+  )
+  // NODE_ENV=production wins over AGATE_MODE=development; an explicit option wins over both.
+  await fails({ NODE_ENV: 'production', AGATE_MODE: 'development' }, 'AGORA_APP_ID')
+  assert.equal((await loadConfig({ NODE_ENV: 'production' }, { cwd: tempDir(), mode: 'development' })).mode, 'development')
+})
+
+test('production with explicit open access starts, and warns at every start', async () => {
+  const env = {
+    NODE_ENV: 'production',
+    AGORA_APP_ID: APP_ID,
+    AGORA_APP_CERTIFICATE: CERT,
+    AGATE_OPEN_ACCESS: 'true',
+    AGATE_POLICY: 'allow-all',
+  }
+  for (let start = 0; start < 2; start++) {
+    const config = await loadConfig(env, { cwd: tempDir() })
+    assert.equal(config.auth.allowAnonymous, true)
+    assert.ok(config.warnings.some((warning) => warning.startsWith('AGATE_OPEN_ACCESS=true')))
+  }
+})
+
+test('secrets from NAME_FILE (trailing newline dropped); NAME and NAME_FILE together are refused', async () => {
+  const dir = tempDir()
+  writeFileSync(join(dir, 'cert'), `${CERT}\n`)
+  writeFileSync(join(dir, 'keys'), API_KEYS_SETTING)
+  writeFileSync(
+    join(dir, 'apps.json'),
+    JSON.stringify([{ name: 'x', appId: 'aaaabbbbccccddddeeeeffff00001111', certificate: SECONDARY }]),
+  )
+  const env = {
+    NODE_ENV: 'production',
+    AGORA_APP_ID: APP_ID,
+    AGORA_APP_CERTIFICATE_FILE: join(dir, 'cert'),
+    AGATE_API_KEYS_FILE: join(dir, 'keys'),
+    AGATE_APPS_FILE: 'apps.json',
+  }
+  const config = await loadConfig(env, { cwd: dir })
+  assert.equal(config.apps[0]!.certificate, CERT)
+  assert.equal(config.apps[1]!.certificate, SECONDARY)
+  assert.deepEqual(
+    config.auth.apiKeys.map((entry) => entry.name),
+    ['web', 'admin'],
+  )
+  await fails(
+    { ...env, AGORA_APP_CERTIFICATE: CERT },
+    'AGORA_APP_CERTIFICATE',
+    'set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE, not both',
+    { cwd: dir },
+  )
+  await fails({ AGORA_APP_CERTIFICATE_FILE: join(dir, 'missing') }, 'AGORA_APP_CERTIFICATE_FILE', 'cannot read the file (ENOENT)')
+  writeFileSync(join(dir, 'bad-cert'), 'not-a-certificate')
+  await fails(
+    { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE_FILE: join(dir, 'bad-cert') },
+    'AGORA_APP_CERTIFICATE_FILE',
+    'must be 32 hexadecimal characters',
+  )
+})
+
+test('a JSON config file with setting names; the environment wins; unknown keys are refused', async () => {
+  const dir = tempDir()
+  writeFileSync(
+    join(dir, 'agate.json'),
+    JSON.stringify({ AGATE_PORT: 9000, AGATE_POLICY: [{ name: 'r', who: 'anyone' }], AGATE_CORS_ORIGINS: ['https://a.example'] }),
+  )
+  const config = await loadConfig({ AGATE_CONFIG: 'agate.json' }, { cwd: dir })
+  assert.equal(config.port, 9000)
+  assert.equal(config.policy.source, 'configured')
+  assert.deepEqual(config.cors, ['https://a.example'])
+  assert.equal((await loadConfig({ AGATE_PORT: '9100' }, { cwd: dir, configFile: 'agate.json' })).port, 9100)
+  assert.equal((await loadConfig({ AGATE_PORT: '9100' }, { cwd: dir, configFile: 'agate.json', port: 0 })).port, 0)
+  writeFileSync(join(dir, 'typo.json'), JSON.stringify({ AGATE_PROT: 1 }))
+  await fails({}, 'AGATE_PROT', /is not a setting/, { cwd: dir, configFile: 'typo.json' })
+  writeFileSync(join(dir, 'broken.json'), '{')
+  await fails({}, 'AGATE_CONFIG', /is not valid JSON/, { cwd: dir, configFile: 'broken.json' })
+  await fails({}, 'AGATE_CONFIG', /cannot read/, { cwd: dir, configFile: 'missing.json' })
+})
+
+test('aliases of the community servers: PORT, APP_ID, APP_CERTIFICATE, LOG_LEVEL', async () => {
+  const config = await loadConfig({ PORT: '3000', APP_ID: APP_ID, APP_CERTIFICATE: CERT, LOG_LEVEL: 'warn' }, { cwd: tempDir() })
+  assert.deepEqual([config.port, config.apps[0]!.appId, config.log.level], [3000, APP_ID, 'warn'])
+  await fails({ PORT: 'eighty' }, 'PORT', 'must be an integer from 0 to 65535')
+})
+
+test('an unknown AGATE_ variable is a warning (typo?), not an error', async () => {
+  const config = await loadConfig({ AGATE_API_KEY: 'x' }, { cwd: tempDir() })
+  assert.ok(config.warnings.includes('AGATE_API_KEY is not an Agate setting (typo?); it is ignored'))
+})
+
+test('token versions per app and per route, most specific first', async () => {
+  const config = await loadConfig(
+    {
+      AGORA_APP_ID: APP_ID,
+      AGORA_APP_CERTIFICATE: CERT,
+      AGATE_TOKEN_VERSION: '006',
+      AGATE_COMPAT_TOKEN_VERSION: '007',
+      AGATE_APPS: JSON.stringify([
+        {
+          name: 'b',
+          appId: 'aaaabbbbccccddddeeeeffff00001111',
+          certificate: SECONDARY,
+          tokenVersion: '007',
+          routeVersions: { fetchRtcToken: '006' },
+        },
+      ]),
+    },
+    { cwd: tempDir() },
+  )
+  assert.deepEqual(config.apps[0]!.versions, { fetchRtcToken: '006', compat: '007', v1: '006' })
+  assert.deepEqual(config.apps[1]!.versions, { fetchRtcToken: '006', compat: '007', v1: '007' })
+})
+
+test('every bad setting is named', async () => {
+  const prod = productionEnv()
+  const cases: [Record<string, string>, string, RegExp | string][] = [
+    [{ AGATE_MODE: 'staging' }, 'AGATE_MODE', 'must be development or production'],
+    [{ AGATE_PORT: '70000' }, 'AGATE_PORT', 'must be an integer from 0 to 65535'],
+    [{ AGATE_PORT: '1.5' }, 'AGATE_PORT', 'must be an integer from 0 to 65535'],
+    [{ AGORA_APP_ID: 'xyz', AGORA_APP_CERTIFICATE: CERT }, 'AGORA_APP_ID', 'must be 32 hexadecimal characters'],
+    [{ AGORA_APP_ID: APP_ID }, 'AGORA_APP_CERTIFICATE', 'is required with AGORA_APP_ID'],
+    [{ AGORA_APP_CERTIFICATE: CERT }, 'AGORA_APP_ID', 'is required with AGORA_APP_CERTIFICATE'],
+    [{ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: 'short' }, 'AGORA_APP_CERTIFICATE', 'must be 32 hexadecimal characters'],
+    [
+      { AGORA_APP_CERTIFICATE_SECONDARY: SECONDARY },
+      'AGORA_APP_CERTIFICATE_SECONDARY',
+      'needs AGORA_APP_ID and AGORA_APP_CERTIFICATE',
+    ],
+    [
+      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGORA_APP_NAME: 'has space' },
+      'AGORA_APP_NAME',
+      /must be 1 to 64 characters/,
+    ],
+    [{ AGATE_APPS: '[{"name":"a"}]' }, 'AGATE_APPS', /^AGATE_APPS: 0\.appId: /],
+    [{ AGATE_APPS: '{' }, 'AGATE_APPS', 'must be JSON'],
+    [
+      {
+        AGATE_APPS: JSON.stringify([
+          { name: 'a', appId: APP_ID, certificate: CERT },
+          { name: 'a', appId: APP_ID, certificate: CERT },
+        ]),
+      },
+      'AGATE_APPS[1]',
+      'app name "a" is used twice',
+    ],
+    [
+      { AGATE_APPS: JSON.stringify([{ name: 'a', appId: APP_ID, certificate: CERT, expire: 600, privilegeExpire: 900 }]) },
+      'AGATE_APPS[0]',
+      'privilegeExpire: must be at most expire',
+    ],
+    [{ AGATE_TOKEN_VERSION: '005' }, 'AGATE_TOKEN_VERSION', 'must be "006" or "007"'],
+    [{ AGATE_FETCH_RTC_TOKEN_VERSION: '7' }, 'AGATE_FETCH_RTC_TOKEN_VERSION', 'must be "006" or "007"'],
+    [{ AGATE_COMPAT_TOKEN_VERSION: 'x' }, 'AGATE_COMPAT_TOKEN_VERSION', 'must be "006" or "007"'],
+    [{ AGATE_TOKEN_EXPIRE: '0' }, 'AGATE_TOKEN_EXPIRE', 'must be an integer from 1 to 86400'],
+    [{ AGATE_TOKEN_EXPIRE: '90000' }, 'AGATE_TOKEN_EXPIRE', 'must be an integer from 1 to 86400'],
+    [{ AGATE_TOKEN_EXPIRE: '7200', AGATE_MAX_EXPIRE: '3600' }, 'AGATE_TOKEN_EXPIRE', 'must be at most AGATE_MAX_EXPIRE (3600)'],
+    [{ AGATE_PRIVILEGE_EXPIRE: '7200' }, 'AGATE_PRIVILEGE_EXPIRE', 'must be at most the token lifetime (3600)'],
+    [{ AGATE_MAX_EXPIRE: '86401' }, 'AGATE_MAX_EXPIRE', 'must be an integer from 1 to 86400'],
+    [{ AGATE_API_KEYS: 'web' }, 'AGATE_API_KEYS', 'each entry must be name=sha256:<hex>'],
+    [{ AGATE_API_KEYS: 'web=md5:abc' }, 'AGATE_API_KEYS', '"web" must be sha256: and 64 lowercase hex digits'],
+    [
+      { AGATE_API_KEYS: `web=${KEYS.web.key}` },
+      'AGATE_API_KEYS',
+      '"web" holds an API key; configure its hash (agate keys create prints it), never the key',
+    ],
+    [{ AGATE_API_KEYS: `web=${KEYS.web.hash},web=${KEYS.admin.hash}` }, 'AGATE_API_KEYS', 'key name "web" is used twice'],
+    [{ AGATE_API_KEYS: '[1]' }, 'AGATE_API_KEYS', 'each entry must be name=sha256:<hex>'],
+    [{ AGATE_JWT_SECRET: 'short' }, 'AGATE_JWT_SECRET', 'must be at least 32 characters'],
+    [{ AGATE_JWT_JWKS: '{"keys": []}' }, 'AGATE_JWT_JWKS', 'keys: must not be empty'],
+    [
+      { AGATE_JWT_JWKS: '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}' },
+      'AGATE_JWT_JWKS',
+      'keys.0.kty: must be RSA, EC or OKP (public keys; use AGATE_JWT_SECRET for HMAC)',
+    ],
+    [{ AGATE_JWT_JWKS: '{"keys": [{"kty": "RSA", "n": 5}]}' }, 'AGATE_JWT_JWKS', 'keys.0: is missing the fields of its key type'],
+    [
+      { AGATE_JWT_JWKS: '{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"}]}' },
+      'AGATE_JWT_JWKS',
+      'keys.0: holds a private key; publish only public keys',
+    ],
+    [{ AGATE_JWT_JWKS_URL: 'ftp://x' }, 'AGATE_JWT_JWKS_URL', 'must be an http(s) URL'],
+    [
+      { ...prod, AGATE_JWT_SECRET: '', AGATE_JWT_JWKS_URL: 'http://id.example/jwks' },
+      'AGATE_JWT_JWKS_URL',
+      'must use https in production',
+    ],
+    [{ ...prod, AGATE_JWT_ISSUER: '' }, 'AGATE_JWT_ISSUER', 'is required in production when JWTs are accepted'],
+    [{ ...prod, AGATE_JWT_AUDIENCE: '' }, 'AGATE_JWT_AUDIENCE', 'is required in production when JWTs are accepted'],
+    [{ AGATE_JWT_ISSUER: 'x' }, 'AGATE_JWT_ISSUER', 'needs AGATE_JWT_SECRET, AGATE_JWT_JWKS or AGATE_JWT_JWKS_URL'],
+    [{ AGATE_JWT_SECRET: 'x'.repeat(32), AGATE_JWT_ALGORITHMS: 'none' }, 'AGATE_JWT_ALGORITHMS', '"none" is never accepted'],
+    [
+      { AGATE_JWT_JWKS_URL: 'https://id.example/jwks', AGATE_JWT_ALGORITHMS: 'HS256' },
+      'AGATE_JWT_ALGORITHMS',
+      'HS256 needs AGATE_JWT_SECRET',
+    ],
+    [
+      { AGATE_JWT_SECRET: 'x'.repeat(32), AGATE_JWT_CLOCK_TOLERANCE: '-1' },
+      'AGATE_JWT_CLOCK_TOLERANCE',
+      'must be an integer from 0 to 300',
+    ],
+    [{ AGATE_OPEN_ACCESS: 'maybe' }, 'AGATE_OPEN_ACCESS', 'must be true or false'],
+    [{ AGATE_POLICY: 'allow-some' }, 'AGATE_POLICY', 'must be JSON or one of allow-all, allow-authenticated, deny-all'],
+    [{ AGATE_POLICY: '[{"name":"a"}]' }, 'AGATE_POLICY', /who/],
+    [{ AGATE_POLICY: '[{"name":"a","who":"anyone","channel":["x"]}]' }, 'AGATE_POLICY', /channel/],
+    [{ AGATE_POLICY: '[{"name":"a","who":"anyone","services":["video"]}]' }, 'AGATE_POLICY', /services/],
+    [{ AGATE_POLICY: '[{"name":"a","who":"anyone","maxExpire":90000}]' }, 'AGATE_POLICY', /maxExpire/],
+    [
+      { AGATE_POLICY: '[{"name":"a","who":"anyone"},{"name":"a","who":"anyone"}]' },
+      'AGATE_POLICY',
+      'rules[1]: rule name "a" is used twice',
+    ],
+    [
+      { AGATE_POLICY: '[{"name":"a","who":"anyone","apps":["ghost"]}]' },
+      'AGATE_POLICY',
+      'rules[0].apps: no app is named "ghost"',
+    ],
+    [
+      { AGATE_POLICY: '[{"name":"a","who":{"apiKeys":["ghost"]}}]' },
+      'AGATE_POLICY',
+      'rules[0].who.apiKeys: no API key is named "ghost"',
+    ],
+    [
+      { AGATE_POLICY: '[{"name":"a","who":{"jwt":true}}]' },
+      'AGATE_POLICY',
+      'rules[0].who.jwt: JWT authentication is not configured',
+    ],
+    [
+      { AGATE_CORS_ORIGINS: 'https://a.example/path' },
+      'AGATE_CORS_ORIGINS',
+      'each origin must look like https://host[:port], without a path',
+    ],
+    [{ AGATE_CORS_ORIGINS: ',' }, 'AGATE_CORS_ORIGINS', 'must not be empty'],
+    [{ AGATE_RATE_LIMIT_WINDOW: '0' }, 'AGATE_RATE_LIMIT_WINDOW', 'must be an integer from 1 to 86400'],
+    [{ AGATE_RATE_LIMIT_PER_IDENTITY: '-1' }, 'AGATE_RATE_LIMIT_PER_IDENTITY', 'must be an integer from 0 to 1000000000'],
+    [{ AGATE_RATE_LIMIT_PER_ADDRESS: 'lots' }, 'AGATE_RATE_LIMIT_PER_ADDRESS', 'must be an integer from 0 to 1000000000'],
+    [{ AGATE_TRUST_PROXY: '11' }, 'AGATE_TRUST_PROXY', 'must be an integer from 0 to 10'],
+    [{ AGATE_BODY_LIMIT: '10' }, 'AGATE_BODY_LIMIT', 'must be an integer from 64 to 1048576'],
+    [{ AGATE_MAX_HEADER_SIZE: '100' }, 'AGATE_MAX_HEADER_SIZE', 'must be an integer from 1024 to 65536'],
+    [{ AGATE_REQUEST_TIMEOUT_MS: '5' }, 'AGATE_REQUEST_TIMEOUT_MS', 'must be an integer from 100 to 600000'],
+    [{ AGATE_KEEP_ALIVE_TIMEOUT_MS: 'x' }, 'AGATE_KEEP_ALIVE_TIMEOUT_MS', 'must be an integer from 100 to 600000'],
+    [{ AGATE_SHUTDOWN_TIMEOUT_MS: '-5' }, 'AGATE_SHUTDOWN_TIMEOUT_MS', 'must be an integer from 0 to 600000'],
+    [{ AGATE_LOG_LEVEL: 'loud' }, 'AGATE_LOG_LEVEL', 'must be fatal, error, warn, info, debug, trace or silent'],
+    [{ AGATE_METRICS_TOKEN: 'short' }, 'AGATE_METRICS_TOKEN', 'must be at least 16 characters'],
+  ]
+  for (const [env, setting, message] of cases) await fails(env, setting, message)
+})
+
+test('every setting is documented in docs/server.md', () => {
+  const docs = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf8')
+  for (const name of Object.keys(SETTINGS)) assert.ok(docs.includes(`\`${name}\``), `${name} is not in docs/server.md`)
+})

@@ -1,0 +1,132 @@
+/** The listener: graceful shutdown, request timeouts, and the process entry point stopping on SIGTERM. */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { startServer } from '../../src/server/listen.js'
+import { APP_ID, captureLogs, CERT, config, tempDir } from './helpers.js'
+
+function get(url: string, path: string): Promise<{ status: number; text: string; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(new URL(path, url), (response) => {
+      let text = ''
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      response.on('end', () => resolve({ status: response.statusCode!, text, connection: response.headers.connection }))
+    })
+    request.on('error', reject)
+    request.end()
+  })
+}
+
+test('graceful shutdown: readiness turns 503, new connections are refused, the request in flight completes', async () => {
+  let release!: () => void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  let entered!: () => void
+  const inFlight = new Promise<void>((resolve) => (entered = resolve))
+  const logs = captureLogs()
+  const server = await startServer(await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 }), {
+    logger: logs.logger,
+    extraRoutes: (app) =>
+      app.get('/slow', async (c) => {
+        entered()
+        await held
+        return c.text('finished')
+      }),
+  })
+  const slow = get(server.url, '/slow')
+  await inFlight
+  const closed = server.close()
+  assert.equal(server.close(), closed, 'close() twice returns the same promise')
+  // Not accepting any more: a new connection is refused.
+  await assert.rejects(get(server.url, '/healthz'), { code: 'ECONNREFUSED' })
+  let done = false
+  void closed.then(() => (done = true))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(done, false, 'close() waits for the request in flight')
+  release()
+  const response = await slow
+  assert.deepEqual([response.status, response.text], [200, 'finished'])
+  await closed
+  const events = logs.lines().map((line) => line.event)
+  assert.deepEqual(events.slice(-2), ['server.stopping', 'server.stopped'])
+})
+
+test('graceful shutdown cuts connections still busy after the shutdown timeout', async () => {
+  const server = await startServer(
+    await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_SHUTDOWN_TIMEOUT_MS: '200' }, { port: 0 }),
+    {
+      logger: captureLogs().logger,
+      extraRoutes: (app) => app.get('/forever', () => new Promise<Response>(() => undefined)),
+    },
+  )
+  const hanging = get(server.url, '/forever').catch((error: Error) => error)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const started = Date.now()
+  await server.close()
+  assert.ok(Date.now() - started >= 150)
+  assert.ok((await hanging) instanceof Error)
+})
+
+test('a request that does not arrive in time gets 408', async () => {
+  const server = await startServer(
+    await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_REQUEST_TIMEOUT_MS: '300' }, { port: 0 }),
+    {
+      logger: captureLogs().logger,
+    },
+  )
+  const url = new URL(server.url)
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () =>
+      socket.write('POST /fetch_rtc_token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"uid":'),
+    )
+    let text = ''
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
+    socket.on('close', () => resolve(text))
+    socket.on('error', reject)
+  })
+  assert.match(answer, /^HTTP\/1\.1 408 /)
+  assert.match(answer, /"code":"request-timeout"/)
+  await server.close()
+})
+
+test('the entry point (src/server/main.ts) serves, and exits 0 on SIGTERM after draining', async () => {
+  const main = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url))
+  const cwd = tempDir()
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { PATH: process.env.PATH, AGATE_DEV_CREDENTIALS_FILE: `${cwd}/dev.json`, AGATE_LOG_DESTINATION: 'stdout' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
+      if (match !== null) resolve(match[1]!)
+    })
+    child.on('exit', () => reject(new Error(`exited early: ${output}`)))
+  })
+  assert.equal((await get(url, '/healthz')).status, 200)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  child.kill('SIGTERM')
+  assert.equal(await exited, 0, output)
+  assert.match(output, /"event":"server.stopped"/)
+  assert.match(output, /DEVELOPMENT MODE/)
+})
+
+test('a bad setting stops the entry point with exit code 1 and the setting named', async () => {
+  const main = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { PATH: process.env.PATH, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  assert.equal(code, 1)
+  assert.match(stderr, /^agate server: AGORA_APP_ID: production mode needs real credentials/)
+})
