@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { createHash as nodeCreateHash, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { resolve as nodeResolve } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { Miniflare } from 'miniflare'
+// @ts-expect-error: a plain .mjs build script without declarations
+import { buildWorker } from '../../scripts/build-worker.mjs'
+import { parseToken, verifyToken } from '../../src/token/index.js'
+import { settingsOf } from '../../src/worker/index.js'
+import { createHash, timingSafeEqual } from '../../src/worker/shims/node-crypto.js'
+import { dirname, isAbsolute, resolve } from '../../src/worker/shims/node-path.js'
+import { APP_ID, CERTIFICATE } from './helpers/processes.js'
+import { readToml } from './helpers/toml.js'
+
+const API_KEY = 'agate_workersTestKeyWorkersTestKey0123'
+/** The date the deployment uses (wrangler.toml), so the test runs what is deployed. */
+const COMPATIBILITY_DATE = String(readToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8'))['']?.compatibility_date)
+
+interface BuildResult {
+  outputFiles: { text: string }[]
+  metafile: { inputs: Record<string, unknown>; outputs: Record<string, { imports: { path: string; external?: boolean }[]; bytes: number }> }
+}
+
+function bindings(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    AGORA_APP_ID: APP_ID,
+    AGORA_APP_CERTIFICATE: CERTIFICATE,
+    AGATE_API_KEYS: `web=sha256:${nodeCreateHash('sha256').update(API_KEY).digest('hex')}`,
+    AGATE_POLICY: 'allow-authenticated',
+    AGATE_LOG_LEVEL: 'warn',
+    ...extra,
+  }
+}
+
+describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
+  let script: string
+  let build: BuildResult
+  let mf: Miniflare
+
+  before(async () => {
+    build = (await buildWorker({ write: false })) as BuildResult
+    script = build.outputFiles[0]!.text
+    mf = new Miniflare({ modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings: bindings() })
+    await mf.ready
+  })
+  after(async () => {
+    await mf?.dispose()
+  })
+
+  test('the bundle has no Node imports and needs no compatibility flags', () => {
+    const [output] = Object.values(build.metafile.outputs)
+    assert.deepEqual(output?.imports, [], 'nothing left for the runtime to resolve')
+    assert.doesNotMatch(script, /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](?:node:|(?:fs|path|crypto|util|http|https|net|zlib|cluster|os|v8|perf_hooks)["'])/)
+    assert.ok(script.length < 1_500_000, `bundle is ${script.length} bytes`)
+    // The Node-only parts stay out: the Redis client, the listener, the cluster.
+    const inputs = Object.keys(build.metafile.inputs)
+    for (const nodeOnly of ['node_modules/ioredis/', 'node_modules/@hono/node-server/', 'src/server/listen.ts', 'src/server/cluster.ts', 'src/server/redis-rate-limit-store.ts']) {
+      assert.ok(!inputs.some((input) => input.includes(nodeOnly)), `${nodeOnly} is not in the bundle`)
+    }
+  })
+
+  test('mints a token over HTTP inside workerd that the library verifies in Node', async () => {
+    const response = await mf.dispatchFetch('http://agate.test/fetch_rtc_token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ uid: 2882341273, ChannelName: 'ChannelA', role: 1 }),
+    })
+    assert.equal(response.status, 200)
+    const body = (await response.json()) as { token: string; code: string }
+    assert.equal(body.code, '200')
+    const verified = verifyToken(body.token, { certificates: CERTIFICATE, appId: APP_ID, channelName: 'ChannelA', uid: 2882341273 })
+    assert.equal(verified.token.version, '007')
+  })
+
+  test('/v1/tokens and /v1/tokens/verify work inside workerd', async () => {
+    const minted = await mf.dispatchFetch('http://agate.test/v1/tokens', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+      body: JSON.stringify({ rtc: { channelName: 'edge-room', account: 'alice', role: 'subscriber' }, rtm: { userId: 'alice' } }),
+    })
+    assert.equal(minted.status, 200)
+    const { token } = (await minted.json()) as { token: string }
+    const parsed = parseToken(token)
+    assert.equal(parsed.version, '007')
+    if (parsed.version === '007') assert.deepEqual(parsed.services.map((service) => service.type).sort(), ['rtc', 'rtm'])
+
+    const verified = await mf.dispatchFetch('http://agate.test/v1/tokens/verify', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ token, channelName: 'edge-room', account: 'alice' }),
+    })
+    assert.equal(verified.status, 200)
+    const verdict = (await verified.json()) as { valid: boolean; certificate: string }
+    assert.equal(verdict.valid, true)
+    assert.equal(verdict.certificate, 'primary')
+  })
+
+  test('callers without a valid key are refused, as in production on Node', async () => {
+    const anonymous = await mf.dispatchFetch('http://agate.test/v1/tokens', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rtc: { channelName: 'x', uid: 1, role: 'publisher' } }),
+    })
+    assert.equal(anonymous.status, 401)
+    const wrong = await mf.dispatchFetch('http://agate.test/v1/tokens', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer agate_notTheKeyNotTheKeyNotTheKey00' },
+      body: JSON.stringify({ rtc: { channelName: 'x', uid: 1, role: 'publisher' } }),
+    })
+    assert.equal(wrong.status, 401)
+    assert.equal(((await wrong.json()) as { code: string }).code, 'unauthenticated')
+  })
+
+  test('health, readiness and the OpenAPI document answer', async () => {
+    assert.equal((await mf.dispatchFetch('http://agate.test/healthz')).status, 200)
+    assert.equal((await mf.dispatchFetch('http://agate.test/readyz')).status, 200)
+    const openapi = await mf.dispatchFetch('http://agate.test/openapi.json')
+    assert.equal(openapi.status, 200)
+    assert.ok(((await openapi.json()) as { paths: object }).paths)
+  })
+
+  test('a missing secret answers 500 naming the setting, never a value', async () => {
+    const broken = new Miniflare({ modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings: bindings({ AGATE_API_KEYS: '' }) })
+    try {
+      const response = await broken.dispatchFetch('http://agate.test/healthz')
+      assert.equal(response.status, 500)
+      assert.equal(response.headers.get('content-type'), 'application/problem+json')
+      const problem = (await response.json()) as { code: string; detail: string }
+      assert.equal(problem.code, 'internal')
+      assert.match(problem.detail, /AGATE_API_KEYS/)
+      assert.ok(!JSON.stringify(problem).toLowerCase().includes(CERTIFICATE.toLowerCase()))
+    } finally {
+      await broken.dispose()
+    }
+  })
+})
+
+describe('Workers bindings and shims', () => {
+  test('string bindings pass through; JSON settings given as TOML tables become JSON; other bindings are ignored', () => {
+    const settings = settingsOf({
+      AGORA_APP_ID: APP_ID,
+      AGATE_RATE_LIMIT_WINDOW: 60,
+      AGATE_POLICY: { rules: [{ name: 'all', who: 'authenticated' }] },
+      KV: { get: () => undefined, put: () => undefined, constructor: undefined },
+      SOME_NAMESPACE: new (class Namespace {})(),
+    })
+    assert.deepEqual(settings, {
+      AGORA_APP_ID: APP_ID,
+      AGATE_RATE_LIMIT_WINDOW: '60',
+      AGATE_POLICY: '{"rules":[{"name":"all","who":"authenticated"}]}',
+    })
+  })
+
+  test('the node:crypto shim hashes and compares like Node', () => {
+    for (const text of ['', 'agate_abc', 'ünïcödé ✓', 'x'.repeat(1000)]) {
+      assert.equal(createHash('sha256').update(text, 'utf8').digest('hex'), nodeCreateHash('sha256').update(text, 'utf8').digest('hex'))
+    }
+    const a = new TextEncoder().encode('Bearer abc')
+    const b = new TextEncoder().encode('Bearer abd')
+    assert.equal(timingSafeEqual(a, a), nodeTimingSafeEqual(a, a))
+    assert.equal(timingSafeEqual(a, b), nodeTimingSafeEqual(a, b))
+    assert.throws(() => timingSafeEqual(a, new Uint8Array(1)), { name: 'RangeError' })
+    assert.throws(() => createHash('md5'), /only sha256/)
+  })
+
+  test('the node:path shim resolves like POSIX Node', () => {
+    for (const args of [['/', 'a'], ['/srv', '.agate/dev.json'], ['/srv/app', '../x/./y'], ['/a', '/b', 'c'], ['/']]) {
+      assert.equal(resolve(...args), nodeResolve(...args), args.join(' '))
+    }
+    assert.equal(isAbsolute('/x'), true)
+    assert.equal(isAbsolute('x'), false)
+    assert.equal(dirname('/a/b/c.json'), '/a/b')
+    assert.equal(dirname('c.json'), '.')
+  })
+})
