@@ -559,29 +559,7 @@ export class ApaasTokenBuilder {
  * const token = EducationTokenBuilder.buildUserToken(appId, appCertificate, 'alice', 3600)
  * ```
  */
-export class EducationTokenBuilder {
-  /** See {@link ApaasTokenBuilder.buildRoomUserToken}. */
-  static buildRoomUserToken(
-    appId: string,
-    appCertificate: string,
-    roomUuid: string,
-    userUuid: string | number,
-    role: number,
-    expire: number,
-  ): string {
-    return roomUserToken(appId, appCertificate, roomUuid, userUuid, role, expire)
-  }
-
-  /** See {@link ApaasTokenBuilder.buildUserToken}. */
-  static buildUserToken(appId: string, appCertificate: string, userUuid: string | number, expire: number): string {
-    return apaasUserToken(appId, appCertificate, userUuid, expire)
-  }
-
-  /** See {@link ApaasTokenBuilder.buildAppToken}. */
-  static buildAppToken(appId: string, appCertificate: string, expire: number): string {
-    return apaasAppToken(appId, appCertificate, expire)
-  }
-}
+export class EducationTokenBuilder extends ApaasTokenBuilder {}
 
 /**
  * Flexible Packet Acceleration tokens: valid 24 hours, FPA login with privilege lifetime 0.
