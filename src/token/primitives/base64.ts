@@ -33,19 +33,21 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 /**
- * Decodes padded standard base64 strictly: any other character, a bad length, misplaced padding
+ * Decodes padded standard base64 strictly, from offset `start` of `text` (offsets in messages count
+ * from the start of `text`): any other character, a bad length, misplaced padding
  * or non-zero padding bits throw `ERR_TOKEN_MALFORMED` naming `field`. Reference decoders that
  * skip junk accept tokens that were mangled in transit; we would rather say so.
  */
-export function base64ToBytes(text: string, field: string): Uint8Array {
-  if (text.length % 4 !== 0) throw malformed(field, `base64 length ${text.length} is not a multiple of 4`)
+export function base64ToBytes(text: string, field: string, start = 0): Uint8Array {
+  const length = text.length - start
+  if (length % 4 !== 0) throw malformed(field, `base64 length ${length} is not a multiple of 4`)
   let padding = 0
-  if (text.endsWith('==')) padding = 2
-  else if (text.endsWith('=')) padding = 1
-  const out = new Uint8Array((text.length / 4) * 3 - padding)
+  if (length >= 2 && text.endsWith('==')) padding = 2
+  else if (length >= 1 && text.endsWith('=')) padding = 1
+  const out = new Uint8Array((length / 4) * 3 - padding)
   const end = text.length - (padding === 0 ? 0 : 4)
   let o = 0
-  let i = 0
+  let i = start
   for (; i < end; i += 4) {
     const ca = text.charCodeAt(i)
     const cb = text.charCodeAt(i + 1)

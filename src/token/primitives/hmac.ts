@@ -33,11 +33,9 @@ export function prepareHmacKey(
   const { inner, outer } = target
   inner.set(SHA256_IV)
   outer.set(SHA256_IV)
-  pad.fill(0x36)
-  for (let i = 0; i < block.length; i++) pad[i] = block[i]! ^ 0x36
+  for (let i = 0; i < 64; i++) pad[i] = (i < block.length ? block[i]! : 0) ^ 0x36
   sha256Absorb(inner, pad)
-  pad.fill(0x5c)
-  for (let i = 0; i < block.length; i++) pad[i] = block[i]! ^ 0x5c
+  for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ 0x36 ^ 0x5c
   sha256Absorb(outer, pad)
   return target
 }

@@ -157,10 +157,10 @@ export function sha256Finish(
   const whole = data.length & ~63
   for (let offset = 0; offset < whole; offset += 64) compressBlock(state, data, offset)
   const rest = data.length - whole
-  tail.fill(0)
   for (let i = 0; i < rest; i++) tail[i] = data[whole + i]!
   tail[rest] = 0x80
   const blocks = rest < 56 ? 1 : 2
+  tail.fill(0, rest + 1, blocks * 64 - 8)
   const bitLength = (prefixLength + data.length) * 8
   const end = blocks * 64
   // The 64-bit length; token inputs are far below 2^32 bytes, but split it correctly anyway.

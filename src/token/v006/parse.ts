@@ -50,7 +50,7 @@ export function decodeToken006(token: string): Decoded006 {
   if (token.length > 8192) throw new TokenError('ERR_TOKEN_TOO_LARGE', 'token is longer than 8192 characters')
   const appId = token.slice(3, 35)
   if (!APP_ID.test(appId)) throw malformed('appId', 'characters 4 to 35 must be a 32-character hex App ID')
-  const content = new ByteReader(base64ToBytes(token.slice(35), 'token'))
+  const content = new ByteReader(base64ToBytes(token, 'token', 35))
   const signature = content.readBytes('signature')
   if (signature.length !== 32) throw malformed('signature', `is ${signature.length} bytes, expected 32`)
   const crcChannelName = content.readUint32LE('crcChannelName')

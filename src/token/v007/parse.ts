@@ -109,7 +109,7 @@ export function decodeToken007(token: string): Decoded007 {
   if (token.length > MAX_TOKEN_LENGTH) {
     throw new TokenError('ERR_TOKEN_TOO_LARGE', `token is longer than ${MAX_TOKEN_LENGTH} characters`)
   }
-  const compressed = base64ToBytes(token.slice(3), 'token')
+  const compressed = base64ToBytes(token, 'token', 3)
   const content = zlibInflate(compressed, MAX_CONTENT_BYTES)
   const reader = new ByteReader(content)
   const signature = reader.readBytes('signature')
