@@ -1,7 +1,8 @@
 // Bundles the Cloudflare Workers entry (src/worker/index.ts) into one ES module with esbuild, for the
 // browser/worker platform: no Node APIs, so it runs without Workers' Node compatibility flags.
 // The few Node modules the server's shared code imports are mapped to small portable shims in
-// src/worker/shims/ (see NODE_SHIMS). wrangler.toml runs this as its build step and uploads the
+// src/worker/shims/ (see NODE_SHIMS); crypto needs none (API-key hashes use the library's SHA-256,
+// random values Web Crypto). wrangler.toml runs this as its build step and uploads the
 // result as is, so what is deployed is exactly what the tests run in workerd.
 // Usage: node scripts/build-worker.mjs [outfile]   (default dist/cloudflare/worker.js)
 import { fileURLToPath } from 'node:url'
@@ -12,7 +13,6 @@ const shim = (name) => `${root}src/worker/shims/${name}`
 
 /** Import specifier → shim. Anything else Node-only that sneaks in fails the build. */
 export const NODE_SHIMS = {
-  'node:crypto': shim('node-crypto.ts'),
   'node:fs/promises': shim('node-fs-promises.ts'),
   'node:path': shim('node-path.ts'),
   // prom-client's entry pulls in process metrics, the push gateway and cluster support; the metric

@@ -7,10 +7,14 @@ import cluster from 'node:cluster'
 import type { Registry } from 'prom-client'
 import { CLUSTER_SPEC_FLAG, type ClusterSpec, type PrimaryMessage, type WorkerMessage } from './cluster.js'
 
-/** What the worker needs from the server module (`./index.js`): its `loadConfig` and `startServer`. */
+/**
+ * What the worker needs from the server module (`./index.js`): its `loadConfig` and `startServer`.
+ * Workers ask for no web demo: a sandbox session lives in one process, and the primary spreads
+ * connections over all of them.
+ */
 export interface ClusterServerModule {
   loadConfig(env: Record<string, string | undefined>, options: ClusterSpec['serve']): unknown
-  startServer(config: never): Promise<{ url: string; metrics: { registry: Registry }; close(): Promise<void> }>
+  startServer(config: never, options: { demo: false }): Promise<{ url: string; metrics: { registry: Registry }; close(): Promise<void> }>
 }
 
 const flag = process.argv.indexOf(CLUSTER_SPEC_FLAG)
@@ -62,7 +66,7 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
   try {
     const server = (await import(spec.serverModule)) as ClusterServerModule
     const config = await server.loadConfig(process.env, spec.serve)
-    running = await server.startServer(config as never)
+    running = await server.startServer(config as never, { demo: false })
   } catch (error) {
     send({ type: 'agate:failed', message: error instanceof Error ? error.message : String(error) })
     process.exitCode = 1

@@ -49,6 +49,8 @@ export interface ClusterOptions {
   metricsTimeoutMs?: number
   /** How long a worker may take to start listening, ms. Default 30 000. */
   startTimeoutMs?: number
+  /** Logged by the primary (`event: "server.warning"`) before it forks; see {@link clusterOptionsFor}. */
+  warnings?: readonly string[]
 }
 
 /** A running cluster: the same shape as `startServer`'s result, so callers treat both alike. */
@@ -167,6 +169,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const metricsTimeoutMs = options.metricsTimeoutMs ?? 2000
   const startTimeoutMs = options.startTimeoutMs ?? 30_000
   const spec: ClusterSpec = { serverModule: options.serverModule ?? siblingUrl('index'), serve: options.serve ?? {} }
+  for (const warning of options.warnings ?? []) logger.warn({ event: 'server.warning' }, warning)
 
   // The worker entry is this package's cluster-worker file (.ts under tsx in tests, .js when built);
   // Node's cluster re-runs it with this process's flags (`--import tsx` included).
@@ -329,67 +332,71 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 }
 
 /**
+ * The options of {@link startCluster} for a config the primary has loaded (what `runCluster` and
+ * `agate serve` do): `workers` workers (see {@link resolveWorkerCount}) started with the same
+ * `serve` options, the primary logging with the config's log settings, a shutdown backstop a little
+ * past `AGATE_SHUTDOWN_TIMEOUT_MS`, and the warnings this setup deserves:
+ *
+ * - several workers without `AGATE_REDIS_URL` count rate limits each on their own;
+ * - in development, workers do not serve the web demo and the sandbox (a sandbox session lives in
+ *   one process's memory, and connections are spread over the workers).
+ */
+export function clusterOptionsFor(config: ServerConfig, workers: number, serve: ClusterServeOptions = {}): ClusterOptions {
+  const warnings: string[] = []
+  if (workers > 1 && config.rateLimit.store.redisUrl === undefined) {
+    warnings.push(
+      `${workers} workers and no REDIS_URL: each worker counts rate limits on its own, so a caller may get up to ${workers} times the limit; set REDIS_URL to share them`,
+    )
+  }
+  if (config.mode === 'development') {
+    warnings.push(
+      'cluster mode: the web demo and the sandbox are not served (a sandbox session lives in one process); run a single process (--workers 1, WORKERS=1) for them',
+    )
+  }
+  const options: ClusterServeOptions = { ...serve }
+  // The workers load the same environment; this keeps a mode that came from it explicit.
+  if (config.mode === 'production') options.production = true
+  return {
+    workers,
+    serve: options,
+    log: config.log,
+    // Workers cut their own connections after AGATE_SHUTDOWN_TIMEOUT_MS; this is the backstop.
+    shutdownTimeoutMs: config.limits.shutdownTimeoutMs + 5000,
+    warnings,
+  }
+}
+
+/**
  * Loads the config from this process's environment, starts `workers` workers (see
- * {@link resolveWorkerCount}; `undefined` = the default for the mode) and drains them on SIGTERM or
- * SIGINT, then exits; a second signal exits at once. The cluster counterpart of `runServer`, for
- * entry points (`src/server/cluster-main.ts`). The primary validates the config before forking, so
- * a bad setting stops everything at once, and development credentials are created once, not raced
- * for by every worker.
+ * {@link resolveWorkerCount}; `undefined` = `AGATE_WORKERS`, else the default for the mode) and
+ * drains them on SIGTERM or SIGINT, then exits; a second signal exits at once. The cluster
+ * counterpart of `runServer`, for entry points (`src/server/cluster-main.ts`). The primary validates
+ * the config before forking, so a bad setting stops everything at once, and development
+ * credentials are created once, not raced for by every worker.
  */
 export async function runCluster(options: LoadConfigOptions & { workers?: number | undefined }): Promise<RunningCluster> {
   const { workers, ...loadOptions } = options
   const config = await loadConfigFromProcess(loadOptions)
-  const { logger, flush } = createLogger(config.log)
-  const fleet = fleetSettings(config)
-  const count = resolveWorkerCount(workers ?? fleet.workers, config.mode === 'production')
-  if (count > 1 && !fleet.sharedLimits) {
-    logger.warn(
-      { event: 'server.warning' },
-      `${count} workers and no REDIS_URL: each worker counts rate limits on its own, so a caller may get up to ${count} times the limit; set REDIS_URL to share them`,
-    )
-  }
+  const count = resolveWorkerCount(workers ?? config.workers, config.mode === 'production')
   const serve: ClusterServeOptions = {}
   if (loadOptions.port !== undefined) serve.port = loadOptions.port
   if (loadOptions.host !== undefined) serve.host = loadOptions.host
   if (loadOptions.configFile !== undefined) serve.configFile = loadOptions.configFile
-  if (loadOptions.production === true || config.mode === 'production') serve.production = true
-  let running: RunningCluster
-  try {
-    running = await startCluster({
-      workers: count,
-      serve,
-      logger: logger.child({ role: 'primary' }),
-      // Workers cut their own connections after AGATE_SHUTDOWN_TIMEOUT_MS; this is the backstop.
-      shutdownTimeoutMs: config.limits.shutdownTimeoutMs + 5000,
-    })
-  } catch (error) {
-    flush()
-    throw error
-  }
+  if (loadOptions.production === true) serve.production = true
+  // The primary's logger is startCluster's own: flushed when the cluster has stopped (or failed to start).
+  const running = await startCluster(clusterOptionsFor(config, count, serve))
   const stop = (signal: NodeJS.Signals): void => {
     process.off('SIGTERM', stop)
     process.off('SIGINT', stop)
     process.once(signal, () => process.exit(1))
     running.close().then(
-      () => {
-        flush()
-        process.exit(0)
-      },
+      () => process.exit(0),
       () => process.exit(1),
     )
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
   return running
-}
-
-/**
- * The fleet settings of a config (`AGATE_WORKERS`, `AGATE_REDIS_URL`), read defensively: they join
- * `ServerConfig` as `workers` and `rateLimit.store` with the fleet wiring of `config.ts`.
- */
-function fleetSettings(config: ServerConfig): { workers: number | undefined; sharedLimits: boolean } {
-  const fleet = config as ServerConfig & { workers?: number; rateLimit: { store?: { redisUrl?: string } } }
-  return { workers: fleet.workers, sharedLimits: fleet.rateLimit.store?.redisUrl !== undefined }
 }
 
 function send(worker: Worker, message: PrimaryMessage): void {

@@ -14,6 +14,10 @@ import { DEV_CREDENTIALS_FILE, loadDevCredentials } from './dev-credentials.js'
 import type { LogSettings } from './logging.js'
 import { POLICY_PRESETS, policySchema, type PolicyRule } from './policy.js'
 import type { RateLimitSettings } from './rate-limit.js'
+// Types only: the values (the Redis client, the cluster) stay out of the Workers bundle, which
+// includes this file.
+import type { RateLimitStoreSettings } from './rate-limit-store.js'
+import { checkRedisUrl } from './redis-url.js'
 
 /** `development` (the default) or `production`. */
 export type ServerMode = 'development' | 'production'
@@ -64,12 +68,20 @@ export interface ServerConfig {
   readonly policy: { readonly rules: readonly PolicyRule[]; readonly source: string }
   /** `'*'` or exact origins; empty sends no CORS headers. */
   readonly cors: '*' | readonly string[]
-  /** `trustProxy`: how many proxies in front append to `X-Forwarded-For` (0 = use the socket address). */
-  readonly rateLimit: RateLimitSettings & { readonly trustProxy: number }
+  /**
+   * `trustProxy`: how many proxies in front append to `X-Forwarded-For` (0 = use the socket address).
+   * `store`: where the limits are counted (in memory, or in Redis shared by a fleet).
+   */
+  readonly rateLimit: RateLimitSettings & { readonly trustProxy: number; readonly store: RateLimitStoreSettings }
   readonly limits: LimitSettings
   readonly log: LogSettings
   /** When set, `/metrics` wants `Authorization: Bearer <this>`. */
   readonly metricsToken: string | undefined
+  /**
+   * Worker processes for `agate serve` (`AGATE_WORKERS`): 0 = one per usable CPU; undefined = the
+   * mode's default (see `resolveWorkerCount`). `startServer` itself always runs one process.
+   */
+  readonly workers: number | undefined
   /** Things to say at every start (open access, missing policy …). */
   readonly warnings: readonly string[]
   /** Where the development credentials were read or created, when they are in use. */
@@ -174,6 +186,21 @@ export const SETTINGS = {
     default: '0',
     doc: 'Number of proxies in front that append to `X-Forwarded-For` (0 = use the socket address).',
   },
+  AGATE_REDIS_URL: {
+    default: '- (limits counted in memory)',
+    secret: true,
+    doc: 'Redis that counts the rate limits of every instance and worker (alias `REDIS_URL`): `redis://[user:password@]host:6379[/db]` or `rediss://…` (TLS).',
+  },
+  AGATE_RATE_LIMIT_REDIS_FAILURE: {
+    default: 'allow',
+    doc: 'While Redis is unreachable: `allow` serves requests uncounted, `refuse` answers 503 and fails `/readyz` (alias `RATE_LIMIT_REDIS_FAILURE`).',
+  },
+  AGATE_REDIS_KEY_PREFIX: { default: 'agate:rl:', doc: 'Prefix of the rate-limit keys in Redis (one per deployment sharing a Redis).' },
+  AGATE_REDIS_TIMEOUT_MS: { default: '250', doc: 'Longest wait for one Redis command, ms (10 to 10000); then the failure mode applies.' },
+  AGATE_WORKERS: {
+    default: '1 (dev), one per CPU (prod)',
+    doc: 'Worker processes of `agate serve` (alias `WORKERS`; flag `--workers`), 0 to 256; 0 = one per usable CPU.',
+  },
   AGATE_BODY_LIMIT: { default: '8192', doc: 'Largest request body, bytes.' },
   AGATE_MAX_HEADER_SIZE: { default: '8192', doc: 'Largest request head (all headers), bytes.' },
   AGATE_REQUEST_TIMEOUT_MS: { default: '10000', doc: 'Time to receive a whole request, ms.' },
@@ -196,6 +223,9 @@ const ALIASES: Partial<Record<SettingName, string>> = {
   AGORA_APP_ID: 'APP_ID',
   AGORA_APP_CERTIFICATE: 'APP_CERTIFICATE',
   AGATE_LOG_LEVEL: 'LOG_LEVEL',
+  AGATE_REDIS_URL: 'REDIS_URL',
+  AGATE_RATE_LIMIT_REDIS_FAILURE: 'RATE_LIMIT_REDIS_FAILURE',
+  AGATE_WORKERS: 'WORKERS',
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -313,6 +343,7 @@ export async function loadConfig(env: Env, options: LoadConfigOptions = {}): Pro
       perIdentity: source.get('AGATE_RATE_LIMIT_PER_IDENTITY', integer(0, 1e9)) ?? 600,
       perAddress: source.get('AGATE_RATE_LIMIT_PER_ADDRESS', integer(0, 1e9)) ?? 300,
       trustProxy: source.get('AGATE_TRUST_PROXY', integer(0, 10)) ?? 0,
+      store: readRateLimitStore(source),
     },
     limits: {
       bodyBytes: source.get('AGATE_BODY_LIMIT', integer(64, 1_048_576)) ?? 8192,
@@ -332,6 +363,7 @@ export async function loadConfig(env: Env, options: LoadConfigOptions = {}): Pro
       destination: logDestination(source.get('AGATE_LOG_DESTINATION', z.string().min(1)) ?? 'stdout', cwd),
     },
     metricsToken: source.get('AGATE_METRICS_TOKEN', z.string().min(16, { error: 'must be at least 16 characters' })),
+    workers: source.get('AGATE_WORKERS', integer(0, 256)),
     warnings: source.warnings,
     devCredentialsFile,
   }
@@ -815,6 +847,36 @@ function readPolicy(
     }
   }
   return { rules, source: origin }
+}
+
+function readRateLimitStore(source: Settings): RateLimitStoreSettings {
+  // The message of checkRedisUrl never repeats the URL (it may hold a password); neither does zod's.
+  const redisUrl = source.get(
+    'AGATE_REDIS_URL',
+    z.string().superRefine((text, context) => {
+      const problem = checkRedisUrl(text.trim())
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem })
+    }),
+  )
+  const settings: RateLimitStoreSettings = {
+    redisUrl: redisUrl?.trim(),
+    redisFailure:
+      source.get('AGATE_RATE_LIMIT_REDIS_FAILURE', z.enum(['allow', 'refuse'], { error: 'must be allow or refuse' })) ?? 'allow',
+    redisKeyPrefix:
+      source.get(
+        'AGATE_REDIS_KEY_PREFIX',
+        z.string().regex(/^[\x21-\x7e]{1,64}$/, { error: 'must be 1 to 64 printable ASCII characters without spaces' }),
+      ) ?? 'agate:rl:',
+    redisTimeoutMs: source.get('AGATE_REDIS_TIMEOUT_MS', integer(10, 10_000)) ?? 250,
+  }
+  if (redisUrl === undefined) {
+    for (const name of ['AGATE_RATE_LIMIT_REDIS_FAILURE', 'AGATE_REDIS_KEY_PREFIX', 'AGATE_REDIS_TIMEOUT_MS'] as const) {
+      if (source.raw(name) !== undefined) {
+        source.warnings.push(`${source.nameOf(name)} has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory`)
+      }
+    }
+  }
+  return settings
 }
 
 function isLoopback(hostname: string): boolean {

@@ -16,6 +16,12 @@ import type { RateLimitStore } from './rate-limit.js'
 export interface ServerState {
   /** Set when shutdown begins: `/readyz` answers 503 so load balancers stop sending traffic. */
   draining: boolean
+  /**
+   * Why the server cannot serve right now, or undefined when it can: while it returns a reason,
+   * `/readyz` answers 503 `{status: "unavailable", reason}`. The listener sets it when the Redis
+   * rate-limit store is in `refuse` mode (reason `rate-limit-store` while Redis is unreachable).
+   */
+  unavailable?: () => string | undefined
 }
 
 /** The per-app services every route uses. */

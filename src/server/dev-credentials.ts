@@ -3,9 +3,9 @@
  * development server works out of the box and its tokens stay valid across restarts.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { bytesToHex } from '../token/primitives/bytes.js'
 
 /** The default place, relative to the working directory (`.agate/` is in the repo's `.gitignore`). */
 export const DEV_CREDENTIALS_FILE = '.agate/dev-credentials.json'
@@ -49,7 +49,7 @@ export async function loadDevCredentials(path: string): Promise<DevCredentials> 
     }
     return { appId: stored.appId, appCertificate: stored.appCertificate, created: false }
   }
-  const credentials = { appId: randomBytes(16).toString('hex'), appCertificate: randomBytes(16).toString('hex') }
+  const credentials = { appId: randomHex(16), appCertificate: randomHex(16) }
   await mkdir(dirname(path), { recursive: true })
   const note = 'Development credentials made by agate; not known to Agora. Never use them in production.'
   // 'wx' fails if another process created the file in between; then read what it wrote.
@@ -63,4 +63,9 @@ export async function loadDevCredentials(path: string): Promise<DevCredentials> 
     throw error
   }
   return { ...credentials, created: true }
+}
+
+/** `bytes` random bytes as hex, from Web Crypto (no `node:crypto`: this file is in the Workers bundle). */
+function randomHex(bytes: number): string {
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)))
 }

@@ -1,6 +1,7 @@
 /**
  * The Node listener: serves the app on `node:http` through @hono/node-server, with header-size and
- * request-time limits, and shuts down gracefully (stop accepting, finish what is in flight).
+ * request-time limits, the configured rate-limit store and, in development, the web demo; shuts
+ * down gracefully (stop accepting, finish what is in flight).
  * @module
  */
 import { createServer, STATUS_CODES, type Server } from 'node:http'
@@ -8,12 +9,14 @@ import type { AddressInfo, Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
+import type { DemoOptions, MountedDemo } from '../demo/index.js'
 import { createApp, type AppDeps } from './app.js'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import type { ServerState } from './context.js'
 import { HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { createRateLimitStore, type RateLimitBackend } from './rate-limit-store.js'
 
 /** A listening server. */
 export interface RunningServer {
@@ -23,18 +26,37 @@ export interface RunningServer {
   readonly server: Server
   readonly app: Hono
   readonly metrics: Metrics
+  /** The web demo and sandbox, when mounted (development mode; see {@link StartOptions.demo}). */
+  readonly demo: MountedDemo | undefined
   /**
    * Graceful shutdown: `/readyz` turns 503, new connections are refused, in-flight requests finish
    * (each answered with `Connection: close`), idle keep-alive connections are closed. Connections
-   * still busy after `AGATE_SHUTDOWN_TIMEOUT_MS` are cut. Resolves when the server is closed and
-   * the logs are flushed. Calling it again returns the same promise.
+   * still busy after `AGATE_SHUTDOWN_TIMEOUT_MS` are cut. The demo's sandbox is ended first (its
+   * long polls would hold connections), the rate-limit store's connection last. Resolves when the
+   * server is closed and the logs are flushed. Calling it again returns the same promise.
    */
   close(): Promise<void>
 }
 
+/** The web demo's options: `mountDemo`'s, without `apps` (the config's apps are used). */
+export type DemoSettings = Omit<DemoOptions, 'apps'>
+
 /** Options of {@link startServer}: the app's extension points, and a logger (tests capture logs). */
-export interface StartOptions extends Pick<AppDeps, 'extraRoutes' | 'rateLimitStore' | 'now'> {
+export interface StartOptions extends Pick<AppDeps, 'extraRoutes' | 'now'> {
   logger?: Logger
+  /**
+   * A rate-limit store of the caller's, used as is (and not closed). Default: the one the config
+   * asks for (`config.rateLimit.store`: in memory, or Redis with `AGATE_REDIS_URL`), closed by
+   * `close()`.
+   */
+  rateLimitStore?: AppDeps['rateLimitStore']
+  /**
+   * The web demo and the sandbox (`src/demo`: `/`, `/demo/`, `/sandbox/*`), mounted after
+   * `extraRoutes`: true, or `mountDemo`'s options, to mount them; false not to. Default: mounted in
+   * development mode. Production refuses them: the sandbox judges anyone's tokens against the
+   * certificates. The demo's code is loaded only when it is mounted.
+   */
+  demo?: boolean | DemoSettings
 }
 
 /**
@@ -55,11 +77,28 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ? createLogger(config.log)
       : { logger: options.logger, close: () => flushLogger(options.logger!) }
   const { logger } = log
+  const demoSettings = demoSettingsOf(config, options.demo)
+  // Loaded only when used: a production server never loads the demo or the sandbox.
+  const mountDemo = demoSettings === undefined ? undefined : (await import('../demo/index.js')).mountDemo
   const metrics = createMetrics({ defaultMetrics: true })
   const state: ServerState = { draining: false }
   const deps: AppDeps = { logger, metrics, state }
-  if (options.extraRoutes !== undefined) deps.extraRoutes = options.extraRoutes
+  let backend: RateLimitBackend | undefined
   if (options.rateLimitStore !== undefined) deps.rateLimitStore = options.rateLimitStore
+  else {
+    const own = createRateLimitStore(config.rateLimit.store, { logger, registry: metrics.registry, now: options.now })
+    backend = own
+    deps.rateLimitStore = own.store
+    // In refuse mode an instance without its store would only answer 503s: take it out of rotation.
+    if (own.refusesWhenUnavailable) state.unavailable = () => (own.available() ? undefined : 'rate-limit-store')
+  }
+  let demo: MountedDemo | undefined
+  if (options.extraRoutes !== undefined || mountDemo !== undefined) {
+    deps.extraRoutes = (app, ctx) => {
+      options.extraRoutes?.(app, ctx)
+      if (mountDemo !== undefined) demo = mountDemo(app, { ...demoSettings, apps: config.apps })
+    }
+  }
   if (options.now !== undefined) deps.now = options.now
   const app = createApp(config, deps)
 
@@ -84,22 +123,30 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     answerClientError(error, socket, limits.headerBytes, logger),
   )
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    demo?.close()
+    await backend?.close()
+    throw error
+  }
   const port = (server.address() as AddressInfo).port
   const url = `http://${urlHost(config.host)}:${port}`
-  announce(config, url, logger)
+  announce(config, url, logger, { rateLimitStore: backend?.kind ?? 'custom', demo: demo !== undefined })
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       state.draining = true
       logger.info({ event: 'server.stopping' }, 'shutting down: finishing in-flight requests')
+      // Ending the sandbox answers its long polls at once, so they do not hold the drain up.
+      demo?.close()
       // Connections that finish a request become idle; keep closing them until none is left.
       const sweep = setInterval(() => server.closeIdleConnections(), 50)
       const deadline = setTimeout(() => {
@@ -109,14 +156,27 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       server.close(() => {
         clearInterval(sweep)
         clearTimeout(deadline)
-        logger.info({ event: 'server.stopped' }, 'stopped')
-        void log.close().then(resolve)
+        // Requests are done with the store now; its close never throws and takes at most ~1 s.
+        void (backend?.close() ?? Promise.resolve()).then(() => {
+          logger.info({ event: 'server.stopped' }, 'stopped')
+          return log.close().then(resolve)
+        })
       })
       server.closeIdleConnections()
     })
     return closing
   }
-  return { url, port, server, app, metrics, close }
+  return { url, port, server, app, metrics, demo, close }
+}
+
+/** The demo's options when it is to be mounted, else undefined. */
+function demoSettingsOf(config: ServerConfig, demo: StartOptions['demo']): DemoSettings | undefined {
+  const wanted = demo ?? config.mode === 'development'
+  if (wanted === false) return undefined
+  if (config.mode === 'production') {
+    throw new Error('the web demo and the sandbox are for development mode only (startServer option demo)')
+  }
+  return wanted === true ? {} : wanted
 }
 
 /**
@@ -173,7 +233,7 @@ function urlHost(host: string): string {
 }
 
 /** The start banner: what is served, how, and every warning. */
-function announce(config: ServerConfig, url: string, logger: Logger): void {
+function announce(config: ServerConfig, url: string, logger: Logger, served: { rateLimitStore: string; demo: boolean }): void {
   const { auth } = config
   logger.info(
     {
@@ -189,6 +249,8 @@ function announce(config: ServerConfig, url: string, logger: Logger): void {
       auth: { apiKeys: auth.apiKeys.length, jwt: auth.jwt !== undefined, anonymous: auth.allowAnonymous },
       policy: config.policy.source,
       cors: config.cors,
+      rateLimitStore: served.rateLimitStore,
+      demo: served.demo,
     },
     `agate token server listening on ${url}`,
   )
@@ -202,6 +264,7 @@ function announce(config: ServerConfig, url: string, logger: Logger): void {
         dev === undefined
           ? 'Using the configured Agora credentials.'
           : `Using development credentials from ${config.devCredentialsFile} (App ID ${dev.appId}); Agora does not know them, so they only work with Agate's own verifier and sandbox.`,
+        served.demo ? `Web demo at ${url}/ and the sandbox at ${url}/sandbox.` : 'Web demo not mounted.',
         'Set NODE_ENV=production (or --production) for a production server.',
       ].join(' '),
     )

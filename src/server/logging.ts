@@ -110,9 +110,17 @@ export type RequestLineWriter = (fields: Readonly<Record<string, LineValue>>, me
  */
 export function requestLineWriter(logger: Logger): RequestLineWriter {
   const internals = logger as unknown as Record<symbol, unknown>
-  const stream = internals[pino.symbols.streamSym] as { write(line: string): unknown; flushSync?: unknown }
+  // pino's browser build (the Workers bundle) has neither the symbols nor a destination stream:
+  // there the line goes through pino itself.
+  const symbols = (pino as { symbols?: typeof pino.symbols }).symbols
+  const stream = (symbols === undefined ? undefined : internals[symbols.streamSym]) as
+    | { write(line: string): unknown; flushSync?: unknown }
+    | undefined
+  if (symbols === undefined || typeof stream?.write !== 'function') {
+    return (fields, message) => logger.info(fields, message)
+  }
   // pino's pre-serialised bindings: `,"pid":…,"hostname":"…"` plus any child bindings.
-  const bindings = String(internals[pino.symbols.chindingsSym] ?? '')
+  const bindings = String(internals[symbols.chindingsSym] ?? '')
   const batch = typeof stream.flushSync === 'function'
   let pending = ''
   const flush = (): void => {

@@ -53,11 +53,13 @@ export interface TokenRoute {
 }
 
 // Generated request ids: a random per-process prefix and a counter. They need to be unique, not
-// secret, and this is cheaper than a UUID per request.
-const ID_PREFIX = crypto.getRandomValues(new Uint32Array(2)).reduce((text, word) => text + word.toString(36).padStart(7, '0'), '')
+// secret, and this is cheaper than a UUID per request. The prefix is made on first use: Workers
+// refuse random values in global scope (the isolate would not start).
+let idPrefix: string | undefined
 let idCounter = 0
 function nextRequestId(): string {
-  return `${ID_PREFIX}-${(++idCounter).toString(36)}`
+  idPrefix ??= crypto.getRandomValues(new Uint32Array(2)).reduce((text, word) => text + word.toString(36).padStart(7, '0'), '')
+  return `${idPrefix}-${(++idCounter).toString(36)}`
 }
 
 /**

@@ -45,9 +45,12 @@ export interface RateLimitBackend {
  * await backend.close()
  * ```
  */
-export function createRateLimitStore(settings: RateLimitStoreSettings, deps: { logger?: StoreLogger; registry?: Registry } = {}): RateLimitBackend {
+export function createRateLimitStore(
+  settings: RateLimitStoreSettings,
+  deps: { logger?: StoreLogger; registry?: Registry; now?: () => number } = {},
+): RateLimitBackend {
   if (settings.redisUrl === undefined) {
-    const store = new MemoryRateLimitStore()
+    const store = new MemoryRateLimitStore(deps.now === undefined ? {} : { now: deps.now })
     return { kind: 'memory', store, available: () => true, refusesWhenUnavailable: false, close: async () => undefined }
   }
   const store = new RedisRateLimitStore({
@@ -57,6 +60,7 @@ export function createRateLimitStore(settings: RateLimitStoreSettings, deps: { l
     commandTimeoutMs: settings.redisTimeoutMs,
     logger: deps.logger,
     registry: deps.registry,
+    now: deps.now,
   })
   return {
     kind: 'redis',

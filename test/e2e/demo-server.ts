@@ -1,13 +1,13 @@
 /**
  * Starts the real token server (development mode, fresh development credentials in a temporary
- * directory) with the demo and the sandbox mounted, as `npm start` does, on 127.0.0.1 and a free port.
+ * directory), which mounts the demo and the sandbox as `npm start` does, on 127.0.0.1 and a free port.
  * @module
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { mountDemo, type DemoOptions, type MountedDemo } from '../../src/demo/index.js'
-import { loadConfig, startServer, type ServerConfig } from '../../src/server/index.js'
+import type { MountedDemo } from '../../src/demo/index.js'
+import { loadConfig, startServer, type DemoSettings, type ServerConfig } from '../../src/server/index.js'
 
 /** A running demo server. */
 export interface DemoServer {
@@ -18,7 +18,7 @@ export interface DemoServer {
 }
 
 /** Starts it; `options` go to `mountDemo` (e.g. `timeScale`, `webDir`). */
-export async function startDemoServer(options: Omit<DemoOptions, 'apps'> = {}, settings: Record<string, unknown> = {}): Promise<DemoServer> {
+export async function startDemoServer(options: DemoSettings = {}, settings: Record<string, unknown> = {}): Promise<DemoServer> {
   const dir = await mkdtemp(join(tmpdir(), 'agate-demo-'))
   const config = await loadConfig({}, {
     mode: 'development',
@@ -27,15 +27,13 @@ export async function startDemoServer(options: Omit<DemoOptions, 'apps'> = {}, s
     cwd: dir,
     overrides: { AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev-credentials.json'), AGATE_LOG_LEVEL: 'silent', ...settings },
   })
-  let demo: MountedDemo | undefined
-  const server = await startServer(config, { extraRoutes: (app) => void (demo = mountDemo(app, { apps: config.apps, ...options })) })
+  const server = await startServer(config, { demo: options })
   return {
     url: server.url,
     config,
-    demo: demo!,
+    demo: server.demo!,
     async close() {
-      // Ending the sandbox first answers its long polls, so the server drains at once.
-      demo?.close()
+      // close() ends the sandbox first, which answers its long polls, so the server drains at once.
       await server.close()
       await rm(dir, { recursive: true, force: true })
     },

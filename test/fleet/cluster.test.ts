@@ -82,6 +82,37 @@ describe('cluster: 2 workers on one port', () => {
   })
 })
 
+describe('agate serve --workers 2 (the CLI starts the cluster)', () => {
+  test('both workers serve tokens; the primary warns about per-worker limits and the missing demo; SIGTERM drains and exits 0', { timeout: 60_000 }, async () => {
+    const port = await freePort()
+    const server = await ServerProcess.spawn('src/cli/main.ts', ['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'], serverEnv(), (line) =>
+      line.event === 'cluster.started' && typeof line.url === 'string' ? line.url : undefined,
+    )
+    try {
+      assert.equal(server.url, `http://127.0.0.1:${port}`)
+      const warnings = server.logs().filter((line) => line.event === 'server.warning' && line.role === 'primary').map((line) => line.msg)
+      assert.deepEqual(warnings, [
+        '2 workers and no REDIS_URL: each worker counts rate limits on its own, so a caller may get up to 2 times the limit; set REDIS_URL to share them',
+        'cluster mode: the web demo and the sandbox are not served (a sandbox session lives in one process); run a single process (--workers 1, WORKERS=1) for them',
+      ])
+      for (let i = 0; i < 10; i++) {
+        const response = await fresh(server.url, '/fetch_rtc_token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: FETCH_BODY })
+        assert.equal(response.status, 200)
+        const { token } = (await response.json()) as { token: string }
+        verifyToken(token, { certificates: CERTIFICATE, channelName: 'ChannelA', uid: 2882341273 })
+        assert.equal((await fresh(server.url, '/readyz')).status, 200)
+        assert.equal((await fresh(server.url, '/demo/config.json')).status, 404, 'workers serve no demo')
+      }
+      await waitFor('both workers to have answered', () => new Set(server.logs().filter((line) => line.event === 'token.issued').map((line) => line.pid)).size === 2, 10_000)
+      server.child.kill('SIGTERM')
+      assert.deepEqual(await server.exit(), { code: 0, signal: null })
+      assert.ok(server.logs().some((line) => line.event === 'cluster.stopped'))
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
 describe('cluster start failures', () => {
   test('a bad setting stops the cluster before any worker starts, naming the setting', { timeout: 30_000 }, async () => {
     await assert.rejects(ServerProcess.cluster(2, await freePort(), serverEnv({ AGATE_TOKEN_EXPIRE: 'soon' })), (error: Error) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
+import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { loadConfig, type ServerConfig } from '../../src/server/config.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
@@ -128,5 +129,50 @@ describe('rate limits shared by two servers through Redis', { skip }, () => {
     await redis.start()
     await waitFor('the stores to reconnect', () => fleet!.stores.every((store) => store.available))
     assert.deepEqual(await alternate(fleet, LIMIT + 1), [200, 200, 200, 200, 200, 429])
+  })
+
+  test('from the settings alone: startServer counts in Redis, /readyz fails while Redis is away in refuse mode (not in allow mode), close() disconnects', { timeout: 60_000 }, async () => {
+    const settings = (mode: RedisFailureMode) =>
+      loadConfig(
+        { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE, AGATE_LOG_LEVEL: 'silent', REDIS_URL: redis.url, RATE_LIMIT_REDIS_FAILURE: mode },
+        { port: 0, host: '127.0.0.1', overrides: { AGATE_RATE_LIMIT_PER_ADDRESS: LIMIT, AGATE_REDIS_KEY_PREFIX: `settings-${mode}:`, AGATE_REDIS_TIMEOUT_MS: 200 } },
+      )
+    const refuse = await startServer(await settings('refuse'), { logger: pino({ level: 'silent' }) })
+    const allow = await startServer(await settings('allow'), { logger: pino({ level: 'silent' }) })
+    const readyz = async (server: RunningServer): Promise<[number, unknown]> => {
+      const response = await fetch(`${server.url}/readyz`)
+      return [response.status, await response.json()]
+    }
+    const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 })
+    const connections = async (): Promise<number> => {
+      const list = String(await admin.client('LIST'))
+      return list.split('\n').filter((line) => line.includes('name=agate-rate-limit')).length
+    }
+    try {
+      await waitFor('both servers to reach Redis', async () => (await readyz(refuse))[0] === 200 && (await connections().catch(() => 0)) === 2)
+      assert.deepEqual(await readyz(refuse), [200, { status: 'ready' }])
+      // Counted in Redis: the keys carry each server's prefix.
+      const statuses: number[] = []
+      for (let i = 0; i < LIMIT + 1; i++) statuses.push((await post(refuse, '/v1/tokens', V1_BODY)).status)
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429])
+      assert.ok((await admin.keys('settings-refuse:*')).length > 0)
+      assert.match(await (await fetch(`${refuse.url}/metrics`)).text(), /^agate_rate_limit_store_up 1$/m)
+
+      admin.disconnect()
+      await redis.stop()
+      await waitFor('/readyz to report the store', async () => (await readyz(refuse))[0] === 503)
+      assert.deepEqual(await readyz(refuse), [503, { status: 'unavailable', reason: 'rate-limit-store' }])
+      assert.deepEqual(await readyz(allow), [200, { status: 'ready' }], 'allow mode still serves, so it stays ready')
+      assert.equal((await fetch(`${refuse.url}/healthz`)).status, 200, 'alive all the same')
+
+      await redis.start()
+      await waitFor('/readyz to recover', async () => (await readyz(refuse))[0] === 200, 20_000)
+      await admin.connect()
+      await waitFor('both servers to reconnect', async () => (await connections()) === 2)
+    } finally {
+      await Promise.all([refuse.close(), allow.close()])
+    }
+    assert.equal(await connections(), 0, 'close() released both servers\' Redis connections')
+    admin.disconnect()
   })
 })

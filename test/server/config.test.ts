@@ -319,6 +319,74 @@ test('every bad setting is named', async () => {
   for (const [env, setting, message] of cases) await fails(env, setting, message)
 })
 
+test('fleet settings: Redis-shared rate limits and worker processes, with their aliases and defaults', async () => {
+  const defaults = await loadConfig({}, { cwd: tempDir() })
+  assert.deepEqual(defaults.rateLimit.store, { redisUrl: undefined, redisFailure: 'allow', redisKeyPrefix: 'agate:rl:', redisTimeoutMs: 250 })
+  assert.equal(defaults.workers, undefined)
+
+  const full = await loadConfig(
+    {
+      AGATE_REDIS_URL: 'rediss://agate:s3cret@redis.internal:6380/2',
+      AGATE_RATE_LIMIT_REDIS_FAILURE: 'refuse',
+      AGATE_REDIS_KEY_PREFIX: 'staging:rl:',
+      AGATE_REDIS_TIMEOUT_MS: '100',
+      AGATE_WORKERS: '0',
+    },
+    { cwd: tempDir() },
+  )
+  assert.deepEqual(full.rateLimit.store, {
+    redisUrl: 'rediss://agate:s3cret@redis.internal:6380/2',
+    redisFailure: 'refuse',
+    redisKeyPrefix: 'staging:rl:',
+    redisTimeoutMs: 100,
+  })
+  assert.equal(full.workers, 0)
+  assert.deepEqual(full.warnings, [])
+
+  // The names the deploy files (compose, Kubernetes) use.
+  const aliases = await loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_REDIS_FAILURE: 'refuse', WORKERS: '4' }, { cwd: tempDir() })
+  assert.deepEqual([aliases.rateLimit.store.redisUrl, aliases.rateLimit.store.redisFailure, aliases.workers], ['redis://127.0.0.1:6379', 'refuse', 4])
+
+  // A URL with a password is a secret: it can come from a file.
+  const dir = tempDir()
+  writeFileSync(join(dir, 'redis-url'), 'redis://:hunter2hunter2@redis:6379/0\n')
+  const fromFile = await loadConfig({ AGATE_REDIS_URL_FILE: join(dir, 'redis-url') }, { cwd: dir })
+  assert.equal(fromFile.rateLimit.store.redisUrl, 'redis://:hunter2hunter2@redis:6379/0')
+
+  // Redis settings without a Redis do nothing: say so.
+  const orphan = await loadConfig({ RATE_LIMIT_REDIS_FAILURE: 'refuse', AGATE_REDIS_TIMEOUT_MS: '500' }, { cwd: tempDir() })
+  assert.deepEqual(orphan.warnings, [
+    'RATE_LIMIT_REDIS_FAILURE has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory',
+    'AGATE_REDIS_TIMEOUT_MS has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory',
+  ])
+})
+
+test('bad fleet settings are named, and a Redis URL is never repeated', async () => {
+  const password = 'pa55word-never-shown'
+  const cases: [Record<string, string>, string, string][] = [
+    [{ AGATE_REDIS_URL: `http://:${password}@redis:6379` }, 'AGATE_REDIS_URL', 'must start with redis:// or rediss:// (TLS)'],
+    [{ REDIS_URL: `redis:${password}` }, 'REDIS_URL', 'must name a host'],
+    [{ AGATE_REDIS_URL: 'not a url' }, 'AGATE_REDIS_URL', 'must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0'],
+    [{ AGATE_REDIS_URL: `redis://:${password}@redis:6379/zero` }, 'AGATE_REDIS_URL', 'the path, when given, must be a database number (e.g. /0)'],
+    [{ AGATE_RATE_LIMIT_REDIS_FAILURE: 'ignore' }, 'AGATE_RATE_LIMIT_REDIS_FAILURE', 'must be allow or refuse'],
+    [{ RATE_LIMIT_REDIS_FAILURE: 'deny' }, 'RATE_LIMIT_REDIS_FAILURE', 'must be allow or refuse'],
+    [{ AGATE_REDIS_KEY_PREFIX: 'has space' }, 'AGATE_REDIS_KEY_PREFIX', 'must be 1 to 64 printable ASCII characters without spaces'],
+    [{ AGATE_REDIS_TIMEOUT_MS: '5' }, 'AGATE_REDIS_TIMEOUT_MS', 'must be an integer from 10 to 10000'],
+    [{ AGATE_REDIS_TIMEOUT_MS: '10001' }, 'AGATE_REDIS_TIMEOUT_MS', 'must be an integer from 10 to 10000'],
+    [{ AGATE_WORKERS: '257' }, 'AGATE_WORKERS', 'must be an integer from 0 to 256'],
+    [{ WORKERS: 'many' }, 'WORKERS', 'must be an integer from 0 to 256'],
+    [{ AGATE_WORKERS: '-1' }, 'AGATE_WORKERS', 'must be an integer from 0 to 256'],
+  ]
+  for (const [env, setting, message] of cases) {
+    await fails(env, setting, message)
+    await assert.rejects(loadConfig(env, { cwd: tempDir() }), (error: Error) => !error.message.includes(password))
+  }
+  const dir = tempDir()
+  writeFileSync(join(dir, 'redis-url'), `ftp://user:${password}@redis\n`)
+  await fails({ AGATE_REDIS_URL_FILE: join(dir, 'redis-url') }, 'AGATE_REDIS_URL_FILE', 'must start with redis:// or rediss:// (TLS)')
+  await fails({ AGATE_REDIS_URL: 'redis://a:6379', REDIS_URL: 'redis://b:6379', AGATE_REDIS_URL_FILE: join(dir, 'redis-url') }, 'AGATE_REDIS_URL', 'set AGATE_REDIS_URL or AGATE_REDIS_URL_FILE, not both')
+})
+
 test('every setting is documented in docs/server.md', () => {
   const docs = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf8')
   for (const name of Object.keys(SETTINGS)) assert.ok(docs.includes(`\`${name}\``), `${name} is not in docs/server.md`)

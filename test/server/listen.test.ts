@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
-import { connect } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { startServer } from '../../src/server/listen.js'
-import { APP_ID, captureLogs, CERT, config, tempDir } from './helpers.js'
+import { API_KEYS_SETTING, APP_ID, captureLogs, CERT, config, tempDir } from './helpers.js'
+
+const productionBase = { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_API_KEYS: API_KEYS_SETTING }
 
 function get(url: string, path: string): Promise<{ status: number; text: string; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -129,4 +131,84 @@ test('a bad setting stops the entry point with exit code 1 and the setting named
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
   assert.equal(code, 1)
   assert.match(stderr, /^agate server: AGORA_APP_ID: production mode needs real credentials/)
+})
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const probe = createNetServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+test('a Redis store in refuse mode that cannot reach Redis fails /readyz and answers 503; allow mode stays ready', async () => {
+  const url = `redis://127.0.0.1:${await closedPort()}`
+  const start = (mode: string) =>
+    config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, REDIS_URL: url, RATE_LIMIT_REDIS_FAILURE: mode }, { port: 0 }).then((loaded) =>
+      startServer(loaded, { logger: captureLogs().logger, demo: false }),
+    )
+  const refuse = await start('refuse')
+  const allow = await start('allow')
+  try {
+    const readyz = await get(refuse.url, '/readyz')
+    assert.deepEqual([readyz.status, JSON.parse(readyz.text)], [503, { status: 'unavailable', reason: 'rate-limit-store' }])
+    assert.equal((await get(refuse.url, '/healthz')).status, 200)
+    const token = await fetch(`${refuse.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rtc: { channelName: 'room-1', uid: 42 } }),
+    })
+    assert.equal(token.status, 503)
+    assert.equal(((await token.json()) as { reason: string }).reason, 'rate-limit-store')
+
+    const ready = await get(allow.url, '/readyz')
+    assert.deepEqual([ready.status, JSON.parse(ready.text)], [200, { status: 'ready' }])
+    const served = await fetch(`${allow.url}/fetch_rtc_token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ uid: 2882341273, ChannelName: 'ChannelA', role: 1 }),
+    })
+    assert.equal(served.status, 200, 'served uncounted')
+  } finally {
+    const started = Date.now()
+    await Promise.all([refuse.close(), allow.close()])
+    assert.ok(Date.now() - started < 3000, 'closing does not wait for the missing Redis')
+  }
+})
+
+test('development mounts the web demo and closes its sandbox on shutdown; demo: false and production do not mount it', async () => {
+  const dev = await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 })
+  const withDemo = await startServer(dev, { logger: captureLogs().logger })
+  assert.ok(withDemo.demo !== undefined)
+  assert.equal((await get(withDemo.url, '/demo/config.json')).status, 200)
+  assert.equal((await get(withDemo.url, '/sandbox/config')).status, 200)
+  const demo = withDemo.demo
+  const end = demo.close.bind(demo)
+  let ended = false
+  demo.close = () => {
+    ended = true
+    end()
+  }
+  await withDemo.close()
+  assert.ok(ended, 'close() ended the sandbox')
+
+  const logs = captureLogs()
+  const without = await startServer(dev, { logger: logs.logger, demo: false })
+  assert.equal(without.demo, undefined)
+  assert.equal((await get(without.url, '/demo/config.json')).status, 404)
+  assert.equal(JSON.parse((await get(without.url, '/')).text).name, 'agate token server')
+  await without.close()
+  const started = logs.lines().find((line) => line.event === 'server.started')
+  assert.deepEqual([started?.demo, started?.rateLimitStore], [false, 'memory'])
+
+  const production = await config({ ...productionBase }, { port: 0, production: true })
+  const prod = await startServer(production, { logger: captureLogs().logger })
+  assert.equal(prod.demo, undefined)
+  assert.equal((await get(prod.url, '/demo/config.json')).status, 404)
+  await prod.close()
+  await assert.rejects(startServer(production, { logger: captureLogs().logger, demo: true }), {
+    name: 'Error',
+    message: 'the web demo and the sandbox are for development mode only (startServer option demo)',
+  })
 })

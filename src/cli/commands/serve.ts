@@ -1,21 +1,33 @@
 /**
- * `agate serve`: a thin adapter that starts the token server from `src/server`.
+ * `agate serve`: a thin adapter that starts the token server from `src/server`, in one process or
+ * as a cluster of worker processes.
  * @module
  */
+import {
+  clusterOptionsFor,
+  loadConfig,
+  resolveWorkerCount,
+  startCluster,
+  startServer,
+  type ClusterOptions,
+  type ServerConfig,
+} from '../../server/index.js'
 import { expectPositionals, integerFlag, parseFlags } from '../args.js'
 import { CliError, type CliIo, EXIT, UsageError } from '../io.js'
 
 /** The help of `agate serve`. */
-export const SERVE_HELP = `Usage: agate serve [--port N] [--host HOST] [--config FILE] [--production]
+export const SERVE_HELP = `Usage: agate serve [--port N] [--host HOST] [--config FILE] [--production] [--workers N]
 
 Starts the token server. Settings come from the environment and the config file; these flags
-override them. Stops on SIGINT or SIGTERM.
+override them. In development mode it also serves the web demo at / and the sandbox at /sandbox
+(one process only). Stops on SIGINT or SIGTERM.
 
 Options:
   --port N         port to listen on, 0 to 65535 (0 = any free port)
   --host HOST      interface to bind, e.g. 127.0.0.1 or 0.0.0.0
   --config FILE    a JSON config file
   --production     production mode (stricter checks at startup)
+  --workers N      worker processes (0 = one per CPU; default WORKERS, else 1 in development, one per CPU in production)
   -h, --help       show this help
 
 Exit codes: 0 stopped cleanly, 1 the server failed to start or stop, 2 usage error.`
@@ -28,46 +40,41 @@ export interface ServeOptions {
   production?: boolean
 }
 
-/** A running server, as `startServer` returns it. */
+/** A running server or cluster: where it listens and how to stop it. */
 export interface RunningServer {
-  url: string
-  close: () => unknown
+  readonly url: string
+  close(): Promise<void>
 }
 
-/**
- * What `serve` expects `src/server/index.ts` to export: `loadConfig(env, options)` building the
- * config from the environment plus the flags, and `startServer(config)` returning `{ url, close }`.
- * Either may be async.
- */
-export interface ServerModule {
-  loadConfig: (env: Record<string, string | undefined>, options: ServeOptions) => unknown
-  startServer: (config: never) => RunningServer | Promise<RunningServer>
+/** The parts of `src/server` that `serve` calls; tests replace them. */
+export interface ServeServer {
+  loadConfig(env: Readonly<Record<string, string | undefined>>, options: ServeOptions): Promise<ServerConfig>
+  startServer(config: ServerConfig): Promise<RunningServer>
+  startCluster(options: ClusterOptions): Promise<RunningServer>
 }
 
-/** Loads the server module; replaced in tests. */
-export type ServerLoader = () => Promise<unknown>
+const SERVER: ServeServer = {
+  loadConfig: (env, options) => loadConfig(env, options),
+  startServer: (config) => startServer(config),
+  startCluster: (options) => startCluster(options),
+}
 
-// A computed specifier keeps the CLI compiling while src/server is written elsewhere.
-const SERVER_MODULE = '../../server/index.js'
-
-const defaultLoader: ServerLoader = () => import(new URL(SERVER_MODULE, import.meta.url).href)
+/** The most workers `--workers` and `WORKERS` accept. */
+const MAX_WORKERS = 256
 
 /**
- * Runs `agate serve`: starts the server and resolves after `io.signal` aborts (or SIGINT/SIGTERM)
- * and the server has closed.
+ * Runs `agate serve`: loads the config, starts one server or (with more than one worker) a
+ * cluster, and resolves after `io.signal` aborts (or SIGINT/SIGTERM) and everything has stopped.
  * @returns 0 after a clean stop.
- * @throws {CliError} exit 1 when the server module is missing or fails, exit 2 for bad flags.
+ * @throws {CliError} exit 1 when the server cannot start or stop, exit 2 for bad flags.
  */
-export async function serveCommand(
-  argv: readonly string[],
-  io: CliIo,
-  loadServer: ServerLoader = defaultLoader,
-): Promise<number> {
+export async function serveCommand(argv: readonly string[], io: CliIo, server: ServeServer = SERVER): Promise<number> {
   const flags = parseFlags(argv, {
     port: { type: 'string' },
     host: { type: 'string' },
     config: { type: 'string' },
     production: { type: 'boolean' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (flags.booleans.help === true) {
@@ -78,21 +85,34 @@ export async function serveCommand(
   const port = integerFlag(flags, 'port')
   if (port !== undefined && port > 65_535) throw new UsageError('--port must be from 0 to 65535')
   if (flags.strings.host === '') throw new UsageError('--host must not be empty')
+  const workersFlag = integerFlag(flags, 'workers')
+  if (workersFlag !== undefined && workersFlag > MAX_WORKERS) {
+    throw new UsageError(`--workers must be from 0 (one per CPU) to ${MAX_WORKERS}`)
+  }
   const options: ServeOptions = {}
   if (port !== undefined) options.port = port
   if (flags.strings.host !== undefined) options.host = flags.strings.host
   if (flags.strings.config !== undefined) options.configFile = flags.strings.config
   if (flags.booleans.production === true) options.production = true
 
-  const server = await loadServerModule(loadServer)
   let running: RunningServer
+  let workers: number
   try {
     const config = await server.loadConfig(io.env, options)
-    running = await server.startServer(config as never)
+    workers = resolveWorkerCount(workersFlag ?? config.workers, config.mode === 'production')
+    if (workers > 1) {
+      // The primary checked the config above; every worker loads it again from the same
+      // environment and flags, and the primary logs the warnings (shared limits, demo).
+      const cluster = clusterOptionsFor(config, workers, options)
+      if (io.env !== process.env) cluster.env = definedStrings(io.env)
+      running = await server.startCluster(cluster)
+    } else {
+      running = await server.startServer(config)
+    }
   } catch (error) {
     throw new CliError(`cannot start the server: ${messageOf(error)}`, EXIT.failure)
   }
-  io.stderr(`agate serve: listening on ${running.url}\n`)
+  io.stderr(`agate serve: listening on ${running.url}${workers > 1 ? ` (${workers} workers)` : ''}\n`)
   await stopped(io.signal)
   try {
     await running.close()
@@ -103,22 +123,11 @@ export async function serveCommand(
   return EXIT.ok
 }
 
-async function loadServerModule(loadServer: ServerLoader): Promise<ServerModule> {
-  let loaded: unknown
-  try {
-    loaded = await loadServer()
-  } catch (error) {
-    // Only the server module itself missing means "not built"; a missing import inside it is a real error.
-    const code = (error as { code?: unknown }).code
-    if (code === 'ERR_MODULE_NOT_FOUND' && messageOf(error).includes('server/index'))
-      throw new CliError('the token server is not part of this build (server/index.js is missing)', EXIT.failure)
-    throw new CliError(`cannot load the token server: ${messageOf(error)}`, EXIT.failure)
-  }
-  const module = loaded as Partial<ServerModule> | null
-  if (typeof module?.loadConfig !== 'function' || typeof module.startServer !== 'function') {
-    throw new CliError('the token server module does not export loadConfig and startServer', EXIT.failure)
-  }
-  return module as ServerModule
+/** An environment for forked workers: the variables that have a value. */
+function definedStrings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value
+  return out
 }
 
 /** Resolves when `signal` aborts, or on the first SIGINT/SIGTERM when there is none. */
