@@ -92,7 +92,7 @@ export interface ServerConfig {
 export interface LoadConfigOptions {
   port?: number
   host?: string
-  /** A JSON config file: an object whose keys are setting names (see `docs/server.md`). */
+  /** A JSON config file: an object whose keys are setting names (see the token server section of `README.md`). */
   configFile?: string
   /** Same as `mode: 'production'`. */
   production?: boolean
@@ -117,7 +117,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Every setting, with its default and meaning: the source of the settings table in `docs/server.md`.
+ * Every setting, with its default and meaning: the source of the settings table in the token server section of `README.md`.
  * Any of them can also be given as `NAME_FILE`, the path of a file holding the value (container
  * secrets); `secret` marks the ones that should be.
  */

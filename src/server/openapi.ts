@@ -107,7 +107,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Agate token server',
       version: '1.0.0',
-      description: 'Agora access tokens for authenticated callers, under a declarative policy. See docs/server.md.',
+      description: 'Agora access tokens for authenticated callers, under a declarative policy. See the token server section of README.md.',
     },
     components: {
       securitySchemes: {

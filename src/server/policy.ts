@@ -29,7 +29,7 @@ const whoSchema = z.union(
 )
 const patternList = z.array(z.string().max(256)).min(1)
 
-/** The schema of one policy rule (see `docs/server.md` for the full description). */
+/** The schema of one policy rule (see the token server section of `README.md` for the full description). */
 export const policyRuleSchema = z.strictObject({
   /** Shown in denials and audit logs. */
   name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 _ . : -'),
