@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import { createLogger, type LogSettings } from './logging.js'
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
+import { stopOnSignals } from './signals.js'
 
 /** The part of a pino logger the primary uses. */
 export interface ClusterLogger {
@@ -385,17 +386,7 @@ export async function runCluster(options: LoadConfigOptions & { workers?: number
   if (loadOptions.production === true) serve.production = true
   // The primary's logger is startCluster's own: flushed when the cluster has stopped (or failed to start).
   const running = await startCluster(clusterOptionsFor(config, count, serve))
-  const stop = (signal: NodeJS.Signals): void => {
-    process.off('SIGTERM', stop)
-    process.off('SIGINT', stop)
-    process.once(signal, () => process.exit(1))
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  stopOnSignals(running)
   return running
 }
 

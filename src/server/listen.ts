@@ -17,6 +17,7 @@ import { HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createRateLimitStore, type RateLimitBackend } from './rate-limit-store.js'
+import { stopOnSignals } from './signals.js'
 
 /** A listening server. */
 export interface RunningServer {
@@ -186,17 +187,7 @@ function demoSettingsOf(config: ServerConfig, demo: StartOptions['demo']): DemoS
  */
 export async function runServer(options: LoadConfigOptions = {}): Promise<RunningServer> {
   const running = await startServer(await loadConfigFromProcess(options))
-  const stop = (signal: NodeJS.Signals): void => {
-    process.off('SIGTERM', stop)
-    process.off('SIGINT', stop)
-    process.once(signal, () => process.exit(1))
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  stopOnSignals(running)
   return running
 }
 
