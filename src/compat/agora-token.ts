@@ -75,6 +75,7 @@ function rtcToken(
   tokenExpire: number,
   privileges: { join: number; audio?: number; video?: number; data?: number },
   rtm?: { userId: string | number; expire: number },
+  extra?: Service,
 ): string {
   const token = new AccessToken2(appId, appCertificate, 0, toUint32(tokenExpire, 'tokenExpire'))
   const rtc = new ServiceRtc(channelName, account)
@@ -88,6 +89,7 @@ function rtcToken(
     service.add_privilege(ServiceRtm.kPrivilegeLogin, rtm.expire)
     token.add_service(service)
   }
+  if (extra !== undefined) token.add_service(extra)
   return token.build()
 }
 
@@ -293,7 +295,6 @@ function agentToken(
   rtmUserId: string | number,
   rtmTokenExpire: number,
 ): string {
-  const token = new AccessToken2(appId, appCertificate, 0, toUint32(rtcTokenExpire, 'rtcTokenExpire'))
   const privileges = rtcPrivileges(
     rtcRole === RtcRole.PUBLISHER,
     joinChannelPrivilegeExpire,
@@ -301,19 +302,8 @@ function agentToken(
     pubVideoPrivilegeExpire,
     pubDataStreamPrivilegeExpire,
   )
-  const rtc = new ServiceRtc(channelName, rtcAccount)
-  rtc.add_privilege(ServiceRtc.kPrivilegeJoinChannel, privileges.join)
-  if (privileges.audio !== undefined) {
-    rtc.add_privilege(ServiceRtc.kPrivilegePublishAudioStream, privileges.audio)
-    rtc.add_privilege(ServiceRtc.kPrivilegePublishVideoStream, privileges.video!)
-    rtc.add_privilege(ServiceRtc.kPrivilegePublishDataStream, privileges.data!)
-  }
-  token.add_service(rtc)
-  const rtm = new ServiceRtm(rtmUserId)
-  rtm.add_privilege(ServiceRtm.kPrivilegeLogin, toUint32(rtmTokenExpire, 'rtmTokenExpire'))
-  token.add_service(rtm)
-  token.add_service(agent)
-  return token.build()
+  const rtm = { userId: rtmUserId, expire: toUint32(rtmTokenExpire, 'rtmTokenExpire') }
+  return rtcToken(appId, appCertificate, channelName, rtcAccount, rtcTokenExpire, privileges, rtm, agent)
 }
 
 /**
