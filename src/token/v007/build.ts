@@ -152,19 +152,14 @@ export function encodeToken007(fields: Token007Fields, rules: EncodeRules): stri
 
 /** Indices of `services` sorted by service type, stable: several services of one type keep their order. */
 function packingOrder(services: readonly ServiceSpec[]): number[] {
-  const order = services.map((_, index) => index)
-  if (order.length === 1) {
-    typeOf(services[0]!, 'services[0]')
-    return order
-  }
-  const types = services.map((service, index) => typeOf(service, `services[${index}]`))
-  return order.sort((a, b) => types[a]! - types[b]! || a - b)
+  const types = services.map(typeOf)
+  return types.map((_, index) => index).sort((a, b) => types[a]! - types[b]! || a - b)
 }
 
-function typeOf(service: ServiceSpec, field: string): number {
+function typeOf(service: ServiceSpec, index: number): number {
   const type = (service as { type?: unknown } | null)?.type
   if (typeof type !== 'string' || !Object.hasOwn(SERVICE_TYPES, type)) {
-    throw invalidArgument(`${field}.type`, `must be one of ${Object.keys(SERVICE_TYPES).join(', ')}`)
+    throw invalidArgument(`services[${index}].type`, `must be one of ${Object.keys(SERVICE_TYPES).join(', ')}`)
   }
   return SERVICE_TYPES[type as ServiceName]
 }
