@@ -22,6 +22,7 @@ import { mountCompatPathRoutes } from './routes/compat-path-routes.js'
 import { mountFetchRtcToken } from './routes/fetch-rtc-token.js'
 import { mountHealth } from './routes/health.js'
 import { mountV1Tokens } from './routes/v1-tokens.js'
+import { TokenRoutes } from './token-routes.js'
 
 /** What `createApp` can be given instead of its defaults. */
 export interface AppDeps {
@@ -57,6 +58,17 @@ export interface AppDeps {
  * ```
  */
 export function createApp(config: ServerConfig, deps: AppDeps = {}): Hono {
+  return buildApp(config, deps).app
+}
+
+/** An app and its token routes (which the Node listener serves straight from `node:http`). */
+export interface BuiltApp {
+  app: Hono
+  tokenRoutes: TokenRoutes
+}
+
+/** {@link createApp}, also returning the token routes: what the Node listener needs. */
+export function buildApp(config: ServerConfig, deps: AppDeps = {}): BuiltApp {
   const logger = deps.logger ?? createLoggerOn(config.log.level, process.stdout)
   const now = deps.now ?? Date.now
   const ctx: ServerContext = {
@@ -73,10 +85,11 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Hono {
   }
 
   const app = new Hono()
-  mountFetchRtcToken(app, ctx)
-  mountV1Tokens(app, ctx)
-  mountGetToken(app, ctx)
-  mountCompatPathRoutes(app, ctx)
+  const tokenRoutes = new TokenRoutes(app, ctx)
+  mountFetchRtcToken(app, ctx, tokenRoutes)
+  mountV1Tokens(app, ctx, tokenRoutes)
+  mountGetToken(app, ctx, tokenRoutes)
+  mountCompatPathRoutes(app, ctx, tokenRoutes)
   mountHealth(app, ctx)
   mountOpenApi(app)
   deps.extraRoutes?.(app, ctx)
@@ -113,7 +126,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Hono {
     }
     return problem(c, failure)
   })
-  return app
+  return { app, tokenRoutes }
 }
 
 function problem(c: Context, error: HttpError): Response {

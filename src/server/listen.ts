@@ -10,12 +10,13 @@ import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import type { DemoOptions, MountedDemo } from '../demo/index.js'
-import { createApp, type AppDeps } from './app.js'
+import { buildApp, type AppDeps } from './app.js'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import type { ServerState } from './context.js'
 import { HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { nodeTokenListener } from './node-exchange.js'
 import { createRateLimitStore, type RateLimitBackend } from './rate-limit-store.js'
 import { stopOnSignals } from './signals.js'
 
@@ -101,9 +102,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
   }
   if (options.now !== undefined) deps.now = options.now
-  const app = createApp(config, deps)
+  const { app, tokenRoutes } = buildApp(config, deps)
 
-  const handle = getRequestListener(app.fetch)
+  // Token routes on fixed paths straight from node:http; the rest through Hono's adapter.
+  const handle = nodeTokenListener(tokenRoutes, getRequestListener(app.fetch), (error) =>
+    logger.error({ event: 'request.failed', cause: causeOf(error) }, 'request failed'),
+  )
   const { limits } = config
   const server = createServer(
     {
@@ -117,7 +121,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     (request, response) => {
       // While draining, answer what arrives and close the connection after it.
       if (state.draining) response.shouldKeepAlive = false
-      void handle(request, response)
+      handle(request, response)
     },
   )
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
@@ -216,6 +220,12 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, headerB
     `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\nContent-Type: ${PROBLEM_JSON}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
+}
+
+/** What the log keeps of an unexpected error: its name, message and stack. */
+function causeOf(error: unknown): Record<string, unknown> {
+  const { name, message, stack } = (error ?? {}) as { name?: unknown; message?: unknown; stack?: unknown }
+  return { name, message, stack }
 }
 
 function urlHost(host: string): string {

@@ -1,18 +1,20 @@
 /**
- * The one handler every token route runs in: request id, CORS, rate limits, authentication, the
- * route's work, error rendering, one log line and the metrics.
+ * The one function every token request runs through: request id, CORS, rate limits,
+ * authentication, the route's work, error rendering, one log line and the metrics.
  *
- * It is a plain function wrapped around the route, not a chain of Hono middleware: a route with a
- * single handler stays on Hono's fast path, and each middleware would cost ~10 µs per request on
- * @hono/node-server (`framework-overhead.md` §5).
+ * It is a plain function around the route, not a chain of middleware: on Hono a route with a
+ * single handler stays on its fast path (each middleware costs ~10 µs per request on
+ * @hono/node-server, `framework-overhead.md` §5), and on Node the listener calls it straight from
+ * `node:http` (`node-exchange.ts`).
  * @module
  */
-import type { Context } from 'hono'
 import { API_KEY_PREFIX } from './auth/api-keys.js'
 import type { ServerContext } from './context.js'
 import { HttpError, toHttpError } from './errors.js'
+import type { Answer, TokenRequest } from './exchange.js'
 import { ANONYMOUS, describeIdentity, type Identity } from './identity.js'
 import { grantOf, mint, servicesOf, type Minted, type TokenOrder } from './mint.js'
+import type { RateLimitHit } from './rate-limit.js'
 
 /** What the audit line says about a token request; never a token or a secret. */
 export interface AuditRecord {
@@ -47,9 +49,9 @@ export interface TokenRoute {
   /** The route pattern, e.g. `/fetch_rtc_token`. */
   route: string
   /** Renders an error in the shape this route's clients expect. */
-  renderError(error: HttpError, call: Call): Response
+  renderError(error: HttpError, call: Call): Answer
   /** The route's work, once the caller is authenticated and within its rate limits. */
-  handle(c: Context, call: Call): Response | Promise<Response>
+  handle(request: TokenRequest, call: Call): Answer | Promise<Answer>
 }
 
 // Generated request ids: a random per-process prefix and a counter. They need to be unique, not
@@ -72,67 +74,70 @@ function isRequestId(text: string): boolean {
 }
 
 /**
- * Wraps a route into a Hono handler.
+ * Serves one request to a token route and resolves with the answer; never rejects (every failure
+ * becomes the route's error answer).
+ *
+ * Awaits only what is asynchronous: the body, and a rate-limit store or JWKS on the network. The
+ * in-memory store and API keys answer synchronously.
  *
  * @example
  * ```ts
- * app.post('/fetch_rtc_token', tokenHandler(ctx, { route: '/fetch_rtc_token', renderError, handle }))
+ * const answer = await serveTokenRoute(ctx, { route: '/fetch_rtc_token', renderError, handle }, request)
  * ```
  */
-export function tokenHandler(ctx: ServerContext, route: TokenRoute): (c: Context) => Promise<Response> {
-  const { config, metrics, cors } = ctx
-  const { perAddress, perIdentity, trustProxy } = config.rateLimit
-  return async (c) => {
-    const started = performance.now()
-    const given = c.req.header('x-request-id')
-    const requestId = given !== undefined && isRequestId(given) ? given : nextRequestId()
-    const call: Call = {
-      requestId,
-      identity: ANONYMOUS,
-      audit: undefined,
-      event: 'token.issued',
-      headers: { 'x-request-id': requestId },
-    }
-    cors.addHeaders(c.req.header('origin'), call.headers)
-    let response: Response
-    let failure: HttpError | undefined
-    try {
-      if (perAddress > 0) await limit(ctx, 'address', clientAddress(c, trustProxy), perAddress)
-      const identity = ctx.auth.authenticate({ authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') })
-      call.identity = identity instanceof Promise ? await identity : identity
-      // Anonymous callers share no identity worth limiting; the address limit covers them.
-      if (perIdentity > 0 && call.identity.kind !== 'anonymous') {
-        await limit(ctx, 'identity', describeIdentity(call.identity), perIdentity)
-      }
-      response = await route.handle(c, call)
-    } catch (error) {
-      failure = toHttpError(error)
-      if (failure.retryAfter !== undefined) call.headers['retry-after'] = String(failure.retryAfter)
-      if (failure.kind === 'unauthenticated') call.headers['www-authenticate'] = 'Bearer realm="agate"'
-      if (failure.kind === 'forbidden' || failure.kind === 'unauthenticated') metrics.denied(failure.reason ?? failure.kind)
-      response = route.renderError(failure, call)
-    }
-    const seconds = (performance.now() - started) / 1000
-    metrics.requestDone(route.route, response.status, seconds)
-    logRequest(ctx, c, route.route, call, response.status, seconds, failure)
-    return response
+export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, request: TokenRequest): Promise<Answer> {
+  const { metrics, cors } = ctx
+  const { perAddress, perIdentity, trustProxy } = ctx.config.rateLimit
+  const started = performance.now()
+  const given = request.header('x-request-id')
+  const requestId = given !== undefined && isRequestId(given) ? given : nextRequestId()
+  const call: Call = {
+    requestId,
+    identity: ANONYMOUS,
+    audit: undefined,
+    event: 'token.issued',
+    headers: { 'x-request-id': requestId },
   }
+  cors.addHeaders(request.header('origin'), call.headers)
+  let answer: Answer
+  let failure: HttpError | undefined
+  try {
+    if (perAddress > 0) {
+      const limited = limit(ctx, 'address', clientAddress(request, trustProxy), perAddress)
+      if (limited !== undefined) await limited
+    }
+    const identity = ctx.auth.authenticate({ authorization: request.header('authorization'), apiKey: request.header('x-api-key') })
+    call.identity = identity instanceof Promise ? await identity : identity
+    // Anonymous callers share no identity worth limiting; the address limit covers them.
+    if (perIdentity > 0 && call.identity.kind !== 'anonymous') {
+      const limited = limit(ctx, 'identity', describeIdentity(call.identity), perIdentity)
+      if (limited !== undefined) await limited
+    }
+    const handled = route.handle(request, call)
+    answer = handled instanceof Promise ? await handled : handled
+  } catch (error) {
+    failure = toHttpError(error)
+    if (failure.retryAfter !== undefined) call.headers['retry-after'] = String(failure.retryAfter)
+    if (failure.kind === 'unauthenticated') call.headers['www-authenticate'] = 'Bearer realm="agate"'
+    if (failure.kind === 'forbidden' || failure.kind === 'unauthenticated') metrics.denied(failure.reason ?? failure.kind)
+    answer = route.renderError(failure, call)
+  }
+  const seconds = (performance.now() - started) / 1000
+  metrics.requestDone(route.route, answer.status, seconds)
+  logRequest(ctx, request, route.route, call, answer.status, seconds, failure)
+  return answer
 }
 
-/**
- * A JSON answer carrying the call's headers. Built as a plain `Response` with a plain header object:
- * on @hono/node-server that is the cheapest path to the socket (no `Headers` instance to create and
- * copy, as `c.header()` would).
- */
-export function respondJson(call: Call, body: unknown, status = 200, type = 'application/json'): Response {
+/** A JSON answer carrying the call's headers. */
+export function respondJson(call: Call, body: unknown, status = 200, type = 'application/json'): Answer {
   call.headers['content-type'] = type
-  return new Response(JSON.stringify(body), { status, headers: call.headers })
+  return { status, headers: call.headers, body: JSON.stringify(body) }
 }
 
 /** A plain-text answer carrying the call's headers. */
-export function respondText(call: Call, text: string, status: number): Response {
+export function respondText(call: Call, text: string, status: number): Answer {
   call.headers['content-type'] = 'text/plain; charset=UTF-8'
-  return new Response(text, { status, headers: call.headers })
+  return { status, headers: call.headers, body: text }
 }
 
 /**
@@ -183,9 +188,19 @@ function auditOf(order: TokenOrder): AuditRecord {
   }
 }
 
-async function limit(ctx: ServerContext, scope: 'identity' | 'address', key: string, max: number): Promise<void> {
+/**
+ * Counts a request against a limit: synchronously with a store that answers at once (memory),
+ * through the returned promise with one on the network (Redis).
+ * @throws {HttpError} `rate-limited` past the limit.
+ */
+function limit(ctx: ServerContext, scope: 'identity' | 'address', key: string, max: number): Promise<void> | undefined {
   const pending = ctx.rateLimits.hit(`${scope}:${key}`, max, ctx.config.rateLimit.windowMs)
-  const hit = pending instanceof Promise ? await pending : pending
+  if (pending instanceof Promise) return pending.then((hit) => checkLimit(ctx, scope, hit))
+  checkLimit(ctx, scope, pending)
+  return undefined
+}
+
+function checkLimit(ctx: ServerContext, scope: 'identity' | 'address', hit: RateLimitHit): void {
   if (hit.allowed) return
   ctx.metrics.rateLimited(scope)
   const retryAfter = Math.max(1, Math.ceil((hit.resetAt - ctx.now()) / 1000))
@@ -203,11 +218,10 @@ async function limit(ctx: ServerContext, scope: 'identity' | 'address', key: str
  * The client's address: the socket's, or with `trustProxy` proxies in front, the entry of
  * `X-Forwarded-For` the outermost trusted proxy added (entries further left are client-supplied).
  */
-export function clientAddress(c: Context, trustProxy: number): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  const socket = env?.incoming?.socket?.remoteAddress ?? 'unknown'
+export function clientAddress(request: TokenRequest, trustProxy: number): string {
+  const socket = request.remoteAddress ?? 'unknown'
   if (trustProxy === 0) return socket
-  const forwarded = c.req.header('x-forwarded-for')
+  const forwarded = request.header('x-forwarded-for')
   if (forwarded === undefined) return socket
   const hops = forwarded.split(',').map((hop) => hop.trim())
   return hops[hops.length - trustProxy] ?? hops[0] ?? socket
@@ -215,7 +229,7 @@ export function clientAddress(c: Context, trustProxy: number): string {
 
 function logRequest(
   ctx: ServerContext,
-  c: Context,
+  request: TokenRequest,
   route: string,
   call: Call,
   status: number,
@@ -236,7 +250,7 @@ function logRequest(
     event,
     reqId: call.requestId,
     route,
-    method: c.req.method,
+    method: request.method,
     status,
     ms: Math.round(seconds * 1e6) / 1e3,
     caller: describeIdentity(call.identity),

@@ -9,11 +9,12 @@
  */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import { readJsonBody } from '../body.js'
 import { findApp, type ServerContext } from '../context.js'
 import { HttpError } from '../errors.js'
 import type { TokenOrder } from '../mint.js'
-import { issue, respondJson, respondText, tokenHandler, type Call } from '../pipeline.js'
+import type { Answer } from '../exchange.js'
+import { issue, respondJson, respondText, type Call } from '../pipeline.js'
+import type { TokenRoutes } from '../token-routes.js'
 import { canonicalKeys, CHANNEL_CHARACTERS, validate } from './schemas.js'
 
 /** The body of `POST /getToken`; keys match case-insensitively, as Go's decoder does. */
@@ -43,50 +44,47 @@ export const getTokenBody = z.object({
 const KEYS = ['tokenType', 'channel', 'role', 'uid', 'expire'] as const
 
 /** agora-token-service answers errors as plain text. */
-function renderError(error: HttpError, call: Call): Response {
+function renderError(error: HttpError, call: Call): Answer {
   return respondText(call, error.message, error.status)
 }
 
 /** Mounts `POST /getToken` (and its preflight). Answers `{"token": "..."}`. */
-export function mountGetToken(app: Hono, ctx: ServerContext): void {
+export function mountGetToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes): void {
   const { config } = ctx
-  app.post(
-    '/getToken',
-    tokenHandler(ctx, {
-      route: '/getToken',
-      renderError,
-      async handle(c, call) {
-        const body = validate(getTokenBody, canonicalKeys(await readJsonBody(c, config.limits.bodyBytes), KEYS))
-        const target = findApp(config, c.req.query('app'))
-        const expire = body.expire === undefined || body.expire === 0 ? undefined : body.expire
-        const order: TokenOrder = { app: target, version: target.versions.compat, expire }
-        const uid = body.uid ?? ''
-        if (body.tokenType === 'rtc') {
-          if (body.channel === undefined || body.channel === '') {
-            throw new HttpError('invalid-argument', 'invalid: missing channel name', { field: 'channel' })
-          }
-          if (uid === '') throw new HttpError('invalid-argument', 'invalid: missing user ID or account', { field: 'uid' })
-          order.rtc = { channelName: checkChannel(body.channel), role: role(body.role), ...uidOrAccount(uid) }
-        } else if (body.tokenType === 'rtm') {
-          if (uid === '') throw new HttpError('invalid-argument', 'invalid: missing user ID or account', { field: 'uid' })
-          if (uid.length > 64) {
-            throw new HttpError('invalid-argument', 'uid: an RTM user id is at most 64 characters', { field: 'uid' })
-          }
-          order.rtm = { userId: uid }
-          // A channel adds the RTC join privilege RTM 2 stream channels need; "*" means any channel.
-          if (body.channel !== undefined && body.channel !== '') {
-            order.rtc = { channelName: body.channel === '*' ? '' : checkChannel(body.channel), account: uid, role: 'publisher' }
-          }
-        } else {
-          // Chat exists only in AccessToken2.
-          order.version = '007'
-          order.chat = uid === '' ? {} : { userId: uid }
+  tokens.mount('POST', '/getToken', {
+    route: '/getToken',
+    renderError,
+    async handle(request, call) {
+      const body = validate(getTokenBody, canonicalKeys(await request.json(config.limits.bodyBytes), KEYS))
+      const target = findApp(config, request.query('app'))
+      const expire = body.expire === undefined || body.expire === 0 ? undefined : body.expire
+      const order: TokenOrder = { app: target, version: target.versions.compat, expire }
+      const uid = body.uid ?? ''
+      if (body.tokenType === 'rtc') {
+        if (body.channel === undefined || body.channel === '') {
+          throw new HttpError('invalid-argument', 'invalid: missing channel name', { field: 'channel' })
         }
-        const { token } = issue(ctx, call, order)
-        return respondJson(call, { token })
-      },
-    }),
-  )
+        if (uid === '') throw new HttpError('invalid-argument', 'invalid: missing user ID or account', { field: 'uid' })
+        order.rtc = { channelName: checkChannel(body.channel), role: role(body.role), ...uidOrAccount(uid) }
+      } else if (body.tokenType === 'rtm') {
+        if (uid === '') throw new HttpError('invalid-argument', 'invalid: missing user ID or account', { field: 'uid' })
+        if (uid.length > 64) {
+          throw new HttpError('invalid-argument', 'uid: an RTM user id is at most 64 characters', { field: 'uid' })
+        }
+        order.rtm = { userId: uid }
+        // A channel adds the RTC join privilege RTM 2 stream channels need; "*" means any channel.
+        if (body.channel !== undefined && body.channel !== '') {
+          order.rtc = { channelName: body.channel === '*' ? '' : checkChannel(body.channel), account: uid, role: 'publisher' }
+        }
+      } else {
+        // Chat exists only in AccessToken2.
+        order.version = '007'
+        order.chat = uid === '' ? {} : { userId: uid }
+      }
+      const { token } = issue(ctx, call, order)
+      return respondJson(call, { token })
+    },
+  })
   app.options('/getToken', (c) => ctx.cors.preflight(c))
 }
 

@@ -9,15 +9,17 @@
  * are refused instead of being guessed at.
  * @module
  */
-import type { Context, Hono } from 'hono'
+import type { Hono } from 'hono'
 import { findApp, type ServerContext } from '../context.js'
 import { HttpError } from '../errors.js'
 import type { TokenOrder } from '../mint.js'
-import { issue, issueEach, respondJson, tokenHandler, type Call, type TokenRoute } from '../pipeline.js'
+import type { Answer, TokenRequest } from '../exchange.js'
+import { issue, issueEach, respondJson, type Call, type TokenRoute } from '../pipeline.js'
+import type { TokenRoutes } from '../token-routes.js'
 import { uidOrAccount } from './compat-get-token.js'
 import { CHANNEL_CHARACTERS } from './schemas.js'
 
-function renderError(error: HttpError, call: Call): Response {
+function renderError(error: HttpError, call: Call): Answer {
   return respondJson(call, { error: error.message, message: error.message, status: error.status }, error.status)
 }
 
@@ -29,35 +31,35 @@ export const COMPAT_PATHS = {
 } as const
 
 /** Mounts the GET routes (and a preflight for each). */
-export function mountCompatPathRoutes(app: Hono, ctx: ServerContext): void {
+export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: TokenRoutes): void {
   const { config } = ctx
   const mount = (path: string, handle: TokenRoute['handle']): void => {
     const variants = path.endsWith('/') ? [path] : [path, `${path}/`]
-    app.on('GET', variants, tokenHandler(ctx, { route: path, renderError, handle }))
+    tokens.mount('GET', variants, { route: path, renderError, handle })
     app.on('OPTIONS', variants, (c) => ctx.cors.preflight(c))
   }
-  const base = (c: Context): TokenOrder => {
-    const target = findApp(config, c.req.query('app'))
-    return { app: target, version: target.versions.compat, expire: expiry(c.req.query('expiry')) }
+  const base = (request: TokenRequest): TokenOrder => {
+    const target = findApp(config, request.query('app'))
+    return { app: target, version: target.versions.compat, expire: expiry(request.query('expiry')) }
   }
 
-  const rtc: TokenRoute['handle'] = (c, call) => {
-    const order = base(c)
-    order.rtc = rtcPart(c.req.param('channel'), c.req.param('role'), c.req.param('tokentype'), c.req.param('uid') ?? '')
+  const rtc: TokenRoute['handle'] = (request, call) => {
+    const order = base(request)
+    order.rtc = rtcPart(request.param('channel'), request.param('role'), request.param('tokentype'), request.param('uid') ?? '')
     return respondJson(call, { rtcToken: issue(ctx, call, order).token })
   }
   for (const path of COMPAT_PATHS.rtc) mount(path, rtc)
 
-  mount('/rtm/:uid', (c, call) => {
-    const order = base(c)
-    order.rtm = { userId: rtmUser(c.req.param('uid')) }
+  mount('/rtm/:uid', (request, call) => {
+    const order = base(request)
+    order.rtm = { userId: rtmUser(request.param('uid')) }
     return respondJson(call, { rtmToken: issue(ctx, call, order).token })
   })
 
-  const rte: TokenRoute['handle'] = (c, call) => {
-    const order = base(c)
-    const rtcUid = c.req.param('rtcuid') ?? ''
-    const rtmUid = c.req.param('rtmuid')
+  const rte: TokenRoute['handle'] = (request, call) => {
+    const order = base(request)
+    const rtcUid = request.param('rtcuid') ?? ''
+    const rtmUid = request.param('rtmuid')
     if (rtmUid === undefined && (rtcUid === '0' || rtcUid === '')) {
       throw new HttpError('invalid-argument', 'rtcuid: a wildcard uid has no RTM user; add the RTM user id to the path', {
         field: 'rtcuid',
@@ -65,7 +67,7 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext): void {
     }
     const rtcOrder: TokenOrder = {
       ...order,
-      rtc: rtcPart(c.req.param('channel'), c.req.param('role'), c.req.param('tokentype'), rtcUid),
+      rtc: rtcPart(request.param('channel'), request.param('role'), request.param('tokentype'), rtcUid),
     }
     const rtmOrder: TokenOrder = { ...order, rtm: { userId: rtmUser(rtmUid ?? rtcUid) } }
     const [rtcToken, rtmToken] = issueEach(ctx, call, { ...order, rtc: rtcOrder.rtc, rtm: rtmOrder.rtm }, [rtcOrder, rtmOrder])
@@ -74,16 +76,16 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext): void {
   for (const path of COMPAT_PATHS.rte) mount(path, rte)
 
   // Chat exists only in AccessToken2, whatever the compat version.
-  mount('/chat/app', (c, call) => {
-    const order = { ...base(c), version: '007' as const, chat: {} }
+  mount('/chat/app', (request, call) => {
+    const order = { ...base(request), version: '007' as const, chat: {} }
     return respondJson(call, { chatToken: issue(ctx, call, order).token })
   })
-  mount('/chat/account/:chatid', (c, call) => {
-    const userId = c.req.param('chatid') ?? ''
+  mount('/chat/account/:chatid', (request, call) => {
+    const userId = request.param('chatid') ?? ''
     if (userId === '' || userId.length > 255) {
       throw new HttpError('invalid-argument', 'chatid: must be 1 to 255 characters', { field: 'chatid' })
     }
-    const order = { ...base(c), version: '007' as const, chat: { userId } }
+    const order = { ...base(request), version: '007' as const, chat: { userId } }
     return respondJson(call, { chatToken: issue(ctx, call, order).token })
   })
 }

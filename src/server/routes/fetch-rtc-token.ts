@@ -6,9 +6,10 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import { findApp, type ServerContext } from '../context.js'
-import { readJsonBody } from '../body.js'
 import type { HttpError } from '../errors.js'
-import { issue, respondJson, tokenHandler, type Call } from '../pipeline.js'
+import type { Answer } from '../exchange.js'
+import { issue, respondJson, type Call } from '../pipeline.js'
+import type { TokenRoutes } from '../token-routes.js'
 import { canonicalKeys, channelName, uid, validate } from './schemas.js'
 
 /** The docs' request body. Keys match case-insensitively (`channelName` is accepted too). */
@@ -24,7 +25,7 @@ const KEYS = ['uid', 'ChannelName', 'role'] as const
 const PATH = '/fetch_rtc_token'
 
 /** The docs' error shape: the message goes in `token`, and `code` is the status as a string. */
-function renderError(error: HttpError, call: Call): Response {
+function renderError(error: HttpError, call: Call): Answer {
   return respondJson(call, { token: error.message, code: String(error.status) }, error.status)
 }
 
@@ -33,27 +34,24 @@ function renderError(error: HttpError, call: Call): Response {
  * `{"token": "<message>", "code": "<status>"}` with that status (400 for bad input). The token is
  * minted with the app's `fetchRtcToken` version and default lifetimes; `?app=<name>` picks an app.
  */
-export function mountFetchRtcToken(app: Hono, ctx: ServerContext): void {
+export function mountFetchRtcToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes): void {
   const { config } = ctx
   const bodyLimit = config.limits.bodyBytes
-  app.post(
-    PATH,
-    tokenHandler(ctx, {
-      route: PATH,
-      renderError,
-      async handle(c, call) {
-        const body = validate(fetchRtcTokenBody, canonicalKeys(await readJsonBody(c, bodyLimit), KEYS))
-        const target = findApp(config, c.req.query('app'))
-        const { token } = issue(ctx, call, {
-          app: target,
-          version: target.versions.fetchRtcToken,
-          expire: undefined,
-          rtc: { channelName: body.ChannelName, uid: body.uid, role: body.role === 1 ? 'publisher' : 'subscriber' },
-        })
-        return respondJson(call, { token, code: '200' })
-      },
-    }),
-  )
+  tokens.mount('POST', PATH, {
+    route: PATH,
+    renderError,
+    async handle(request, call) {
+      const body = validate(fetchRtcTokenBody, canonicalKeys(await request.json(bodyLimit), KEYS))
+      const target = findApp(config, request.query('app'))
+      const { token } = issue(ctx, call, {
+        app: target,
+        version: target.versions.fetchRtcToken,
+        expire: undefined,
+        rtc: { channelName: body.ChannelName, uid: body.uid, role: body.role === 1 ? 'publisher' : 'subscriber' },
+      })
+      return respondJson(call, { token, code: '200' })
+    },
+  })
   // The docs' server answers its preflight with 200.
   app.options(PATH, (c) => ctx.cors.preflight(c, 200))
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], PATH, (c) => {

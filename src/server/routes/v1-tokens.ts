@@ -7,11 +7,12 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import { parseToken, TokenError, verifyToken, type ParsedToken } from '../../token/index.js'
-import { readJsonBody } from '../body.js'
 import { findApp, type ServerContext } from '../context.js'
 import { PROBLEM_JSON, problemOf, type HttpError } from '../errors.js'
 import type { TokenOrder } from '../mint.js'
-import { issue, respondJson, tokenHandler, type Call } from '../pipeline.js'
+import type { Answer } from '../exchange.js'
+import { issue, respondJson, type Call } from '../pipeline.js'
+import type { TokenRoutes } from '../token-routes.js'
 import { ROLE_NAMES } from '../policy.js'
 import { account, channelName, lifetime, rtmUserId, uid, validate, version } from './schemas.js'
 
@@ -102,100 +103,94 @@ export const verifyRequestSchema = z.strictObject({
 })
 
 /** problem+json, the error shape of the modern API, with the request id to quote in support requests. */
-export function renderProblem(error: HttpError, call: Call): Response {
+export function renderProblem(error: HttpError, call: Call): Answer {
   return respondJson(call, problemOf(error, call.requestId), error.status, PROBLEM_JSON)
 }
 
 /** Mounts `POST /v1/tokens` and `POST /v1/tokens/verify` (with their preflights). */
-export function mountV1Tokens(app: Hono, ctx: ServerContext): void {
+export function mountV1Tokens(app: Hono, ctx: ServerContext, tokens: TokenRoutes): void {
   const { config } = ctx
   const bodyLimit = config.limits.bodyBytes
 
-  app.post(
-    '/v1/tokens',
-    tokenHandler(ctx, {
-      route: '/v1/tokens',
-      renderError: renderProblem,
-      async handle(c, call) {
-        const body = validate(tokenRequestSchema, await readJsonBody(c, bodyLimit))
-        const target = findApp(config, body.app)
-        const order: TokenOrder = {
-          app: target,
-          version: body.version ?? target.versions.v1,
-          expire: body.expire,
-          rtc: body.rtc,
-          rtm: body.rtm,
-          chat: body.chat,
-          apaas: body.apaas,
-          fpa: body.fpa === undefined ? undefined : true,
-        }
-        const minted = issue(ctx, call, order)
-        return respondJson(call, { token: minted.token, ...minted.summary() })
-      },
-    }),
-  )
+  tokens.mount('POST', '/v1/tokens', {
+    route: '/v1/tokens',
+    renderError: renderProblem,
+    async handle(request, call) {
+      const body = validate(tokenRequestSchema, await request.json(bodyLimit))
+      const target = findApp(config, body.app)
+      const order: TokenOrder = {
+        app: target,
+        version: body.version ?? target.versions.v1,
+        expire: body.expire,
+        rtc: body.rtc,
+        rtm: body.rtm,
+        chat: body.chat,
+        apaas: body.apaas,
+        fpa: body.fpa === undefined ? undefined : true,
+      }
+      const minted = issue(ctx, call, order)
+      return respondJson(call, { token: minted.token, ...minted.summary() })
+    },
+  })
 
-  app.post(
-    '/v1/tokens/verify',
-    tokenHandler(ctx, {
-      route: '/v1/tokens/verify',
-      renderError: renderProblem,
-      async handle(c, call) {
-        call.event = 'token.verified'
-        const body = validate(verifyRequestSchema, await readJsonBody(c, bodyLimit))
-        const tokenAppId = body.app === undefined ? appIdOf(body.token) : undefined
-        if (
-          tokenAppId !== undefined &&
-          !config.apps.some((candidate) => candidate.appId.toLowerCase() === tokenAppId.toLowerCase())
-        ) {
-          call.audit = { app: '-', services: 'verify', outcome: 'ERR_TOKEN_CLAIM_MISMATCH' }
-          return respondJson(call, {
-            valid: false,
-            code: 'ERR_TOKEN_CLAIM_MISMATCH',
-            message: 'the token is for an App ID this server is not configured for',
-          })
-        }
-        const target = findApp(config, body.app ?? tokenAppId)
-        call.audit = { app: target.name, services: 'verify' }
-        // Verifying needs access to the app, nothing more: the policy sees an order for no service.
-        call.audit.rule = ctx.policy.decide(call.identity, {
-          app: target,
-          services: [],
-          channels: [],
-          users: [],
-          roles: [],
-          expire: undefined,
-        }).rule
-        const certificates =
-          target.secondaryCertificate === undefined ? [target.certificate] : [target.certificate, target.secondaryCertificate]
-        const options: Parameters<typeof verifyToken>[1] = {
-          certificates,
-          appId: target.appId,
-          now: Math.floor(ctx.now() / 1000),
-        }
-        if (body.channelName !== undefined) options.channelName = body.channelName
-        if (body.uid !== undefined) options.uid = body.uid
-        if (body.account !== undefined) options.account = body.account
-        if (body.userId !== undefined) options.userId = body.userId
-        try {
-          const verified = verifyToken(body.token, options)
-          call.audit.version = verified.token.version
-          call.audit.outcome = 'valid'
-          return respondJson(call, {
-            valid: true,
-            app: target.name,
-            certificate: verified.certificateIndex === 0 ? 'primary' : 'secondary',
-            claims: claimsOf(verified.token),
-          })
-        } catch (error) {
-          // Bad options are the caller's mistake (400); anything about the token is a verdict (200).
-          if (!(error instanceof TokenError) || error.code === 'ERR_INVALID_ARGUMENT') throw error
-          call.audit.outcome = error.code
-          return respondJson(call, { valid: false, app: target.name, code: error.code, message: error.message })
-        }
-      },
-    }),
-  )
+  tokens.mount('POST', '/v1/tokens/verify', {
+    route: '/v1/tokens/verify',
+    renderError: renderProblem,
+    async handle(request, call) {
+      call.event = 'token.verified'
+      const body = validate(verifyRequestSchema, await request.json(bodyLimit))
+      const tokenAppId = body.app === undefined ? appIdOf(body.token) : undefined
+      if (
+        tokenAppId !== undefined &&
+        !config.apps.some((candidate) => candidate.appId.toLowerCase() === tokenAppId.toLowerCase())
+      ) {
+        call.audit = { app: '-', services: 'verify', outcome: 'ERR_TOKEN_CLAIM_MISMATCH' }
+        return respondJson(call, {
+          valid: false,
+          code: 'ERR_TOKEN_CLAIM_MISMATCH',
+          message: 'the token is for an App ID this server is not configured for',
+        })
+      }
+      const target = findApp(config, body.app ?? tokenAppId)
+      call.audit = { app: target.name, services: 'verify' }
+      // Verifying needs access to the app, nothing more: the policy sees an order for no service.
+      call.audit.rule = ctx.policy.decide(call.identity, {
+        app: target,
+        services: [],
+        channels: [],
+        users: [],
+        roles: [],
+        expire: undefined,
+      }).rule
+      const certificates =
+        target.secondaryCertificate === undefined ? [target.certificate] : [target.certificate, target.secondaryCertificate]
+      const options: Parameters<typeof verifyToken>[1] = {
+        certificates,
+        appId: target.appId,
+        now: Math.floor(ctx.now() / 1000),
+      }
+      if (body.channelName !== undefined) options.channelName = body.channelName
+      if (body.uid !== undefined) options.uid = body.uid
+      if (body.account !== undefined) options.account = body.account
+      if (body.userId !== undefined) options.userId = body.userId
+      try {
+        const verified = verifyToken(body.token, options)
+        call.audit.version = verified.token.version
+        call.audit.outcome = 'valid'
+        return respondJson(call, {
+          valid: true,
+          app: target.name,
+          certificate: verified.certificateIndex === 0 ? 'primary' : 'secondary',
+          claims: claimsOf(verified.token),
+        })
+      } catch (error) {
+        // Bad options are the caller's mistake (400); anything about the token is a verdict (200).
+        if (!(error instanceof TokenError) || error.code === 'ERR_INVALID_ARGUMENT') throw error
+        call.audit.outcome = error.code
+        return respondJson(call, { valid: false, app: target.name, code: error.code, message: error.message })
+      }
+    },
+  })
 
   app.options('/v1/tokens', (c) => ctx.cors.preflight(c))
   app.options('/v1/tokens/verify', (c) => ctx.cors.preflight(c))
