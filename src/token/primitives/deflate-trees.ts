@@ -243,9 +243,9 @@ export function putByte(byte: number): void {
   out[outPos++] = byte
 }
 
-/** A fresh copy of the output written since {@link startOutput}. */
-export function takeOutput(): Uint8Array {
-  return out.slice(0, outPos)
+/** A view of the output written since {@link startOutput}, valid until the next startOutput. */
+export function outputView(): Uint8Array {
+  return out.subarray(0, outPos)
 }
 
 /** zlib `send_bits`: appends the low `length` (<= 16) bits of `value`, LSB first. */

@@ -4,12 +4,12 @@ import {
   SYMBOLS_PER_BLOCK,
   flushBlock,
   initBlock,
+  outputView,
   putByte,
   resetTrees,
   startOutput,
   tallyLiteral,
   tallyMatch,
-  takeOutput,
 } from './deflate-trees.js'
 
 // A port of the LZ77 half of C zlib 1.2.x `deflate.c` (`deflate_slow`, `longest_match`) at level 6
@@ -75,6 +75,14 @@ let busy = false
  * `pako.deflate(data)`. Returns a new array.
  */
 export function zlibDeflate(data: Uint8Array): Uint8Array {
+  return zlibDeflateView(data).slice()
+}
+
+/**
+ * {@link zlibDeflate} without the final copy: a view of an internal buffer, valid only until the
+ * next call. For callers that consume the bytes at once (the token encoder base64-encodes them).
+ */
+export function zlibDeflateView(data: Uint8Array): Uint8Array {
   const n = data.length
   if (n > MAX_FAST_INPUT) return deflate(data)
   if (win.length < n + WINDOW_SLACK) {
@@ -122,7 +130,7 @@ export function zlibDeflate(data: Uint8Array): Uint8Array {
   putByte(a >>> 8)
   putByte(a)
   busy = false
-  return takeOutput()
+  return outputView()
 }
 
 /** zlib `deflate_slow` (lazy matching) over `w[0, n)`, emitting every block, the last one final. */

@@ -33,9 +33,12 @@ export function prepareHmacKey(
   const { inner, outer } = target
   inner.set(SHA256_IV)
   outer.set(SHA256_IV)
-  for (let i = 0; i < 64; i++) pad[i] = (i < block.length ? block[i]! : 0) ^ 0x36
+  // Token keys are 4 or 32 bytes: fill the pad natively, then XOR in just the key bytes.
+  pad.fill(0x36)
+  for (let i = 0; i < block.length; i++) pad[i] = block[i]! ^ 0x36
   sha256Absorb(inner, pad)
-  for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ 0x36 ^ 0x5c
+  pad.fill(0x5c)
+  for (let i = 0; i < block.length; i++) pad[i] = block[i]! ^ 0x5c
   sha256Absorb(outer, pad)
   return target
 }

@@ -5,7 +5,7 @@
 import { invalidArgument } from '../errors.js'
 import { bytesToBase64 } from '../primitives/base64.js'
 import { ByteWriter } from '../primitives/bytes.js'
-import { zlibDeflate } from '../primitives/deflate.js'
+import { zlibDeflateView } from '../primitives/deflate.js'
 import {
   assertAccount,
   assertAppId,
@@ -144,14 +144,29 @@ export function encodeToken007(fields: Token007Fields, rules: EncodeRules): stri
   writer.putString(fields.appId, 'appId')
   writer.putUint32LE(fields.issuedAt).putUint32LE(fields.expire).putUint32LE(fields.salt)
   writer.putUint16LE(services.length)
-  for (const index of packingOrder(services)) writeService(services[index]!, `services[${index}]`, rules)
+  const order = packingOrder(services)
+  for (let i = 0; i < services.length; i++) {
+    const index = order === null ? i : order[i]!
+    writeService(services[index]!, `services[${index}]`, rules)
+  }
 
   sign007(fields.appCertificate, fields.issuedAt, fields.salt, writer.view(SIGNATURE_END), writer.bytes, 2)
-  return '007' + bytesToBase64(zlibDeflate(writer.view()))
+  return '007' + bytesToBase64(zlibDeflateView(writer.view()))
 }
 
-/** Indices of `services` sorted by service type, stable: several services of one type keep their order. */
-function packingOrder(services: readonly ServiceSpec[]): number[] {
+/**
+ * Indices of `services` sorted by service type, stable: several services of one type keep their
+ * order. Null when the services are already in that order, as builders give them, so the common
+ * case allocates nothing.
+ */
+function packingOrder(services: readonly ServiceSpec[]): number[] | null {
+  let sorted = true
+  for (let i = 0, last = 0; i < services.length; i++) {
+    const type = typeOf(services[i]!, i)
+    if (type < last) sorted = false
+    last = type
+  }
+  if (sorted) return null
   const types = services.map(typeOf)
   return types.map((_, index) => index).sort((a, b) => types[a]! - types[b]! || a - b)
 }
@@ -234,6 +249,7 @@ function writePrivileges(
   if (typeof privileges !== 'object' || privileges === null) throw invalidArgument(field, 'must be an object')
   const names: Readonly<Record<string, number>> = PRIVILEGES[service]
   const entries: Array<[number, number]> = []
+  let sorted = true
   for (const key of Object.keys(privileges)) {
     const id = Object.hasOwn(names, key) ? names[key]! : /^\d{1,5}$/.test(key) ? Number(key) : -1
     if (id < 0 || id > 0xffff) {
@@ -243,14 +259,18 @@ function writePrivileges(
         `is not a privilege of ${service}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
       )
     }
-    if (entries.some(([existing]) => existing === id)) {
-      throw invalidArgument(`${field}.${key}`, `privilege ${id} is given twice`)
+    let ascending = true
+    for (const [existing] of entries) {
+      if (existing === id) throw invalidArgument(`${field}.${key}`, `privilege ${id} is given twice`)
+      if (existing > id) ascending = false
     }
     const value = privileges[key]
     assertInteger(value, `${field}.${key}`, 0, rules.strict ? MAX_LIFETIME_SECONDS : 0xffff_ffff)
     entries.push([id, value])
+    sorted &&= ascending
   }
-  if (entries.length > 1) entries.sort((a, b) => a[0] - b[0])
+  // Builders list privileges in id order already; sorting costs a comparator call per pair.
+  if (!sorted) entries.sort((a, b) => a[0] - b[0])
   writer.putUint32Map(entries)
 }
 
