@@ -238,3 +238,22 @@ test('difference: the builder keeps no AccessToken (with its certificate) on the
   assert.equal(parse006(buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, EXPIRES_AT)).privileges.length, 4)
   assert.equal('key' in RtcTokenBuilder, false)
 })
+
+test('a parsed AccessToken keeps its own bytes: parsing another token (the decoder reuses its buffer) changes nothing', () => {
+  const build = (channel: string): string =>
+    RtcTokenBuilder.buildTokenWithUid(
+      '970CA35de60c44645bbae8a215061b33',
+      '5CFd2fd1755d40ecb72977518be15d3b',
+      channel,
+      7,
+      RtcRole.PUBLISHER,
+      Math.floor(Date.now() / 1000) + 600,
+    )
+  const first = new AccessToken('', '', '', '')
+  assert.equal(first.fromString(build('first')), true)
+  const signature = Buffer.from(first.signature!).toString('hex')
+  const message = Buffer.from(first.m!).toString('hex')
+  assert.equal(new AccessToken('', '', '', '').fromString(build('second')), true)
+  assert.equal(Buffer.from(first.signature!).toString('hex'), signature)
+  assert.equal(Buffer.from(first.m!).toString('hex'), message)
+})

@@ -585,3 +585,23 @@ test('AccessToken2 without a lifetime parses fine but does not build (the refere
   assertTokenError(() => token.build(), 'ERR_INVALID_ARGUMENT', 'expire')
   assert.equal(new AccessToken2().from_string(FpaTokenBuilder.buildToken(APP_ID, CERT)), true)
 })
+
+test('a parsed AccessToken2 keeps its own bytes: parsing another token (the decoders reuse their buffers) changes nothing', () => {
+  const build = (channel: string): string =>
+    compat.RtcTokenBuilder.buildTokenWithUid(
+      '970CA35de60c44645bbae8a215061b33',
+      '5CFd2fd1755d40ecb72977518be15d3b',
+      channel,
+      7,
+      compat.RtcRole.PUBLISHER,
+      600,
+      600,
+    )
+  const first = new compat.AccessToken2()
+  assert.equal(first.from_string(build('first')), true)
+  const second = new compat.AccessToken2()
+  assert.equal(second.from_string(build('second-channel-with-a-longer-name')), true)
+  assert.equal(first.verifySignature('5CFd2fd1755d40ecb72977518be15d3b'), true)
+  assert.equal(second.verifySignature('5CFd2fd1755d40ecb72977518be15d3b'), true)
+  assert.equal(first.services[0]!.__channel_name.toString(), 'first')
+})

@@ -262,9 +262,10 @@ function readDynamicCodes(data: Uint8Array, pos: number): number {
 }
 
 /**
- * Output buffer reused across calls; results leave it only as copies. Token content is a few
- * hundred bytes and allocating an ArrayBuffer costs about as much as decoding them, so only larger
- * content (which then grows into fresh buffers that are not kept) pays for a second allocation.
+ * Output buffer reused across calls; results leave it as copies ({@link zlibInflate}) or as views
+ * valid until the next call ({@link zlibInflateView}). Token content is a few hundred bytes and
+ * allocating an ArrayBuffer costs about as much as decoding them, so only larger content (which
+ * then grows into fresh buffers that are not kept) pays for a second allocation.
  */
 const scratch = new Uint8Array(4096)
 
@@ -295,6 +296,15 @@ function grow(out: Uint8Array, used: number, need: number, limit: number): Uint8
  * bytes. Work and memory are bounded by the input size and `maxLength`.
  */
 export function zlibInflate(data: Uint8Array, maxLength: number): Uint8Array {
+  return zlibInflateView(data, maxLength).slice()
+}
+
+/**
+ * {@link zlibInflate} without the final copy: a view of an internal buffer, valid only until the
+ * next call. For callers that consume the content at once (the token decoder copies out what it
+ * keeps).
+ */
+export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array {
   if (!(maxLength >= 0)) throw invalidArgument('maxLength', 'must be a non-negative number')
   const limit = Math.floor(maxLength)
   const n = data.length
@@ -428,7 +438,7 @@ export function zlibInflate(data: Uint8Array, maxLength: number): Uint8Array {
   if (at !== n - 4) throw bad('trailing bytes after stream')
   const expected =
     ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0
-  const content = out !== scratch && op === out.length ? out : out.slice(0, op)
+  const content = out.subarray(0, op)
   if (adler32(content) !== expected) throw bad('checksum mismatch')
   return content
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { malformed, TokenError } from '../errors.js'
-import { base64ToBytes } from '../primitives/base64.js'
+import { base64ToBytesView } from '../primitives/base64.js'
 import { ByteReader, bytesToHex } from '../primitives/bytes.js'
 import { nameOf } from '../v007/services.js'
 import { PRIVILEGES_006 } from './privileges.js'
@@ -36,7 +36,10 @@ export interface ParsedToken006 {
   privileges: ParsedPrivilege006[]
 }
 
-/** Parse output plus the raw bytes needed to verify it. */
+/**
+ * Parse output plus the raw bytes needed to verify it: views of a buffer the next decode reuses, so
+ * use them at once or copy them.
+ */
 export interface Decoded006 {
   token: ParsedToken006
   signature: Uint8Array
@@ -50,7 +53,9 @@ export function decodeToken006(token: string): Decoded006 {
   if (token.length > 8192) throw new TokenError('ERR_TOKEN_TOO_LARGE', 'token is longer than 8192 characters')
   const appId = token.slice(3, 35)
   if (!APP_ID.test(appId)) throw malformed('appId', 'characters 4 to 35 must be a 32-character hex App ID')
-  const content = new ByteReader(base64ToBytes(token, 'token', 35))
+  // A view of a buffer reused by the next decode: the signature and message returned below are
+  // only valid until then; parsed fields are copied out.
+  const content = new ByteReader(base64ToBytesView(token, 'token', 35))
   const signature = content.readBytes('signature')
   if (signature.length !== 32) throw malformed('signature', `is ${signature.length} bytes, expected 32`)
   const crcChannelName = content.readUint32LE('crcChannelName')

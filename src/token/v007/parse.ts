@@ -3,9 +3,9 @@
  * @module
  */
 import { malformed, TokenError } from '../errors.js'
-import { base64ToBytes } from '../primitives/base64.js'
+import { base64ToBytesView } from '../primitives/base64.js'
 import { ByteReader, bytesToHex } from '../primitives/bytes.js'
-import { zlibInflate } from '../primitives/inflate.js'
+import { zlibInflateView } from '../primitives/inflate.js'
 import { nameOf, PRIVILEGES, RTM2_PERMISSIONS, RTM2_RESOURCES, SERVICE_TYPES, type ServiceName } from './services.js'
 
 /** One privilege of a parsed service. */
@@ -90,7 +90,10 @@ export interface ParsedToken007 {
   unknownServiceType?: number
 }
 
-/** Parse output plus the raw bytes the signature covers, for verification. */
+/**
+ * Parse output plus the raw bytes the signature covers, for verification: views of a buffer the
+ * next decode reuses, so use them at once or copy them.
+ */
 export interface Decoded007 {
   token: ParsedToken007
   signature: Uint8Array
@@ -109,8 +112,10 @@ export function decodeToken007(token: string): Decoded007 {
   if (token.length > MAX_TOKEN_LENGTH) {
     throw new TokenError('ERR_TOKEN_TOO_LARGE', `token is longer than ${MAX_TOKEN_LENGTH} characters`)
   }
-  const compressed = base64ToBytes(token, 'token', 3)
-  const content = zlibInflate(compressed, MAX_CONTENT_BYTES)
+  // Both views of buffers reused by the next decode: the bytes returned below (signature and
+  // signing info) are only valid until then; parsed fields are copied out.
+  const compressed = base64ToBytesView(token, 'token', 3)
+  const content = zlibInflateView(compressed, MAX_CONTENT_BYTES)
   const reader = new ByteReader(content)
   const signature = reader.readBytes('signature')
   if (signature.length !== 32) throw malformed('signature', `is ${signature.length} bytes, expected 32`)
