@@ -1,12 +1,29 @@
 // The baseline of bench/server.mjs: a node:http token server built the way the community servers
 // and the docs sample are, with the npm reference package agora-token (AccessToken2, 007): POST
 // /fetch_rtc_token, JSON body, no authentication, no policy, no logging.
-// Usage: node bench/server-baseline.mjs <appId> <certificate>   (prints "listening <port>")
+// With a third argument `agate`, the same server mints with Agate's library (dist/, built by
+// `npm run bench:server`) instead: the bench's row for what the library alone changes.
+// Usage: node bench/server-baseline.mjs <appId> <certificate> [agate]   (prints "listening <port>")
 import { createServer } from 'node:http'
 import agoraToken from 'agora-token'
 
 const { RtcTokenBuilder, RtcRole } = agoraToken
-const [appId, certificate] = process.argv.slice(2)
+const [appId, certificate, library] = process.argv.slice(2)
+const { buildRtcToken } = library === 'agate' ? await import('../dist/token/index.js') : {}
+const mint =
+  library === 'agate'
+    ? (channelName, uid, role) =>
+        buildRtcToken({ appId, appCertificate: certificate, channelName, uid, role: role === 1 ? 'publisher' : 'subscriber', expire: 3600 })
+    : (channel, uid, role) =>
+        RtcTokenBuilder.buildTokenWithUid(
+          appId,
+          certificate,
+          channel,
+          uid,
+          role === 1 ? RtcRole.PUBLISHER : RtcRole.SUBSCRIBER,
+          3600,
+          3600,
+        )
 
 function answer(response, status, body) {
   const text = JSON.stringify(body)
@@ -30,16 +47,7 @@ const server = createServer((request, response) => {
     if (!Number.isInteger(uid) || uid < 0 || uid > 0xffffffff || typeof channel !== 'string') {
       return answer(response, 400, { token: 'Bad request. Wrong type provided.', code: '400' })
     }
-    const token = RtcTokenBuilder.buildTokenWithUid(
-      appId,
-      certificate,
-      channel,
-      uid,
-      role === 1 ? RtcRole.PUBLISHER : RtcRole.SUBSCRIBER,
-      3600,
-      3600,
-    )
-    answer(response, 200, { token, code: '200' })
+    answer(response, 200, { token: mint(channel, uid, role), code: '200' })
   })
 })
 

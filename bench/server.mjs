@@ -6,6 +6,8 @@
 //     line per request written to a file; compiled to plain JavaScript first, as `npm start` runs it;
 //   - baseline: a node:http server minting with the npm reference package agora-token, the way the
 //     community servers and the docs sample do (bench/server-baseline.mjs);
+//   - baseline-agate: the same server minting with Agate's library instead (what the library alone
+//     changes; the difference to agate is what the server's features cost);
 //   - floor: node:http answering a precomputed token (bench/server-floor.mjs), i.e. what the
 //     machine, HTTP and the load generator allow before any token work.
 // Checks a token from agate and baseline with Agate's verifier and agora-token's, then drives each
@@ -16,10 +18,11 @@
 //
 // Usage: npm run bench:server   (node --import tsx bench/server.mjs)
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_PASSES (default 2),
-//   BENCH_CONNECTIONS (default 32), BENCH_CLIENT (autocannon, the default, or wrk if installed: a C
-//   client with a higher ceiling on this machine, so the servers rather than the client are measured),
-//   BENCH_BREAKDOWN=1 (adds bare Hono rows, bench/server-hono.mjs: with a precomputed token, and with
-//   Agate's library but none of the server's features, to show where the time goes).
+//   BENCH_CONNECTIONS (default 32), BENCH_CLIENT (wrk when installed, as in
+//   ../shared/research/perf-baselines.md: a C client that leaves the servers, not itself, as the
+//   limit; else autocannon), BENCH_BREAKDOWN=1 (adds bare Hono rows, bench/server-hono.mjs: with a
+//   precomputed token, and with Agate's library, for the cost of Hono on @hono/node-server, which
+//   serves every route but the token routes on Node, and everything on Workers).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -42,7 +45,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10)
 const warmup = Number(process.env.BENCH_WARMUP ?? 3)
 const passes = Number(process.env.BENCH_PASSES ?? 2)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const client = process.env.BENCH_CLIENT ?? 'autocannon'
+const client = process.env.BENCH_CLIENT ?? (spawnSync('wrk', ['-v']).error === undefined ? 'wrk' : 'autocannon')
 const root = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
 const { AccessToken2 } = require('agora-token/src/AccessToken2.js')
@@ -233,6 +236,7 @@ if (client === 'wrk' && spawnSync('wrk', ['-v']).error !== undefined)
 const servers = [
   await startAgate(),
   await start('baseline', ['bench/server-baseline.mjs', APP_ID, CERT], {}, printedPort),
+  await start('baseline-agate', ['bench/server-baseline.mjs', APP_ID, CERT, 'agate'], {}, printedPort),
   await start('floor', ['bench/server-floor.mjs'], {}, printedPort),
 ]
 if (process.env.BENCH_BREAKDOWN === '1') {
@@ -240,10 +244,8 @@ if (process.env.BENCH_BREAKDOWN === '1') {
   servers.push(await start('hono', [hono, 'floor'], {}, printedPort))
   servers.push(await start('hono-lib', [hono, 'library', APP_ID, CERT], {}, printedPort))
 }
-const [agate, baseline] = servers
 try {
-  await checkSample(baseline)
-  await checkSample(agate)
+  for (const server of servers.filter((entry) => entry.name !== 'floor' && entry.name !== 'hono')) await checkSample(server)
   const runs = Object.fromEntries(servers.map((server) => [server.name, []]))
   console.log(
     `node ${process.version}, ${client}, ${connections} connections, ${warmup} s warm-up + ${duration} s measured, ${passes} passes; ` +
@@ -255,7 +257,7 @@ try {
       const result = await measure(server)
       runs[server.name].push(result)
       console.log(
-        `pass ${pass + 1} ${server.name.padEnd(8)} ${kilo(result.reqPerSec).padStart(8)} req/s  p50 ${fmt(result.p50, 2)} ms  p99 ${fmt(result.p99, 2)} ms  ` +
+        `pass ${pass + 1} ${server.name.padEnd(14)} ${kilo(result.reqPerSec).padStart(8)} req/s  p50 ${fmt(result.p50, 2)} ms  p99 ${fmt(result.p99, 2)} ms  ` +
           `CPU ${fmt(result.cpuUsPerReq)} µs/req  peak RSS ${fmt(result.rssMb, 0)} MB`,
       )
     }
@@ -279,6 +281,7 @@ try {
   const labels = {
     agate: 'Agate, production: API key, policy, rate limits, a log line per request to a file',
     baseline: 'baseline: node:http + agora-token (no auth, no policy, no logs)',
+    'baseline-agate': 'the same baseline server minting with Agate (library only, no server features)',
     floor: 'floor: node:http answering a precomputed token',
     hono: 'Hono on @hono/node-server answering a precomputed token',
     'hono-lib': 'Hono on @hono/node-server + Agate buildRtcToken, nothing else',
@@ -294,6 +297,12 @@ try {
   console.log('')
   const verdict = (ok) => (ok ? 'met' : 'NOT met')
   console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
+  const libraryOnly = summary['baseline-agate']
+  console.log(
+    `The baseline server with Agate's library instead: ${fmt(libraryOnly.reqPerSec / summary.baseline.reqPerSec, 2)}x the baseline; ` +
+      `Agate's server features cost ${fmt(summary.agate.cpuUsPerReq - libraryOnly.cpuUsPerReq)} µs/req on top, ` +
+      `HTTP alone (floor) ${fmt(summary.floor.cpuUsPerReq)} µs/req`,
+  )
   console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
   console.log(
     `Agate p99 at ${connections} connections: ${fmt(summary.agate.p99, 2)} ms (target <= 5 ms: ${verdict(summary.agate.p99 <= 5)})`,
