@@ -184,14 +184,17 @@ async function load(server, seconds) {
     const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
       encoding: 'utf8',
     })
-    const ms = (text) => {
-      const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(text)
-      return Number(value) * (unit === 'us' ? 1e-3 : unit === 's' ? 1e3 : 1)
+    // wrk prints latencies as e.g. 812.00us, 4.51ms, 1.02s or 1.10m.
+    const ms = (label) => {
+      const match = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s|m)\\b`).exec(out)
+      if (match === null) throw new Error(`${server.name}: no ${label} latency in wrk's output:\n${out}`)
+      const [, value, unit] = match
+      return Number(value) * { us: 1e-3, ms: 1, s: 1e3, m: 6e4 }[unit]
     }
     const requests = Number(/(\d+) requests in/.exec(out)[1])
     const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: .*/.test(out) ? 1 : 0)
     if (failed > 0) throw new Error(`${server.name}: errors under load:\n${out}`)
-    return { requests, reqPerSec: requests / seconds, p50: ms(/50%\s+(\S+)/.exec(out)[1]), p99: ms(/99%\s+(\S+)/.exec(out)[1]) }
+    return { requests, reqPerSec: requests / seconds, p50: ms('50%'), p99: ms('99%') }
   }
   const result = await autocannon({ url, method: 'POST', headers, body: BODY, connections, duration: seconds })
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {

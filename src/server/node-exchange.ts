@@ -124,7 +124,8 @@ function readText(incoming: IncomingMessage, limit: number): Promise<string> {
     incoming.on('end', () => {
       if (settled) return
       settled = true
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'))
+      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')
+      atTurnEnd(() => resolve(text))
     })
     // A client that goes away mid-body: 'error' (aborted) or just 'close'. The error is made only
     // then: an Error captures a stack, which is not free on every request.
@@ -136,4 +137,24 @@ function readText(incoming: IncomingMessage, limit: number): Promise<string> {
     incoming.on('error', cutOff)
     incoming.on('close', cutOff)
   })
+}
+
+/**
+ * Bodies that arrive in one turn of the event loop are handed to their routes together, at the
+ * end of the turn (setImmediate): the token work of a burst of requests then runs back to back,
+ * with the library's code and tables warm in the CPU's caches, rather than each between two runs
+ * of the HTTP stack. Under load that saves about a fifth of the CPU per request (README "Server
+ * performance"); a request that comes alone waits only for the rest of its turn.
+ */
+let waiting: (() => void)[] = []
+
+function atTurnEnd(resume: () => void): void {
+  if (waiting.length === 0) setImmediate(resumeWaiting)
+  waiting.push(resume)
+}
+
+function resumeWaiting(): void {
+  const resumes = waiting
+  waiting = []
+  for (const resume of resumes) resume()
 }
