@@ -302,9 +302,9 @@ try {
   console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
   const libraryOnly = summary['baseline-agate']
   console.log(
-    `The baseline server with Agate's library instead: ${fmt(libraryOnly.reqPerSec / summary.baseline.reqPerSec, 2)}x the baseline; ` +
-      `Agate's server features cost ${fmt(summary.agate.cpuUsPerReq - libraryOnly.cpuUsPerReq)} µs/req on top, ` +
-      `HTTP alone (floor) ${fmt(summary.floor.cpuUsPerReq)} µs/req`,
+    `The baseline server with Agate's library instead: ${fmt(libraryOnly.reqPerSec / summary.baseline.reqPerSec, 2)}x the baseline. ` +
+      `Agate's CPU per request minus that server's: ${fmt(summary.agate.cpuUsPerReq - libraryOnly.cpuUsPerReq)} µs ` +
+      `(its features, less what serving a turn's requests together saves); HTTP alone (floor): ${fmt(summary.floor.cpuUsPerReq)} µs/req`,
   )
   console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
   console.log(
