@@ -101,10 +101,14 @@ const QUEUE_SENTINEL = 0x7fffffff
 const blCount = new Uint16Array(MAX_BITS + 1)
 // Uint16 like zlib's `ush next_code[]`, truncation included.
 const nextCode = new Uint16Array(MAX_BITS + 1)
-/** count * log2(count) for small counts, for dynamicCannotWin. */
+/** count * log2(count) for small counts, for the entropy bounds of fixedCodesWin and dynamicCannotWin. */
 const COUNT_LOG_SIZE = 320
 const COUNT_LOG = new Float64Array(COUNT_LOG_SIZE)
 for (let c = 1; c < COUNT_LOG_SIZE; c++) COUNT_LOG[c] = c * Math.log2(c)
+/** count * log2(count), from the table when it is small: the terms of an entropy bound. */
+function countLog(count: number): number {
+  return count < COUNT_LOG_SIZE ? COUNT_LOG[count]! : count * Math.log2(count)
+}
 /** Index in sortedNodes of the root (zlib heap_max). */
 let heapMax = 0
 /** Bit length of the block with dynamic trees, tree representation included (zlib opt_len). */
@@ -729,7 +733,7 @@ function fixedCodesWin(litCount: number, distCount: number): boolean {
     staticBits += f * STATIC_LTREE_LEN[n]!
     if (n > LITERALS) extraBits += f * EXTRA_LBITS[n - LITERALS - 1]!
     litTotal += f
-    litSumCountLog += f < COUNT_LOG_SIZE ? COUNT_LOG[f]! : f * Math.log2(f)
+    litSumCountLog += countLog(f)
   }
   let distTotal = 0
   let distSumCountLog = 0
@@ -739,7 +743,7 @@ function fixedCodesWin(litCount: number, distCount: number): boolean {
     staticBits += f * 5
     extraBits += f * EXTRA_DBITS[n]!
     distTotal += f
-    distSumCountLog += f < COUNT_LOG_SIZE ? COUNT_LOG[f]! : f * Math.log2(f)
+    distSumCountLog += countLog(f)
   }
   const dataBits =
     (litTotal === 0 ? 0 : litTotal * Math.log2(litTotal) - litSumCountLog) +
@@ -885,7 +889,7 @@ function dynamicCannotWin(staticLenb: number): boolean {
     const count = blFreq[code]!
     if (count === 0) continue
     total += count
-    sumCountLog += count < COUNT_LOG_SIZE ? COUNT_LOG[count]! : count * Math.log2(count)
+    sumCountLog += countLog(count)
     extraBits += count * EXTRA_BLBITS[code]!
     if (i > maxIndex) maxIndex = i
   }
