@@ -759,11 +759,12 @@ function fixedCodesWin(litCount: number, distCount: number): boolean {
     if (index < minSentIndex) minSentIndex = index
   }
   countRuns(forcedLeaves, withForcedCodes(distLeaves, distCount))
-  const [zeros, repeatZeros3, repeatZeros11, nonZero] = runCounts as unknown as [number, number, number, number]
+  const repeatZeros3 = runCounts[1]!
+  const repeatZeros11 = runCounts[2]!
   const descriptionBits =
     14 +
     3 * Math.max(4, minSentIndex + 1) +
-    optimalCost4(zeros, repeatZeros3, repeatZeros11, nonZero) +
+    optimalCost4(runCounts[0]!, repeatZeros3, repeatZeros11, runCounts[3]!) +
     3 * repeatZeros3 +
     7 * repeatZeros11
   const staticLength = staticBits + extraBits
