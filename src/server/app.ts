@@ -11,7 +11,7 @@ import { Authenticator } from './auth/authenticate.js'
 import type { ServerConfig } from './config.js'
 import type { ServerContext, ServerState } from './context.js'
 import { Cors } from './cors.js'
-import { HttpError, PROBLEM_JSON, problemOf } from './errors.js'
+import { causeOf, HttpError, PROBLEM_JSON, problemOf } from './errors.js'
 import { createLoggerOn, requestLineWriter } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { mountOpenApi } from './openapi.js'
@@ -119,7 +119,7 @@ export function buildApp(config: ServerConfig, deps: AppDeps = {}): BuiltApp {
         {
           event: 'request.failed',
           method: c.req.method,
-          cause: { name: error.name, message: error.message, stack: error.stack },
+          cause: causeOf(error),
         },
         'request failed',
       )

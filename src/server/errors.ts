@@ -80,6 +80,16 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError('internal', 'internal error', { cause: error })
 }
 
+/**
+ * What a log line keeps of an unexpected error: never more than its name, message and stack
+ * (undefined when nothing was thrown with it).
+ */
+export function causeOf(cause: unknown): Record<string, unknown> | undefined {
+  if (cause === undefined || cause === null) return undefined
+  const { name, message, stack } = cause as { name?: unknown; message?: unknown; stack?: unknown }
+  return { name, message, stack }
+}
+
 /** The RFC 9457 problem type URI of an error kind. */
 export function problemType(kind: ErrorKind): string {
   return `urn:agate:problem:${kind}`

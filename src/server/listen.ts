@@ -13,7 +13,7 @@ import type { DemoOptions, MountedDemo } from '../demo/index.js'
 import { buildApp, type AppDeps } from './app.js'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import type { ServerState } from './context.js'
-import { HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
+import { causeOf, HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { nodeTokenListener } from './node-exchange.js'
@@ -220,12 +220,6 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, headerB
     `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\nContent-Type: ${PROBLEM_JSON}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
-}
-
-/** What the log keeps of an unexpected error: its name, message and stack. */
-function causeOf(error: unknown): Record<string, unknown> {
-  const { name, message, stack } = (error ?? {}) as { name?: unknown; message?: unknown; stack?: unknown }
-  return { name, message, stack }
 }
 
 function urlHost(host: string): string {

@@ -10,7 +10,7 @@
  */
 import { API_KEY_PREFIX } from './auth/api-keys.js'
 import type { ServerContext } from './context.js'
-import { HttpError, toHttpError } from './errors.js'
+import { causeOf, HttpError, toHttpError } from './errors.js'
 import type { Answer, TokenRequest } from './exchange.js'
 import { ANONYMOUS, describeIdentity, type Identity } from './identity.js'
 import { grantOf, mint, servicesOf, type Minted, type TokenOrder } from './mint.js'
@@ -277,11 +277,4 @@ const MESSAGES: Record<string, string> = {
   'token.issued': 'token issued',
   'token.denied': 'token denied',
   'request.rejected': 'request rejected',
-}
-
-/** What the log keeps of an unexpected error: never more than its name, message and stack. */
-function causeOf(cause: unknown): Record<string, unknown> | undefined {
-  if (cause === undefined) return undefined
-  const { name, message, stack } = cause as { name?: unknown; message?: unknown; stack?: unknown }
-  return { name, message, stack }
 }
