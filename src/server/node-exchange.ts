@@ -91,14 +91,10 @@ class NodeTokenRequest implements TokenRequest {
     return undefined
   }
 
-  json(limit: number): Promise<unknown> {
+  async json(limit: number): Promise<unknown> {
     const declared = this.#incoming.headers['content-length']
-    try {
-      if (declared !== undefined) checkDeclaredLength(declared, limit)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return readText(this.#incoming, limit).then(parseJsonBody)
+    if (declared !== undefined) checkDeclaredLength(declared, limit)
+    return parseJsonBody(await readText(this.#incoming, limit))
   }
 }
 
