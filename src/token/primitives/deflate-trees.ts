@@ -764,7 +764,7 @@ function fixedCodesWin(litCount: number, distCount: number): boolean {
   const descriptionBits =
     14 +
     3 * Math.max(4, minSentIndex + 1) +
-    optimalCost4(runCounts[0]!, repeatZeros3, repeatZeros11, runCounts[3]!) +
+    optimalRunCodeCost() +
     3 * repeatZeros3 +
     7 * repeatZeros11
   const staticLength = staticBits + extraBits
@@ -838,12 +838,13 @@ function nonZeroRunCodes(k: number): number {
 
 const costCounts = new Float64Array(4)
 
-/** The cost in bits of an optimal prefix code for four symbol counts (zeros ignored): Huffman's. */
-function optimalCost4(a: number, b: number, c: number, d: number): number {
+/** The cost in bits of an optimal prefix code for runCounts' four counts (zeros ignored): Huffman's. */
+function optimalRunCodeCost(): number {
   // Insertion-sort the non-zero counts, then merge the two smallest until one is left.
   const counts = costCounts
   let n = 0
-  for (const count of [a, b, c, d]) {
+  for (let i = 0; i < 4; i++) {
+    const count = runCounts[i]!
     if (count === 0) continue
     let at = n++
     while (at > 0 && counts[at - 1]! > count) {
