@@ -71,6 +71,20 @@ test('unknown privilege ids and RTM2 types are shown by number', () => {
   assert.deepEqual(rtm2.type === 'rtm2' && rtm2.permissions, { '9': { '3': ['r'] } })
 })
 
+test('strings come back exactly as signed: a leading BOM is kept, non-ASCII decoded, bad UTF-8 named', () => {
+  const user = (bytes: number[]) => rawToken((w) => w.putUint16LE(1).putUint16LE(2).putUint32Map([[1, 0]]).putUint16LE(bytes.length).putRaw(Uint8Array.from(bytes)))
+  const userIdOf = (token: string) => {
+    const parsed = parseToken(token)
+    assert.ok(parsed.version === '007' && parsed.services[0]!.type === 'rtm')
+    return parsed.services[0].userId
+  }
+  assert.equal(userIdOf(user([0xef, 0xbb, 0xbf, 0x61])), '\ufeffa')
+  assert.equal(userIdOf(user([0xc3, 0xa9, 0x74, 0xc3, 0xa9])), 'été')
+  assert.equal(userIdOf(user([])), '')
+  fails(user([0x61, 0xc3]), 'ERR_TOKEN_MALFORMED', 'services[0].userId')
+  fails(user([0xed, 0xa0, 0x80]), 'ERR_TOKEN_MALFORMED', 'services[0].userId')
+})
+
 test('structural damage is ERR_TOKEN_MALFORMED naming the field', () => {
   fails(rawToken((w) => w.putUint16LE(1).putUint16LE(1).putUint16LE(1).putUint16LE(1)), 'ERR_TOKEN_MALFORMED', 'services[0].privileges')
   fails(rawToken((w) => w.putUint16LE(1).putUint16LE(2).putUint16LE(0).putUint16LE(10)), 'ERR_TOKEN_MALFORMED', 'services[0].userId')
