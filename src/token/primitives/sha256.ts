@@ -22,10 +22,13 @@ export const SHA256_IV: Int32Array = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ])
 
-const tail = new Uint8Array(128)
+// Scratch for the block being compressed, as words and (for the final partial block) as bytes.
+const block = new Int32Array(16)
+const tail = new Uint8Array(64)
 
 /**
- * Runs the compression function over the 64-byte block at `offset`, updating `state` in place.
+ * Runs the compression function over one block given as sixteen big-endian words, updating
+ * `state` in place.
  *
  * Written out for speed (about 1.5x the plain loop in V8): the message schedule lives in sixteen
  * local variables updated in place every sixteen rounds, and the eight working variables are
@@ -33,24 +36,23 @@ const tail = new Uint8Array(128)
  * role. Each round is FIPS 180-4's: t1 = h + Σ1(e) + Ch(e,f,g) + K[t] + W[t]; d += t1;
  * h = t1 + Σ0(a) + Maj(a,b,c); then the roles rotate (h becomes the new a).
  */
-function compressBlock(state: Int32Array, bytes: Uint8Array, offset: number): void {
-  const o = offset
-  let w0 = (bytes[o + 0]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!
-  let w1 = (bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]!
-  let w2 = (bytes[o + 8]! << 24) | (bytes[o + 9]! << 16) | (bytes[o + 10]! << 8) | bytes[o + 11]!
-  let w3 = (bytes[o + 12]! << 24) | (bytes[o + 13]! << 16) | (bytes[o + 14]! << 8) | bytes[o + 15]!
-  let w4 = (bytes[o + 16]! << 24) | (bytes[o + 17]! << 16) | (bytes[o + 18]! << 8) | bytes[o + 19]!
-  let w5 = (bytes[o + 20]! << 24) | (bytes[o + 21]! << 16) | (bytes[o + 22]! << 8) | bytes[o + 23]!
-  let w6 = (bytes[o + 24]! << 24) | (bytes[o + 25]! << 16) | (bytes[o + 26]! << 8) | bytes[o + 27]!
-  let w7 = (bytes[o + 28]! << 24) | (bytes[o + 29]! << 16) | (bytes[o + 30]! << 8) | bytes[o + 31]!
-  let w8 = (bytes[o + 32]! << 24) | (bytes[o + 33]! << 16) | (bytes[o + 34]! << 8) | bytes[o + 35]!
-  let w9 = (bytes[o + 36]! << 24) | (bytes[o + 37]! << 16) | (bytes[o + 38]! << 8) | bytes[o + 39]!
-  let w10 = (bytes[o + 40]! << 24) | (bytes[o + 41]! << 16) | (bytes[o + 42]! << 8) | bytes[o + 43]!
-  let w11 = (bytes[o + 44]! << 24) | (bytes[o + 45]! << 16) | (bytes[o + 46]! << 8) | bytes[o + 47]!
-  let w12 = (bytes[o + 48]! << 24) | (bytes[o + 49]! << 16) | (bytes[o + 50]! << 8) | bytes[o + 51]!
-  let w13 = (bytes[o + 52]! << 24) | (bytes[o + 53]! << 16) | (bytes[o + 54]! << 8) | bytes[o + 55]!
-  let w14 = (bytes[o + 56]! << 24) | (bytes[o + 57]! << 16) | (bytes[o + 58]! << 8) | bytes[o + 59]!
-  let w15 = (bytes[o + 60]! << 24) | (bytes[o + 61]! << 16) | (bytes[o + 62]! << 8) | bytes[o + 63]!
+export function sha256Compress(state: Int32Array, block: Int32Array): void {
+  let w0 = block[0]!
+  let w1 = block[1]!
+  let w2 = block[2]!
+  let w3 = block[3]!
+  let w4 = block[4]!
+  let w5 = block[5]!
+  let w6 = block[6]!
+  let w7 = block[7]!
+  let w8 = block[8]!
+  let w9 = block[9]!
+  let w10 = block[10]!
+  let w11 = block[11]!
+  let w12 = block[12]!
+  let w13 = block[13]!
+  let w14 = block[14]!
+  let w15 = block[15]!
   let a = state[0]!
   let b = state[1]!
   let c = state[2]!
@@ -138,43 +140,63 @@ function compressBlock(state: Int32Array, bytes: Uint8Array, offset: number): vo
   state[7] = (state[7]! + h) | 0
 }
 
+/** Loads the 64 bytes of `bytes` at `offset` into `block` as sixteen big-endian words. */
+function loadBlock(bytes: Uint8Array, offset: number): void {
+  for (let i = 0; i < 16; i++, offset += 4) {
+    block[i] = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!
+  }
+}
+
 /** Absorbs whole 64-byte blocks of `bytes` (its length must be a multiple of 64) into `state`. */
 export function sha256Absorb(state: Int32Array, bytes: Uint8Array): void {
-  for (let offset = 0; offset + 64 <= bytes.length; offset += 64) compressBlock(state, bytes, offset)
+  for (let offset = 0; offset + 64 <= bytes.length; offset += 64) {
+    loadBlock(bytes, offset)
+    sha256Compress(state, block)
+  }
 }
 
 /**
  * Finishes a hash: `state` has already absorbed `prefixLength` bytes (a multiple of 64); this
- * absorbs `data`, pads, and writes the 32-byte digest to `out` at `outOffset`. `state` is modified.
+ * absorbs `data` and the padding, leaving the digest in `state` as eight big-endian words.
  */
-export function sha256Finish(
-  state: Int32Array,
-  prefixLength: number,
-  data: Uint8Array,
-  out: Uint8Array,
-  outOffset = 0,
-): void {
+export function sha256Final(state: Int32Array, prefixLength: number, data: Uint8Array): void {
   const whole = data.length & ~63
-  for (let offset = 0; offset < whole; offset += 64) compressBlock(state, data, offset)
+  for (let offset = 0; offset < whole; offset += 64) {
+    loadBlock(data, offset)
+    sha256Compress(state, block)
+  }
   const rest = data.length - whole
   for (let i = 0; i < rest; i++) tail[i] = data[whole + i]!
+  for (let i = rest; i < 64; i++) tail[i] = 0
   tail[rest] = 0x80
-  const blocks = rest < 56 ? 1 : 2
-  tail.fill(0, rest + 1, blocks * 64 - 8)
+  loadBlock(tail, 0)
+  if (rest >= 56) {
+    // No room for the length: it goes in a block of its own.
+    sha256Compress(state, block)
+    for (let i = 0; i < 14; i++) block[i] = 0
+  }
+  // The 64-bit bit length; token inputs are far below 2^32 bytes, but split it correctly anyway.
   const bitLength = (prefixLength + data.length) * 8
-  const end = blocks * 64
-  // The 64-bit length; token inputs are far below 2^32 bytes, but split it correctly anyway.
-  const high = Math.floor(bitLength / 0x100000000)
-  tail[end - 8] = high >>> 24
-  tail[end - 7] = high >>> 16
-  tail[end - 6] = high >>> 8
-  tail[end - 5] = high
-  tail[end - 4] = bitLength >>> 24
-  tail[end - 3] = bitLength >>> 16
-  tail[end - 2] = bitLength >>> 8
-  tail[end - 1] = bitLength
-  compressBlock(state, tail, 0)
-  if (blocks === 2) compressBlock(state, tail, 64)
+  block[14] = Math.floor(bitLength / 0x100000000)
+  block[15] = bitLength
+  sha256Compress(state, block)
+}
+
+/**
+ * Finishes a hash whose last data is a 32-byte message given as eight big-endian words (an
+ * HMAC's inner digest, or a key chain's previous key): one block, no byte conversions.
+ * @param prefixLength - bytes absorbed so far, a multiple of 64
+ */
+export function sha256FinalWords32(state: Int32Array, prefixLength: number, message: Int32Array): void {
+  for (let i = 0; i < 8; i++) block[i] = message[i]!
+  block[8] = 0x80000000
+  for (let i = 9; i < 15; i++) block[i] = 0
+  block[15] = (prefixLength + 32) * 8
+  sha256Compress(state, block)
+}
+
+/** Writes the eight state words as the 32-byte big-endian digest into `out` at `outOffset`. */
+export function sha256Digest(state: Int32Array, out: Uint8Array, outOffset = 0): void {
   for (let i = 0; i < 8; i++) {
     const word = state[i]!
     out[outOffset++] = word >>> 24
@@ -186,7 +208,9 @@ export function sha256Finish(
 
 /** Returns the SHA-256 digest of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
+  const state = SHA256_IV.slice()
+  sha256Final(state, 0, data)
   const out = new Uint8Array(32)
-  sha256Finish(SHA256_IV.slice(), 0, data, out)
+  sha256Digest(state, out)
   return out
 }

@@ -2,25 +2,28 @@
  * The AccessToken2 signature: a three-step HMAC-SHA256 key chain (spec §3.4).
  * @module
  */
-import { hmacSha256 } from '../primitives/hmac.js'
+import { hmacSha256, hmacSha256Words32, prepareHmacKey, prepareHmacKeyWords, type PreparedHmacKey } from '../primitives/hmac.js'
 
-const issueKey = new Uint8Array(4)
-const saltKey = new Uint8Array(4)
-const certificateBytes = new Uint8Array(32)
-const k2 = new Uint8Array(32)
+// The chain's keys are digests, so they stay SHA-256 words from link to link.
+const integerKey = new Uint8Array(4)
+const preparedKey: PreparedHmacKey = { inner: new Int32Array(8), outer: new Int32Array(8) }
+const certificateWords = new Int32Array(8)
+const k2 = new Int32Array(8)
 const signature = new Uint8Array(32)
 
 // k1 depends only on the certificate and the issue second, which a busy server shares across
 // every token it mints in that second: remember the last one.
 let cachedCertificate = ''
 let cachedIssuedAt = -1
-const cachedK1 = new Uint8Array(32)
+const cachedK1 = new Int32Array(8)
 
-function putUint32LE(target: Uint8Array, value: number): void {
-  target[0] = value
-  target[1] = value >>> 8
-  target[2] = value >>> 16
-  target[3] = value >>> 24
+/** Prepares the HMAC key made of `value`'s four little-endian bytes. */
+function prepareIntegerKey(value: number): PreparedHmacKey {
+  integerKey[0] = value
+  integerKey[1] = value >>> 8
+  integerKey[2] = value >>> 16
+  integerKey[3] = value >>> 24
+  return prepareHmacKey(integerKey, preparedKey)
 }
 
 /**
@@ -38,14 +41,18 @@ export function sign007(
   outOffset = 0,
 ): void {
   if (certificate !== cachedCertificate || issuedAt !== cachedIssuedAt) {
-    for (let i = 0; i < 32; i++) certificateBytes[i] = certificate.charCodeAt(i)
-    putUint32LE(issueKey, issuedAt)
-    hmacSha256(issueKey, certificateBytes, cachedK1)
+    for (let i = 0, c = 0; i < 8; i++, c += 4) {
+      certificateWords[i] =
+        (certificate.charCodeAt(c) << 24) |
+        (certificate.charCodeAt(c + 1) << 16) |
+        (certificate.charCodeAt(c + 2) << 8) |
+        certificate.charCodeAt(c + 3)
+    }
+    hmacSha256Words32(prepareIntegerKey(issuedAt), certificateWords, cachedK1)
     cachedCertificate = certificate
     cachedIssuedAt = issuedAt
   }
-  putUint32LE(saltKey, salt)
-  hmacSha256(saltKey, cachedK1, k2)
-  hmacSha256(k2, signingInfo, signature)
+  hmacSha256Words32(prepareIntegerKey(salt), cachedK1, k2)
+  hmacSha256(prepareHmacKeyWords(k2, preparedKey), signingInfo, signature)
   out.set(signature, outOffset)
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { hmacSha256, prepareHmacKey } from '../../../src/token/primitives/hmac.js'
+import { hmacSha256, hmacSha256Words32, prepareHmacKey, prepareHmacKeyWords } from '../../../src/token/primitives/hmac.js'
 import { sha256 } from '../../../src/token/primitives/sha256.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
@@ -58,4 +58,18 @@ test('hmacSha256 writes into a given output buffer', () => {
   const result = hmacSha256(text('key'), text('data'), out)
   assert.equal(result, out)
   assert.equal(hex(out), '5031fe3d989c6d1537a013fa6e739da23463fdaec3b70137d828e36ace221bd0')
+})
+
+test('the word-level HMAC (32-byte keys and messages as big-endian words) matches node:crypto', () => {
+  const words = (bytes: Uint8Array) => Int32Array.from({ length: 8 }, (_, i) => Buffer.from(bytes).readInt32BE(4 * i))
+  const bytes = (w: Int32Array) => Buffer.concat(Array.from(w, (word) => { const b = Buffer.alloc(4); b.writeInt32BE(word); return b }))
+  for (let i = 0; i < 50; i++) {
+    const key = randomBytes(32)
+    const message = randomBytes(32)
+    const data = randomBytes(i * 3)
+    const out = new Int32Array(8)
+    assert.equal(hmacSha256Words32(prepareHmacKey(key), words(message), out), out)
+    assert.equal(bytes(out).toString('hex'), createHmac('sha256', key).update(message).digest('hex'))
+    assert.equal(hex(hmacSha256(prepareHmacKeyWords(words(key)), data)), createHmac('sha256', key).update(data).digest('hex'))
+  }
 })
