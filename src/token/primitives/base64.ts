@@ -64,6 +64,8 @@ export function base64ToBytes(text: string, field: string, start = 0): Uint8Arra
 // Reused by base64ToBytesView: a typed array over 64 bytes gets its memory outside V8's heap, and
 // allocating one (~0.5-1 µs here) costs as much as decoding a whole token.
 let scratch = new Uint8Array(1024)
+const encoder = new TextEncoder()
+let codes = new Uint8Array(1024)
 
 /**
  * {@link base64ToBytes} into a buffer of the module's: a view valid only until the next call. For
@@ -78,20 +80,25 @@ export function base64ToBytesView(text: string, field: string, start = 0): Uint8
   const size = (length / 4) * 3 - padding
   if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2))
   const out = scratch.subarray(0, size)
+  // The runtime copies the characters out as bytes far faster than charCodeAt reads them one by
+  // one (~0.08 µs against ~0.4 µs for a token). Only ASCII copies one to one, and anything else is
+  // no base64 anyway: then the slow path below finds the first bad character and names it.
+  if (codes.length < text.length) codes = new Uint8Array(text.length)
+  const chars = codes
+  const copied = encoder.encodeInto(text, chars)
+  if (copied.read !== text.length || copied.written !== text.length) {
+    for (let k = start; k < text.length; k++) value(text, k, field)
+  }
   const end = text.length - (padding === 0 ? 0 : 4)
   let o = 0
   let i = start
   for (; i < end; i += 4) {
-    const ca = text.charCodeAt(i)
-    const cb = text.charCodeAt(i + 1)
-    const cc = text.charCodeAt(i + 2)
-    const cd = text.charCodeAt(i + 3)
-    const a = VALUES[ca & 0xff]!
-    const b = VALUES[cb & 0xff]!
-    const c = VALUES[cc & 0xff]!
-    const d = VALUES[cd & 0xff]!
-    // An invalid character (or one above 0xff) takes the slow path, which finds and names it.
-    if ((a | b | c | d) < 0 || (ca | cb | cc | cd) > 0xff) for (let k = i; k < i + 4; k++) value(text, k, field)
+    const a = VALUES[chars[i]!]!
+    const b = VALUES[chars[i + 1]!]!
+    const c = VALUES[chars[i + 2]!]!
+    const d = VALUES[chars[i + 3]!]!
+    // An invalid character takes the slow path, which finds and names it.
+    if ((a | b | c | d) < 0) for (let k = i; k < i + 4; k++) value(text, k, field)
     const n = (a << 18) | (b << 12) | (c << 6) | d
     out[o++] = n >> 16
     out[o++] = (n >> 8) & 255

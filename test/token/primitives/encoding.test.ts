@@ -29,6 +29,12 @@ test('base64ToBytes rejects bad input with ERR_TOKEN_MALFORMED and a reason', ()
     ['a===', /invalid base64 character|padding/],
     ['aGVsbG9=', /padding bits/],
     ['aR==', /padding bits/],
+    // Non-ASCII never copies one to one into bytes; the first bad character is still the one named.
+    ['abé=', /invalid base64 character at offset 2/],
+    ['ab\u0141c', /invalid base64 character at offset 2/],
+    ['abc\ud800', /invalid base64 character at offset 3/],
+    ['a*é=', /invalid base64 character at offset 1/],
+    ['aGVsbG8é' + 'aGVs'.repeat(300), /invalid base64 character at offset 7/],
   ]
   for (const [input, message] of cases) {
     assert.throws(() => base64ToBytes(input, 'token'), (error: unknown) => {
@@ -39,6 +45,11 @@ test('base64ToBytes rejects bad input with ERR_TOKEN_MALFORMED and a reason', ()
       return true
     }, input)
   }
+})
+
+test('base64ToBytes from an offset names offsets in the whole text', () => {
+  assert.deepEqual(Buffer.from(base64ToBytes('007aGVsbG8=', 'token', 3)), Buffer.from('hello'))
+  assert.throws(() => base64ToBytes('007aGé=', 'token', 3), /invalid base64 character at offset 5/)
 })
 
 test('crc32 matches the values the 006 vectors carry', () => {
