@@ -87,7 +87,9 @@ export function base64ToBytesView(text: string, field: string, start = 0): Uint8
   const chars = codes
   const copied = encoder.encodeInto(text, chars)
   if (copied.read !== text.length || copied.written !== text.length) {
-    for (let k = start; k < text.length; k++) value(text, k, field)
+    for (let k = start; k < text.length - padding; k++) value(text, k, field)
+    // Nothing was thrown, so only characters before `start` were non-ASCII: copy the rest by hand.
+    for (let k = start; k < text.length; k++) chars[k] = text.charCodeAt(k)
   }
   const end = text.length - (padding === 0 ? 0 : 4)
   let o = 0

@@ -50,6 +50,8 @@ test('base64ToBytes rejects bad input with ERR_TOKEN_MALFORMED and a reason', ()
 test('base64ToBytes from an offset names offsets in the whole text', () => {
   assert.deepEqual(Buffer.from(base64ToBytes('007aGVsbG8=', 'token', 3)), Buffer.from('hello'))
   assert.throws(() => base64ToBytes('007aGé=', 'token', 3), /invalid base64 character at offset 5/)
+  // What comes before the start is not read, even when it is not ASCII.
+  assert.deepEqual(Buffer.from(base64ToBytes('été:aGVsbG8=', 'token', 4)), Buffer.from('hello'))
 })
 
 test('crc32 matches the values the 006 vectors carry', () => {
