@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { buildToken, parseToken, TokenError, verifyToken } from '../../src/token/index.js'
 import { ByteWriter } from '../../src/token/primitives/bytes.js'
 import { hmacSha256 } from '../../src/token/primitives/hmac.js'
+import { uidOf } from '../../src/token/v007/parse.js'
 
 const appId = '970CA35de60c44645bbae8a215061b33'
 const cert = '5CFd2fd1755d40ecb72977518be15d3b'
@@ -83,6 +84,15 @@ test('strings come back exactly as signed: a leading BOM is kept, non-ASCII deco
   assert.equal(userIdOf(user([])), '')
   fails(user([0x61, 0xc3]), 'ERR_TOKEN_MALFORMED', 'services[0].userId')
   fails(user([0xed, 0xa0, 0x80]), 'ERR_TOKEN_MALFORMED', 'services[0].userId')
+})
+
+test('an RTC account is read as a uid only when it is the canonical decimal text of 1..2^32-1', () => {
+  const uids: Array<[string, number | undefined]> = [
+    ['1', 1], ['2882341273', 2882341273], ['4294967295', 4294967295], ['4294967296', undefined],
+    ['', undefined], ['0', undefined], ['01', undefined], ['12a', undefined], ['99999999999', undefined],
+    [' 1', undefined], ['+1', undefined], ['1.0', undefined], ['1e3', undefined], ['\u0661', undefined], ['/', undefined], [':', undefined],
+  ]
+  for (const [account, uid] of uids) assert.equal(uidOf(account), uid, JSON.stringify(account))
 })
 
 test('structural damage is ERR_TOKEN_MALFORMED naming the field', () => {

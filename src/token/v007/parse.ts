@@ -223,7 +223,12 @@ function readRtm2Permissions(reader: ByteReader, field: string): Record<string, 
 
 /** The uid an account string stands for, if it is the canonical decimal text of 1..2^32-1. */
 export function uidOf(account: string): number | undefined {
-  if (!/^[1-9]\d{0,9}$/.test(account)) return undefined
-  const uid = Number(account)
+  if (account.length === 0 || account.length > 10 || account.charCodeAt(0) === 48) return undefined
+  let uid = 0
+  for (let i = 0; i < account.length; i++) {
+    const digit = account.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return undefined
+    uid = uid * 10 + digit
+  }
   return uid <= 0xffff_ffff ? uid : undefined
 }
