@@ -377,17 +377,29 @@ export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array
     const litMask = litLen.mask
     const distTable = dist.table
     const distMask = dist.mask
+    // The next `bits` input bits sit in `hold`, least significant first, and `index` is the next
+    // byte to load: each symbol then waits on one table lookup instead of re-reading the input at
+    // a bit position (a chain of loads the decoding of every symbol depended on). Refills keep at
+    // most 15 + 7 bits, within 32; bytes past the end read as zero, as in peek().
+    let index = pos >>> 3
+    let hold = data[index++]! >> (pos & 7)
+    let bits = 8 - (pos & 7)
     for (;;) {
-      // Checked once per symbol: a symbol reads at most 48 bits, so garbage past the end of the
-      // input (read as zeros) is caught before it can cost more than one symbol's work.
-      if (pos > endBits) throw truncated()
-      let bits = peek(data, pos)
-      let entry = litTable[bits & litMask]!
+      if (bits < 15) {
+        // Checked at every refill: garbage past the end of the input (read as zeros) is caught
+        // before it can cost more than the few symbols sixteen bits hold.
+        if (index * 8 - bits > endBits) throw truncated()
+        hold |= data[index++]! << bits
+        hold |= data[index++]! << (bits + 8)
+        bits += 16
+      }
+      let entry = litTable[hold & litMask]!
       if (entry === 0) {
-        entry = decodeSlow(litLen, bits)
+        entry = decodeSlow(litLen, hold)
         if (entry === 0) throw bad('invalid literal/length code')
       }
-      pos += entry & 15
+      hold >>= entry & 15
+      bits -= entry & 15
       const sym = entry >>> 4
       if (sym < 256) {
         if (op === cap) cap = (out = grow(out, op, op + 1, limit)).length
@@ -400,26 +412,42 @@ export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array
       if (lengthCode >= 29) throw bad('invalid literal/length code')
       let length = LENGTH_BASE[lengthCode]!
       const lengthExtra = LENGTH_EXTRA[lengthCode]!
+      // Room for the length's extra bits (at most 5) and the distance code (at most 15).
+      if (bits < 20) {
+        hold |= data[index++]! << bits
+        bits += 8
+        if (bits < 20) {
+          hold |= data[index++]! << bits
+          bits += 8
+        }
+      }
       if (lengthExtra !== 0) {
-        length += peek(data, pos) & ((1 << lengthExtra) - 1)
-        pos += lengthExtra
+        length += hold & ((1 << lengthExtra) - 1)
+        hold >>= lengthExtra
+        bits -= lengthExtra
       }
 
-      bits = peek(data, pos)
-      entry = distTable[bits & distMask]!
+      entry = distTable[hold & distMask]!
       if (entry === 0) {
-        entry = decodeSlow(dist, bits)
+        entry = decodeSlow(dist, hold)
         if (entry === 0) throw bad('invalid distance code')
       }
-      pos += entry & 15
+      hold >>= entry & 15
+      bits -= entry & 15
       const distCode = entry >>> 4
       // Distance codes 30 and 31 exist only in the fixed code (§3.2.6) and are invalid in data.
       if (distCode >= 30) throw bad('invalid distance code')
       let distance = DIST_BASE[distCode]!
       const distExtra = DIST_EXTRA[distCode]!
       if (distExtra !== 0) {
-        distance += peek(data, pos) & ((1 << distExtra) - 1)
-        pos += distExtra
+        // At most 13 extra bits.
+        while (bits < distExtra) {
+          hold |= data[index++]! << bits
+          bits += 8
+        }
+        distance += hold & ((1 << distExtra) - 1)
+        hold >>= distExtra
+        bits -= distExtra
       }
       // There is no preset dictionary, so a match may only refer to content already produced.
       if (distance > op) throw bad('distance too far back')
@@ -430,6 +458,7 @@ export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array
       let from = op - distance
       while (op < stop) out[op++] = out[from++]!
     }
+    pos = index * 8 - bits
   } while (final === 0)
 
   if (pos > endBits) throw truncated()
