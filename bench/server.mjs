@@ -9,12 +9,19 @@
 //   - baseline-agate: the same server minting with Agate's library instead (what the library alone
 //     changes; the difference to agate is what the server's features cost);
 //   - floor: node:http answering a precomputed token (bench/server-floor.mjs), i.e. what the
-//     machine, HTTP and the load generator allow before any token work.
-// Checks a token from agate and baseline with Agate's verifier and agora-token's, then drives each
+//     machine, HTTP and the load generator allow before any token work;
+//   - go, when a Go toolchain is on PATH (Debian: apt-get install golang-go): Agora's docs-sample
+//     token server in Go (bench/go-docs-server: net/http, POST /fetch_rtc_token, minting with the
+//     rtctokenbuilder2 API of AgoraIO/Tools' Go reference builder, in a rewrite that gives the same
+//     bytes for the same inputs and does the same work per token; see its README.md), built once
+//     into the bench's temp dir with `go build` (GOPROXY=off: it needs no module) and run with
+//     GOMAXPROCS=2 and its per-request prints off, as ../shared/research/perf-baselines.md §5 ran it.
+// Checks a token from every token server with Agate's verifier and agora-token's, then drives each
 // server (32 connections, a warm-up, then the measured run) for BENCH_PASSES passes in ABBA order,
 // and prints req/s, p50/p99 latency, server CPU per request and peak RSS (medians), the
-// Agate/baseline ratio, and the comparison with Agora's Go docs-server figures from
-// ../shared/research/perf-baselines.md.
+// Agate/baseline ratio, and the comparison with Agora's Go docs server: against the figure quoted
+// from perf-baselines.md §5 (measured on a calmer host) and, with the go row, against that server
+// measured in this run on this host. Without Go, the bench says how to add the measured row.
 //
 // Usage: npm run bench:server   (node --import tsx bench/server.mjs)
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_PASSES (default 2),
@@ -24,7 +31,7 @@
 //   precomputed token, and with Agate's library, for the cost of Hono on @hono/node-server, which
 //   serves every route but the token routes on Node, and everything on Workers).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,9 +73,9 @@ const policy = [
 ]
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}` }
 
-/** Starts a server child and resolves with its port once it listens. */
-function start(name, args, env, portOf) {
-  const child = spawn(process.execPath, args, {
+/** Starts a server child (a Node script, or `command`) and resolves with its port once it listens. */
+function start(name, args, env, portOf, command = process.execPath) {
+  const child = spawn(command, args, {
     cwd: root,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -138,6 +145,36 @@ async function startAgate() {
       }
     },
   )
+}
+
+const hasGo = spawnSync('go', ['version']).error === undefined
+
+/**
+ * Builds bench/go-docs-server into the bench's temp dir and returns the binary's path. Offline:
+ * the module has no requirements (GOPROXY=off, GOFLAGS=-mod=mod); the build cache is Go's own
+ * unless it is not writable, then one in the temp dir.
+ */
+function buildGoServer() {
+  const env = { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOTOOLCHAIN: 'local' }
+  const cache = spawnSync('go', ['env', 'GOCACHE'], { encoding: 'utf8', env }).stdout?.trim()
+  let writable = false
+  try {
+    if (cache) {
+      mkdirSync(cache, { recursive: true })
+      accessSync(cache, constants.W_OK)
+      writable = true
+    }
+  } catch {}
+  if (!writable) env.GOCACHE = join(work, 'go-cache')
+  if (!env.HOME && !env.GOPATH) env.GOPATH = join(work, 'go-path')
+  const binary = join(work, 'go-docs-server')
+  const built = spawnSync('go', ['build', '-o', binary, '.'], {
+    cwd: join(root, 'bench/go-docs-server'),
+    env,
+    encoding: 'utf8',
+  })
+  if (built.status !== 0) throw new Error(`go build of bench/go-docs-server failed:\n${built.stdout}${built.stderr}`)
+  return binary
 }
 
 /** One request; the token must verify with Agate's verifier and with agora-token's AccessToken2. */
@@ -236,12 +273,20 @@ const kilo = (value) => `${fmt(value / 1000)} k`
 
 if (client === 'wrk' && spawnSync('wrk', ['-v']).error !== undefined)
   throw new Error('BENCH_CLIENT=wrk, but wrk is not installed (Debian: apt-get install wrk)')
+// Built before any server starts, so that a failed build leaves no child running.
+const goServer = hasGo ? buildGoServer() : undefined
 const servers = [
   await startAgate(),
   await start('baseline', ['bench/server-baseline.mjs', APP_ID, CERT], {}, printedPort),
   await start('baseline-agate', ['bench/server-baseline.mjs', APP_ID, CERT, 'agate'], {}, printedPort),
   await start('floor', ['bench/server-floor.mjs'], {}, printedPort),
 ]
+if (goServer !== undefined) {
+  // GOMAXPROCS=2: the research's configuration. -quiet: the docs sample prints the token and the
+  // request on every call; the baseline rows log nothing either.
+  const args = ['-quiet', '-host', '127.0.0.1', '-port', '0', '-app-id', APP_ID, '-app-certificate', CERT]
+  servers.push(await start('go', args, { GOMAXPROCS: '2' }, printedPort, goServer))
+}
 if (process.env.BENCH_BREAKDOWN === '1') {
   const hono = await compile('bench/server-hono.mjs', 'server-hono.mjs')
   servers.push(await start('hono', [hono, 'floor'], {}, printedPort))
@@ -288,6 +333,7 @@ try {
     floor: 'floor: node:http answering a precomputed token',
     hono: 'Hono on @hono/node-server answering a precomputed token',
     'hono-lib': 'Hono on @hono/node-server + Agate buildRtcToken, nothing else',
+    go: 'Go docs-sample server (net/http + AgoraIO/Tools rtctokenbuilder2, bench/go-docs-server), GOMAXPROCS=2, measured in this run',
   }
   for (const [name, label] of Object.entries(labels)) {
     const entry = summary[name]
@@ -296,7 +342,7 @@ try {
       `| ${label} | ${kilo(entry.reqPerSec)} | ${fmt(entry.p50, 2)} | ${fmt(entry.p99, 2)} | ${fmt(entry.cpuUsPerReq)} | ${fmt(entry.rssMb, 0)} |`,
     )
   }
-  console.log('| Go docs-sample server (perf-baselines.md §5, wrk, GOMAXPROCS=2) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |')
+  console.log('| Go docs-sample server, quoted (perf-baselines.md §5, wrk, GOMAXPROCS=2, a calmer host) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |')
   console.log('')
   const verdict = (ok) => (ok ? 'met' : 'NOT met')
   console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
@@ -307,6 +353,15 @@ try {
       `(its features, less what serving a turn's requests together saves); HTTP alone (floor): ${fmt(summary.floor.cpuUsPerReq)} µs/req`,
   )
   console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
+  if (summary.go !== undefined) {
+    const vsGoHere = summary.agate.reqPerSec / summary.go.reqPerSec
+    console.log(`Agate / Go docs server measured in this run: ${fmt(vsGoHere, 2)}x (target >= 4x: ${verdict(vsGoHere >= 4)})`)
+  } else {
+    console.log(
+      'Go docs server: quoted from ../shared/research/perf-baselines.md §5, not measured (no `go` on PATH); ' +
+        'to measure it in this run, install Go (Debian: apt-get install golang-go) and run the bench again',
+    )
+  }
   console.log(
     `Agate p99 at ${connections} connections: ${fmt(summary.agate.p99, 2)} ms (target <= 5 ms: ${verdict(summary.agate.p99 <= 5)})`,
   )

@@ -1,0 +1,3 @@
+module agate-bench/go-docs-server
+
+go 1.19
