@@ -147,14 +147,6 @@ function loadBlock(bytes: Uint8Array, offset: number): void {
   }
 }
 
-/** Absorbs whole 64-byte blocks of `bytes` (its length must be a multiple of 64) into `state`. */
-export function sha256Absorb(state: Int32Array, bytes: Uint8Array): void {
-  for (let offset = 0; offset + 64 <= bytes.length; offset += 64) {
-    loadBlock(bytes, offset)
-    sha256Compress(state, block)
-  }
-}
-
 /**
  * Finishes a hash: `state` has already absorbed `prefixLength` bytes (a multiple of 64); this
  * absorbs `data` and the padding, leaving the digest in `state` as eight big-endian words.
