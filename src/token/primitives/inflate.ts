@@ -380,7 +380,8 @@ export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array
     // The next `bits` input bits sit in `hold`, least significant first, and `index` is the next
     // byte to load: each symbol then waits on one table lookup instead of re-reading the input at
     // a bit position (a chain of loads the decoding of every symbol depended on). Refills keep at
-    // most 15 + 7 bits, within 32; bytes past the end read as zero, as in peek().
+    // most 30 bits, so `hold` stays a non-negative int32; bytes past the end read as zero, as in
+    // peek().
     let index = pos >>> 3
     let hold = data[index++]! >> (pos & 7)
     let bits = 8 - (pos & 7)
