@@ -1,6 +1,8 @@
 /** The modern builders: semantics, defaults and input validation. */
 import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
+import { inflateSync } from 'node:zlib'
 import {
   buildApaasToken,
   buildChatToken,
@@ -223,4 +225,22 @@ test('buildFpaToken lives 24 hours with login 0', () => {
   const parsed = parse007(buildFpaToken(fixed))
   assert.equal(parsed.expire, 86400)
   assert.deepEqual(parsed.services[0]!.privileges.map((p) => [p.name, p.expire, p.expiresAt]), [['login', 0, fixed.issuedAt + 86400]])
+})
+
+test('signatures stay right when certificates and issue times alternate (the first key is cached)', () => {
+  // The 007 signature computed here with node:crypto, independently of the library's SHA-256.
+  const u32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer)
+  const hmac = (key: Buffer, data: Buffer) => createHmac('sha256', key).update(data).digest()
+  const other = 'a'.repeat(32)
+  const calls: Array<[string, number]> = [
+    [appCertificate, 1_700_000_000], [other, 1_700_000_000], [appCertificate, 1_700_000_000],
+    [appCertificate, 1_700_000_001], [other, 1_700_000_001], [other, 1_700_000_000],
+  ]
+  for (const [certificate, issuedAt] of calls) {
+    const token = buildRtcToken({ appId, appCertificate: certificate, channelName: 'c', uid: 7, expire: 600, issuedAt, salt: 99 })
+    const content = inflateSync(Buffer.from(token.slice(3), 'base64'))
+    const signature = content.subarray(2, 34)
+    const k1 = hmac(u32(issuedAt), Buffer.from(certificate))
+    assert.deepEqual(signature, hmac(hmac(u32(99), k1), content.subarray(34)), `${certificate.slice(0, 4)} at ${issuedAt}`)
+  }
 })
