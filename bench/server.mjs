@@ -21,7 +21,8 @@
 // and prints req/s, p50/p99 latency, server CPU per request and peak RSS (medians), the
 // Agate/baseline ratio, and the comparison with Agora's Go docs server: against the figure quoted
 // from perf-baselines.md §5 (measured on a calmer host) and, with the go row, against that server
-// measured in this run on this host. Without Go, the bench says how to add the measured row.
+// measured in this run on this host. Without Go, the bench says how to add the measured row. Last,
+// how fast the host was: its floor against the research's, and whether the floor alone met p99.
 //
 // Usage: npm run bench:server   (node --import tsx bench/server.mjs)
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_PASSES (default 2),
@@ -47,6 +48,9 @@ const BODY = '{"uid":2882341273,"ChannelName":"ChannelA","role":1}'
 // perf-baselines.md §5: Go net/http + AgoraIO/Tools rtctokenbuilder2 (the docs sample's shape),
 // wrk -c32 on this machine: 3.7 k / 4.0 k req/s (GOMAXPROCS=2), 4.6 k / 4.7 k (GOMAXPROCS=1, pinned).
 const GO_DOCS_SERVER = 4000
+// perf-baselines.md §5: node:http answering a precomputed token (bench/server-floor.mjs), 1 process:
+// 39.3 k / 43.2 k req/s. The bench compares its own floor with it, to say how fast the host was.
+const FLOOR_IN_RESEARCH = 41_000
 
 const duration = Number(process.env.BENCH_DURATION ?? 10)
 const warmup = Number(process.env.BENCH_WARMUP ?? 3)
@@ -364,6 +368,16 @@ try {
   }
   console.log(
     `Agate p99 at ${connections} connections: ${fmt(summary.agate.p99, 2)} ms (target <= 5 ms: ${verdict(summary.agate.p99 <= 5)})`,
+  )
+  // The host's speed moves from run to run; the floor says how fast this one was. The research
+  // (perf-baselines.md §5) measured the same floor server at 39-43 k req/s, p99 2.3 ms.
+  const floor = summary.floor
+  console.log(
+    `This host in this run: the floor made ${kilo(floor.reqPerSec)} req/s, p99 ${fmt(floor.p99, 2)} ms ` +
+      `(${fmt((100 * floor.reqPerSec) / FLOOR_IN_RESEARCH, 0)} % of the research's ~41 k, p99 2.3 ms)` +
+      (floor.p99 > 5
+        ? `; the floor itself, with no token work, was above the 5 ms p99 target at ${connections} connections`
+        : ''),
   )
   console.log(`Agate wrote ${auditLines} audit lines (${fmt(statSync(logFile).size / 1e6)} MB) to ${logFile}`)
   console.log(`Library: buildRtcToken costs ${fmt(libraryCost())} µs per token in a tight loop (in this process, under tsx).`)
