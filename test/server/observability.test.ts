@@ -266,6 +266,43 @@ test("request lines on a file destination are batched per turn, kept in order, i
   assert.equal('skipped' in requestLines[0]!, false)
 })
 
+test("a request line is pino's own line for every kind of string: plain, escaped, control, non-ASCII", () => {
+  const values = [
+    'ChannelA',
+    '',
+    ' !#$%&()+-:;<=.>?@[]^_{}|~,',
+    'room "1"',
+    'back\\slash',
+    'tab\there',
+    'line\nbreak',
+    '\u0000\u001f\u007f',
+    'é',
+    '日本',
+    '😀',
+    '</script>',
+  ]
+  const withoutTime = (text: string) => text.replace(/"time":\d+,/, '')
+  for (const value of values) {
+    const fast = captureLogs()
+    const reference = captureLogs()
+    requestLineWriter(fast.logger)({ event: 'token.issued', channel: value, uid: 7 }, 'token issued')
+    reference.logger.info({ event: 'token.issued', channel: value, uid: 7 }, 'token issued')
+    assert.equal(withoutTime(fast.text()), withoutTime(reference.text()), JSON.stringify(value))
+    assert.equal(JSON.parse(fast.text()).channel, value)
+  }
+  // Lone surrogates are where the line differs from pino's, for the better: pino writes them raw,
+  // and UTF-8 turns them into U+FFFD; the request line escapes them, so the log keeps the value.
+  for (const [value, written] of [
+    ['\ud800', '"channel":"\\ud800"'],
+    ['a\udc00b', '"channel":"a\\udc00b"'],
+  ] as const) {
+    const fast = captureLogs()
+    requestLineWriter(fast.logger)({ channel: value }, 'token issued')
+    assert.ok(fast.text().includes(written), fast.text())
+    assert.equal(JSON.parse(fast.text()).channel, value)
+  }
+})
+
 test('a log level above info writes no request lines', async () => {
   const logs = captureLogs('warn')
   const write = requestLineWriter(logs.logger)
