@@ -76,9 +76,17 @@ class NodeTokenRequest implements TokenRequest {
     // Node's `headers` joins a repeated header with `, ` as fetch's Headers does, except for a few
     // it keeps only the first of, Authorization among them: that one is read from every copy, so
     // a request with two Authorization headers meets the same answer on both exchanges (401).
+    // The copies are read from `rawHeaders`: `headersDistinct` would build an array for every
+    // header of every request (~0.9 µs against ~0.05).
     if (name !== 'authorization') return this.#incoming.headers[name] as string | undefined
-    const values = this.#incoming.headersDistinct[name]
-    return values === undefined ? undefined : values.join(', ')
+    const raw = this.#incoming.rawHeaders
+    let joined: string | undefined
+    for (let index = 0; index < raw.length; index += 2) {
+      const header = raw[index]!
+      if (header.length === 13 && header.toLowerCase() === 'authorization')
+        joined = joined === undefined ? raw[index + 1]! : `${joined}, ${raw[index + 1]!}`
+    }
+    return joined
   }
 
   query(name: string): string | undefined {
