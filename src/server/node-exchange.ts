@@ -83,7 +83,7 @@ class NodeTokenRequest implements TokenRequest {
     let joined: string | undefined
     for (let index = 0; index < raw.length; index += 2) {
       const header = raw[index]!
-      if (header.length === 13 && header.toLowerCase() === 'authorization')
+      if (header.length === name.length && header.toLowerCase() === name)
         joined = joined === undefined ? raw[index + 1]! : `${joined}, ${raw[index + 1]!}`
     }
     return joined
