@@ -5,7 +5,8 @@
  */
 import { z } from 'zod'
 import { HttpError } from './errors.js'
-import { claimText, type Identity } from './identity.js'
+import type { Identity } from './identity.js'
+import { compilePattern, expand, globMatch, patternProblem, type Pattern } from './policy-pattern.js'
 
 /** The kinds of service a token can grant, as the policy names them. */
 export const SERVICE_KINDS = ['rtc', 'rtm', 'chat', 'apaas', 'fpa'] as const
@@ -27,7 +28,17 @@ const whoSchema = z.union(
   ],
   { error: 'must be "anyone", "authenticated", "anonymous" or an object of anonymous, apiKeys and jwt' },
 )
-const patternList = z.array(z.string().max(256)).min(1)
+const patternList = z
+  .array(
+    z
+      .string()
+      .max(256)
+      .superRefine((source, context) => {
+        const problem = patternProblem(source)
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem })
+      }),
+  )
+  .min(1)
 
 /** The schema of one policy rule (see the token server section of `README.md` for the full description). */
 export const policyRuleSchema = z.strictObject({
@@ -89,15 +100,6 @@ export interface Grant {
 export interface Decision {
   rule: string
   maxExpire: number
-}
-
-type Part = { text: string } | { claim: string } | '*'
-
-interface Pattern {
-  source: string
-  parts: readonly Part[]
-  /** A pattern without `*` or templates is compared as a plain string. */
-  exact: string | undefined
 }
 
 interface CompiledRule {
@@ -191,7 +193,7 @@ function matchAny(
   what: 'channel' | 'user',
   deny: (reason: string, message: string) => HttpError,
 ): void {
-  let missingClaim: string | undefined
+  let claimProblem: string | undefined
   let checked = 0
   for (const pattern of patterns) {
     if (pattern.exact !== undefined) {
@@ -199,72 +201,26 @@ function matchAny(
       if (pattern.exact === value) return
       continue
     }
-    const segments = expand(pattern, identity)
-    if (typeof segments === 'string') {
-      missingClaim ??= segments
+    const expansion = expand(pattern, identity)
+    if ('missing' in expansion) {
+      claimProblem ??= `the caller has no "${expansion.missing}" claim to check the ${what} against`
+      continue
+    }
+    if ('unsafe' in expansion) {
+      claimProblem ??=
+        `the caller's "${expansion.unsafe}" claim contains "${expansion.separator}", the separator around it in ` +
+        `${pattern.source}, so the ${what}s it allows could be other callers'`
       continue
     }
     checked++
-    if (globMatch(segments, value)) return
+    if (globMatch(expansion.segments, value)) return
   }
-  // Blame a missing claim only when no pattern could be checked at all, so the message is actionable.
-  if (checked === 0 && missingClaim !== undefined) {
-    throw deny('claim', `the caller has no "${missingClaim}" claim to check the ${what} against`)
-  }
+  // The reason is the claim only when no pattern could be checked at all; otherwise the claim's
+  // problem is still told, as it may be why the value was not allowed.
+  if (checked === 0 && claimProblem !== undefined) throw deny('claim', claimProblem)
   const shown = value === '' ? '(wildcard)' : JSON.stringify(value)
-  throw deny(what, `${what} ${shown} matches none of ${patterns.map((pattern) => pattern.source).join(', ')}`)
-}
-
-/** Splits a pattern into literal text, `*` and `{claim}` parts. */
-function compilePattern(source: string): Pattern {
-  const parts: Part[] = []
-  const re = /\{([^{}]+)\}|\*/g
-  let last = 0
-  for (let match = re.exec(source); match !== null; match = re.exec(source)) {
-    if (match.index > last) parts.push({ text: source.slice(last, match.index) })
-    parts.push(match[1] === undefined ? '*' : { claim: match[1] })
-    last = match.index + match[0].length
-  }
-  if (last < source.length) parts.push({ text: source.slice(last) })
-  const literal = parts.every((part) => part !== '*' && 'text' in part)
-  return { source, parts, exact: literal ? source : undefined }
-}
-
-/**
- * Turns a pattern into its literal segments (the text between `*`s) with the caller's claims
- * substituted as plain text, or returns the name of a missing claim.
- */
-function expand(pattern: Pattern, identity: Identity): string[] | string {
-  const segments: string[] = ['']
-  for (const part of pattern.parts) {
-    if (part === '*') {
-      segments.push('')
-    } else if ('text' in part) {
-      segments[segments.length - 1] += part.text
-    } else {
-      const value = claimText(identity.claims, part.claim)
-      if (value === undefined) return part.claim
-      segments[segments.length - 1] += value
-    }
-  }
-  return segments
-}
-
-/** Glob match: `segments` are the literal pieces around each `*`. */
-function globMatch(segments: readonly string[], value: string): boolean {
-  const first = segments[0]!
-  if (segments.length === 1) return value === first
-  const last = segments[segments.length - 1]!
-  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) return false
-  let position = first.length
-  const end = value.length - last.length
-  for (let index = 1; index < segments.length - 1; index++) {
-    const segment = segments[index]!
-    const found = value.indexOf(segment, position)
-    if (found === -1 || found + segment.length > end) return false
-    position = found + segment.length
-  }
-  return true
+  const none = `${what} ${shown} matches none of ${patterns.map((pattern) => pattern.source).join(', ')}`
+  throw deny(what, claimProblem === undefined ? none : `${none}; ${claimProblem}`)
 }
 
 function compileRule(rule: PolicyRule): CompiledRule {

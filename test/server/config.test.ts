@@ -279,6 +279,12 @@ test('every bad setting is named', async () => {
     [{ AGATE_POLICY: '[{"name":"a","who":"anyone","services":["video"]}]' }, 'AGATE_POLICY', /services/],
     [{ AGATE_POLICY: '[{"name":"a","who":"anyone","maxExpire":90000}]' }, 'AGATE_POLICY', /maxExpire/],
     [
+      { AGATE_POLICY: '[{"name":"a","who":"anyone","channels":["room-{sub}*"]}]' },
+      'AGATE_POLICY',
+      'rules.0.channels.0: pattern "room-{sub}*": {sub} needs a separator after it (as in room-{sub}-*): ' +
+        "with a * or a claim right after it, the values it allows would overlap other callers'",
+    ],
+    [
       { AGATE_POLICY: '[{"name":"a","who":"anyone"},{"name":"a","who":"anyone"}]' },
       'AGATE_POLICY',
       'rules[1]: rule name "a" is used twice',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { HttpError } from '../../src/server/errors.js'
 import { ANONYMOUS, type Identity } from '../../src/server/identity.js'
-import { Policy, POLICY_PRESETS, type Grant, type PolicyRule } from '../../src/server/policy.js'
+import { Policy, POLICY_PRESETS, policySchema, type Grant, type PolicyRule } from '../../src/server/policy.js'
 
 const app = { name: 'main', appId: '970CA35de60c44645bbae8a215061b33', maxExpire: 86_400 }
 const key = (id: string): Identity => ({ kind: 'api-key', id, claims: { sub: id, name: id } })
@@ -151,6 +151,60 @@ test('templates take claims from the caller: room-{sub}-*, {uid}, nested claims;
   // API keys expose their name as {sub}.
   const own = new Policy([{ name: 'own', who: { apiKeys: ['*'] }, channels: ['{sub}-*'] }])
   assert.equal(own.decide(key('kiosk'), grant({ channels: ['kiosk-3'] })).rule, 'own')
+})
+
+test("a claim next to a *: its separator keeps callers' namespaces apart; a claim holding it is denied", () => {
+  const policy = new Policy([
+    { name: 'members', who: { jwt: true }, channels: ['room-{sub}-*', '*-of-{sub}', 'team-{org}', 'lobby'] },
+  ])
+  const alice = jwt({ sub: 'alice', org: 'a-b' })
+  const aliceBob = jwt({ sub: 'alice-bob', org: 'a-b' })
+  const allowed = (identity: Identity, channel: string): string => policy.decide(identity, grant({ channels: [channel] })).rule
+  assert.equal(allowed(alice, 'room-alice-bob-1'), 'members')
+  assert.equal(allowed(alice, 'notes-of-alice'), 'members')
+  // Without the separator rule, "alice" and "alice-bob" would share room-alice-bob-1; "alice-bob"
+  // holds the separator of both patterns, so neither can be checked for it.
+  denied(
+    new Policy([{ name: 'members', who: { jwt: true }, channels: ['room-{sub}-*'] }]),
+    aliceBob,
+    grant({ channels: ['room-alice-bob-1'] }),
+    'members',
+    'claim',
+    'denied by rule "members": the caller\'s "sub" claim contains "-", the separator around it in room-{sub}-*, ' +
+      "so the channels it allows could be other callers'",
+  )
+  // With other patterns checked, the reason is the channel, and the message still says why.
+  denied(
+    policy,
+    aliceBob,
+    grant({ channels: ['notes-of-alice-bob'] }),
+    'members',
+    'channel',
+    'denied by rule "members": channel "notes-of-alice-bob" matches none of room-{sub}-*, *-of-{sub}, team-{org}, lobby; ' +
+      'the caller\'s "sub" claim contains "-", the separator around it in room-{sub}-*, so the channels it allows could be other callers\'',
+  )
+  // A pattern compared whole takes any claim value, and other patterns still apply.
+  assert.equal(allowed(aliceBob, 'team-a-b'), 'members')
+  assert.equal(allowed(aliceBob, 'lobby'), 'members')
+})
+
+test('patterns whose claims could stand anywhere are refused by config validation, naming the pattern', () => {
+  const refused: [string, RegExp][] = [
+    ['room-{sub}*', /\{sub\} needs a separator after it/],
+    ['{sub}*', /\{sub\} needs a separator after it/],
+    ['room-{org}{sub}-*', /\{org\} needs a separator after it/],
+    ['*{sub}', /\{sub\} needs a separator before it/],
+    ['*-{sub}-*', /\{sub\} between two \* could stand anywhere/],
+  ]
+  for (const [pattern, message] of refused) {
+    const result = policySchema.safeParse([{ name: 'r', who: 'anyone', users: ['{uid}', pattern] }])
+    assert.equal(result.success, false, pattern)
+    const [issue] = result.error!.issues
+    assert.deepEqual(issue!.path, ['rules', 0, 'users', 1], pattern)
+    assert.match(issue!.message, message, pattern)
+  }
+  for (const pattern of ['room-{sub}-*', '*-{sub}', '{sub}', 'team-{org}-{sub}', '{org}:{sub}:*', 'a*b*c'])
+    assert.equal(policySchema.safeParse([{ name: 'r', who: 'anyone', channels: [pattern] }]).success, true, pattern)
 })
 
 test('glob patterns: *, several *, and exact strings', () => {
