@@ -36,8 +36,10 @@ export interface Pattern {
 /** Why a pattern cannot be used with claims (undefined: it can), for config validation. */
 export function patternProblem(source: string): string | undefined {
   const parts = compileParts(source)
-  return typeof parts === 'string' ? `pattern ${JSON.stringify(source)}: ${parts}` : undefined
+  return typeof parts === 'string' ? describeProblem(source, parts) : undefined
 }
+
+const describeProblem = (source: string, problem: string): string => `pattern ${JSON.stringify(source)}: ${problem}`
 
 /**
  * Compiles a pattern.
@@ -45,7 +47,7 @@ export function patternProblem(source: string): string | undefined {
  */
 export function compilePattern(source: string): Pattern {
   const parts = compileParts(source)
-  if (typeof parts === 'string') throw new Error(`policy ${patternProblem(source)!}`)
+  if (typeof parts === 'string') throw new Error(`policy ${describeProblem(source, parts)}`)
   const literal = parts.every((part) => part !== '*' && 'text' in part)
   return { source, parts, exact: literal ? source : undefined }
 }

@@ -203,6 +203,11 @@ test('patterns whose claims could stand anywhere are refused by config validatio
     assert.deepEqual(issue!.path, ['rules', 0, 'users', 1], pattern)
     assert.match(issue!.message, message, pattern)
   }
+  // A policy built without config validation refuses the same patterns when it compiles them.
+  assert.throws(
+    () => new Policy([{ name: 'r', who: 'anyone', channels: ['room-{sub}*'] }]),
+    /^Error: policy pattern "room-\{sub\}\*": \{sub\} needs a separator after it/,
+  )
   for (const pattern of ['room-{sub}-*', '*-{sub}', '{sub}', 'team-{org}-{sub}', '{org}:{sub}:*', 'a*b*c'])
     assert.equal(policySchema.safeParse([{ name: 'r', who: 'anyone', channels: [pattern] }]).success, true, pattern)
 })
