@@ -84,6 +84,8 @@ test('POST /getToken errors are text/plain messages, as agora-token-service send
     [{ tokenType: 'rtc', channel: 'room/1', uid: '1' }, 'channel: has characters Agora does not allow'],
     [{ tokenType: 'rtc', channel: 'room-1', uid: '1', expire: -5 }, 'expire: must not be negative'],
     [{ tokenType: 'rtc', channel: 'room-1', uid: '1', expire: 'soon' }, 'expire: must be a number'],
+    // Past the 24 h cap is a bad request (400), not a policy denial (403), as on /v1/tokens.
+    [{ tokenType: 'rtc', channel: 'room-1', uid: '1', expire: 86_401 }, 'expire: must be at most 86400 (24 h)'],
     ['not json', 'the body is not valid JSON'],
   ]
   for (const [body, message] of cases) {
@@ -135,6 +137,7 @@ test('GET route errors carry both servers\' keys: {"error", "message", "status"}
     ['/rtc/room-1/publisher/uid/abc', 'uid: must be digits for tokentype uid (or use userAccount)'],
     ['/rtc/room-1/publisher/uid/99999999999', 'uid: must be an integer from 0 to 4294967295'],
     ['/rtc/room-1/publisher/uid/42?expiry=soon', 'expiry: must be a whole number of seconds'],
+    ['/rtc/room-1/publisher/uid/42?expiry=86401', 'expiry: must be at most 86400 (24 h)'],
     ['/rtc/room%2F1/publisher/uid/42', 'channel: has characters Agora does not allow'],
     ['/rtm/0', 'invalid RTM user id: must not be empty or "0"'],
     ['/rte/room-1/publisher/uid/0', 'rtcuid: a wildcard uid has no RTM user; add the RTM user id to the path'],
@@ -147,7 +150,7 @@ test('GET route errors carry both servers\' keys: {"error", "message", "status"}
   assert.equal(unauthenticated.status, 401)
 })
 
-test("the Node token server's 006 tokens with AGATE_COMPAT_TOKEN_VERSION=006 (chat stays 007)", async () => {
+test("the Node token server's 006 tokens with AGATE_COMPAT_TOKEN_VERSION=006 (chat and RTM with a channel stay 007)", async () => {
   const app = await prodApp({ AGATE_COMPAT_TOKEN_VERSION: '006' })
   const get = async (path: string): Promise<any> => json((await app.request(path, { headers: admin })) as Response, 200)
   const { rtcToken } = await get('/rtc/room-1/publisher/uid/42?expiry=600')
@@ -160,6 +163,14 @@ test("the Node token server's 006 tokens with AGATE_COMPAT_TOKEN_VERSION=006 (ch
   verifyToken(rtmToken, { certificates: CERT, userId: 'bob', now: NOW })
   const { token } = await json(await post(app, '/getToken', { tokenType: 'chat', uid: 'c' }, admin), 200)
   assert.equal(parseToken(token).version, '007')
+  // RTM with a stream channel needs RTC and RTM in one token, which only AccessToken2 holds.
+  const stream = await json(await post(app, '/getToken', { tokenType: 'rtm', uid: 'bob', channel: 'room-1' }, admin), 200)
+  assert.deepEqual(
+    referenceVerify007(stream.token, CERT).services.map((service) => service.type),
+    [1, 2],
+  )
+  const plainRtm = await json(await post(app, '/getToken', { tokenType: 'rtm', uid: 'bob' }, admin), 200)
+  assert.ok(plainRtm.token.startsWith('006'))
   // fetch_rtc_token keeps its own version.
   assert.ok(
     (await json(await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, admin), 200)).token.startsWith('007'),

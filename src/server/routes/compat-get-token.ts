@@ -3,8 +3,8 @@
  * so its clients work unchanged, but through Agate's authentication and policy.
  *
  * Differences, all on the safe side: a uid beyond 32 bits, an unknown role or a bad channel name is
- * refused (400) instead of being truncated or silently changed, and the lifetime is capped by the
- * policy instead of being unbounded.
+ * refused (400) instead of being truncated or silently changed, and the lifetime is at most 24 h
+ * (and the policy's cap) instead of being unbounded.
  * @module
  */
 import type { Hono } from 'hono'
@@ -37,8 +37,9 @@ export const getTokenBody = z.object({
     .number({ error: 'must be a number' })
     .int({ error: 'must be an integer' })
     .min(0, { error: 'must not be negative' })
+    .max(86_400, { error: 'must be at most 86400 (24 h)' })
     .optional()
-    .meta({ description: 'Seconds; 0 or absent = the default' }),
+    .meta({ description: 'Seconds, at most 86400; 0 or absent = the default' }),
 })
 
 const KEYS = ['tokenType', 'channel', 'role', 'uid', 'expire'] as const
@@ -73,7 +74,9 @@ export function mountGetToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         }
         order.rtm = { userId: uid }
         // A channel adds the RTC join privilege RTM 2 stream channels need; "*" means any channel.
+        // Only AccessToken2 holds both services, and RTM 2 takes nothing else.
         if (body.channel !== undefined && body.channel !== '') {
+          order.version = '007'
           order.rtc = { channelName: body.channel === '*' ? '' : checkChannel(body.channel), account: uid, role: 'publisher' }
         }
       } else {

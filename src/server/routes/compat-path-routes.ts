@@ -90,13 +90,15 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: Tok
   })
 }
 
-/** `?expiry=` seconds; absent, empty or 0 mean the default. */
+/** `?expiry=` seconds, at most 24 h; absent, empty or 0 mean the default. */
 function expiry(value: string | undefined): number | undefined {
   if (value === undefined || value === '' || value === '0') return undefined
   if (!/^\d{1,9}$/.test(value)) {
     throw new HttpError('invalid-argument', 'expiry: must be a whole number of seconds', { field: 'expiry' })
   }
-  return Number(value)
+  const seconds = Number(value)
+  if (seconds > 86_400) throw new HttpError('invalid-argument', 'expiry: must be at most 86400 (24 h)', { field: 'expiry' })
+  return seconds
 }
 
 function rtcPart(
