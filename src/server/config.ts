@@ -158,7 +158,7 @@ export const SETTINGS = {
   AGATE_TOKEN_EXPIRE: { default: '3600', doc: 'Default token lifetime, seconds.' },
   AGATE_PRIVILEGE_EXPIRE: {
     default: 'AGATE_TOKEN_EXPIRE',
-    doc: 'Default privilege lifetime, seconds (at most the token lifetime).',
+    doc: "Default privilege lifetime, seconds (at most the token lifetime). Unset, each app's privileges last as long as its tokens.",
   },
   AGATE_MAX_EXPIRE: { default: '86400', doc: 'Hard cap on any lifetime, seconds (at most 86400).' },
   AGATE_API_KEYS: {
@@ -324,7 +324,7 @@ export async function loadConfig(env: Env, options: LoadConfigOptions = {}): Pro
         certificate: credentials.appCertificate,
         secondaryCertificate: undefined,
         versions: resolveVersions(undefined, undefined, versions),
-        ...defaults,
+        ...appLifetimes(defaults),
         development: true,
       }),
     )
@@ -583,6 +583,8 @@ interface Lifetimes {
   expire: number
   privilegeExpire: number
   maxExpire: number
+  /** Whether `AGATE_PRIVILEGE_EXPIRE` was set, rather than following the token lifetime. */
+  privilegeExpireSet: boolean
 }
 
 function lifetimes(source: Settings): Lifetimes {
@@ -591,12 +593,18 @@ function lifetimes(source: Settings): Lifetimes {
   if (expire > maxExpire) {
     throw new ConfigError(source.nameOf('AGATE_TOKEN_EXPIRE'), `must be at most AGATE_MAX_EXPIRE (${maxExpire})`)
   }
-  const privilegeExpire = source.get('AGATE_PRIVILEGE_EXPIRE', integer(1, 86_400)) ?? expire
+  const configured = source.get('AGATE_PRIVILEGE_EXPIRE', integer(1, 86_400))
+  const privilegeExpire = configured ?? expire
   // A token that outlives its privileges is fine; privileges that outlive the token make SDKs miss
   // their expiry callbacks (Agora docs), so they may not be longer.
   if (privilegeExpire > expire) {
     throw new ConfigError(source.nameOf('AGATE_PRIVILEGE_EXPIRE'), `must be at most the token lifetime (${expire})`)
   }
+  return { expire, privilegeExpire, maxExpire, privilegeExpireSet: configured !== undefined }
+}
+
+/** The lifetimes an app configured by the global settings has. */
+function appLifetimes({ expire, privilegeExpire, maxExpire }: Lifetimes): Pick<AppConfig, 'expire' | 'privilegeExpire' | 'maxExpire'> {
   return { expire, privilegeExpire, maxExpire }
 }
 
@@ -643,7 +651,7 @@ function readApps(source: Settings, defaults: Lifetimes, versions: GlobalVersion
         certificate,
         secondaryCertificate: secondary,
         versions: resolveVersions(undefined, undefined, versions),
-        ...defaults,
+        ...appLifetimes(defaults),
         development: false,
       }),
     )
@@ -657,7 +665,10 @@ function readApps(source: Settings, defaults: Lifetimes, versions: GlobalVersion
     const maxExpire = Math.min(app.maxExpire ?? defaults.maxExpire, 86_400)
     const expire = app.expire ?? Math.min(defaults.expire, maxExpire)
     if (expire > maxExpire) throw new ConfigError(where, 'expire: must be at most maxExpire')
-    const privilegeExpire = app.privilegeExpire ?? Math.min(defaults.privilegeExpire, expire)
+    // Privileges last as long as the app's tokens unless a privilege lifetime was set, for the app
+    // or for all apps (then cut to the app's token lifetime).
+    const privilegeExpire =
+      app.privilegeExpire ?? (defaults.privilegeExpireSet ? Math.min(defaults.privilegeExpire, expire) : expire)
     if (privilegeExpire > expire) throw new ConfigError(where, 'privilegeExpire: must be at most expire')
     apps.push(
       Object.freeze({

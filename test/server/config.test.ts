@@ -185,6 +185,24 @@ test('token versions per app and per route, most specific first', async () => {
   assert.deepEqual(config.apps[1]!.versions, { fetchRtcToken: '006', compat: '007', v1: '007' })
 })
 
+test("an app's privileges last as long as its tokens unless a privilege lifetime is set", async () => {
+  const app = (name: string, extra: object = {}) => ({ name, appId: APP_ID, certificate: CERT, ...extra })
+  const lifetimesOf = async (env: Record<string, string>) =>
+    (await loadConfig(env, { cwd: tempDir() })).apps.map((entry) => [entry.name, entry.expire, entry.privilegeExpire, entry.maxExpire])
+  const apps = JSON.stringify([app('long', { expire: 7200 }), app('both', { expire: 7200, privilegeExpire: 600 }), app('plain')])
+  assert.deepEqual(await lifetimesOf({ AGATE_APPS: apps }), [
+    ['long', 7200, 7200, 86_400],
+    ['both', 7200, 600, 86_400],
+    ['plain', 3600, 3600, 86_400],
+  ])
+  // A global privilege lifetime applies to every app, cut to the app's token lifetime.
+  const capped = JSON.stringify([app('long', { expire: 7200 }), app('short', { expire: 300 })])
+  assert.deepEqual(await lifetimesOf({ AGATE_APPS: capped, AGATE_PRIVILEGE_EXPIRE: '1800' }), [
+    ['long', 7200, 1800, 86_400],
+    ['short', 300, 300, 86_400],
+  ])
+})
+
 test('every bad setting is named', async () => {
   const prod = productionEnv()
   const cases: [Record<string, string>, string, RegExp | string][] = [
