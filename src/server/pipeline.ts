@@ -8,13 +8,13 @@
  * `node:http` (`node-exchange.ts`).
  * @module
  */
-import { API_KEY_PREFIX } from './auth/api-keys.js'
 import type { ServerContext } from './context.js'
 import { causeOf, HttpError, toHttpError } from './errors.js'
 import type { Answer, TokenRequest } from './exchange.js'
 import { ANONYMOUS, describeIdentity, type Identity } from './identity.js'
 import { grantOf, mint, servicesOf, type Minted, type TokenOrder } from './mint.js'
 import type { RateLimitHit } from './rate-limit.js'
+import { requestIdOf } from './request-id.js'
 
 /** What the audit line says about a token request; never a token or a secret. */
 export interface AuditRecord {
@@ -54,25 +54,6 @@ export interface TokenRoute {
   handle(request: TokenRequest, call: Call): Answer | Promise<Answer>
 }
 
-// Generated request ids: a random per-process prefix and a counter. They need to be unique, not
-// secret, and this is cheaper than a UUID per request. The prefix is made on first use: Workers
-// refuse random values in global scope (the isolate would not start).
-let idPrefix: string | undefined
-let idCounter = 0
-function nextRequestId(): string {
-  idPrefix ??= crypto.getRandomValues(new Uint32Array(2)).reduce((text, word) => text + word.toString(36).padStart(7, '0'), '')
-  return `${idPrefix}-${(++idCounter).toString(36)}`
-}
-
-/**
- * A caller's `X-Request-Id` is kept (and logged) when it looks like an id: up to 64 characters of
- * `A-Z a-z 0-9 . _ : -`, which covers UUIDs and proxies' ids (nginx's are 32 hex digits), and not
- * an API key pasted by mistake. Anything else gets a fresh id.
- */
-function isRequestId(text: string): boolean {
-  return /^[A-Za-z0-9._:-]{1,64}$/.test(text) && !text.startsWith(API_KEY_PREFIX)
-}
-
 /**
  * Serves one request to a token route and resolves with the answer; never rejects (every failure
  * becomes the route's error answer).
@@ -89,8 +70,7 @@ export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, req
   const { metrics, cors } = ctx
   const { perAddress, perIdentity, trustProxy } = ctx.config.rateLimit
   const started = performance.now()
-  const given = request.header('x-request-id')
-  const requestId = given !== undefined && isRequestId(given) ? given : nextRequestId()
+  const requestId = requestIdOf(request.header('x-request-id'), ctx.config)
   const call: Call = {
     requestId,
     identity: ANONYMOUS,

@@ -125,11 +125,14 @@ test("no certificate, API key, JWT or token appears in logs, errors or responses
     await record(post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, { 'x-api-key': secret }))
     await record(post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, bearer(secret)))
   }
-  // What a client holds (its key, its JWT, a token) sent as a request id is not kept either. (A
-  // 32-hex request id is, as nginx makes them that way; a caller holding the certificate has it.)
-  for (const held of [KEYS.web.key, KEYS.admin.key, jwt, tokens[0]!]) {
+  // Nor is a secret or a token sent as a request id, though 32 hex digits are kept otherwise (nginx
+  // makes ids that way): a certificate there, in either case, gets a fresh id.
+  for (const held of [...secrets, CERT.toUpperCase(), tokens[0]!]) {
     await record(post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, { ...web, 'x-request-id': held }))
   }
+  const nginxId = 'f'.repeat(32)
+  const kept = await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, { ...web, 'x-request-id': nginxId })
+  assert.equal(kept.headers.get('x-request-id'), nginxId)
   await record(post(app, '/v1/tokens/verify', { token: tokens[0] }, web))
   await record(app.request('/metrics', { headers: bearer('metrics-token-0123456789') }) as Promise<Response>)
   await record(app.request('/openapi.json') as Promise<Response>)
