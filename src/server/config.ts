@@ -405,12 +405,12 @@ class Settings {
   /** Reads the `NAME_FILE` files up front, so `get` can stay synchronous. */
   async loadFiles(): Promise<void> {
     for (const name of Object.keys(SETTINGS)) {
-      const path = this.#filePath(name as SettingName)
-      if (path === undefined) continue
+      const from = this.#filePath(name as SettingName)
+      if (from === undefined) continue
       try {
-        this.#fileValues.set(name, (await readFile(resolve(this.#cwd, path), 'utf8')).replace(/\r?\n$/, ''))
+        this.#fileValues.set(name, (await readFile(resolve(this.#cwd, from.path), 'utf8')).replace(/\r?\n$/, ''))
       } catch (error) {
-        throw new ConfigError(`${name}_FILE`, `cannot read the file (${(error as { code?: string }).code ?? 'error'})`)
+        throw new ConfigError(from.setting, `cannot read the file (${(error as { code?: string }).code ?? 'error'})`)
       }
     }
   }
@@ -427,10 +427,10 @@ class Settings {
     if (Object.hasOwn(this.#overrides, name)) candidates.push([name, this.#overrides[name]])
     else {
       const fromEnv = present(this.#env[name]) ? name : alias !== undefined && present(this.#env[alias]) ? alias : undefined
-      const envFile = present(this.#env[`${name}_FILE`])
-      if (fromEnv !== undefined && envFile) throw new ConfigError(name, `set ${fromEnv} or ${name}_FILE, not both`)
+      const envFile = this.#envFileSetting(name)
+      if (fromEnv !== undefined && envFile !== undefined) throw new ConfigError(name, `set ${fromEnv} or ${envFile}, not both`)
       if (fromEnv !== undefined) candidates.push([fromEnv, this.#env[fromEnv]])
-      else if (envFile) candidates.push([`${name}_FILE`, this.#fileValues.get(name)])
+      else if (envFile !== undefined) candidates.push([envFile, this.#fileValues.get(name)])
       else if (Object.hasOwn(this.#file, name) && Object.hasOwn(this.#file, `${name}_FILE`)) {
         throw new ConfigError(name, `the config file sets ${name} and ${name}_FILE; keep one`)
       } else if (Object.hasOwn(this.#file, name)) candidates.push([name, this.#file[name]])
@@ -470,12 +470,21 @@ class Settings {
     return result.data
   }
 
-  #filePath(name: SettingName): string | undefined {
+  /** Where a setting's secret file is named: `NAME_FILE`, or the alias's (`APP_CERTIFICATE_FILE`), in the environment. */
+  #envFileSetting(name: SettingName): string | undefined {
+    const alias = ALIASES[name]
+    if (present(this.#env[`${name}_FILE`])) return `${name}_FILE`
+    if (alias !== undefined && present(this.#env[`${alias}_FILE`])) return `${alias}_FILE`
+    return undefined
+  }
+
+  /** The path of a setting's secret file and the setting that named it, if any. */
+  #filePath(name: SettingName): { path: string; setting: string } | undefined {
     if (Object.hasOwn(this.#overrides, name)) return undefined
-    const fromEnv = this.#env[`${name}_FILE`]
-    if (present(fromEnv)) return fromEnv
+    const envFile = this.#envFileSetting(name)
+    if (envFile !== undefined) return { path: this.#env[envFile]!, setting: envFile }
     const fromFile = this.#file[`${name}_FILE`]
-    if (typeof fromFile === 'string' && fromFile !== '') return fromFile
+    if (typeof fromFile === 'string' && fromFile !== '') return { path: fromFile, setting: `${name}_FILE` }
     return undefined
   }
 }

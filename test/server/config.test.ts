@@ -130,6 +130,16 @@ test('secrets from NAME_FILE (trailing newline dropped); NAME and NAME_FILE toge
     'AGORA_APP_CERTIFICATE_FILE',
     'must be 32 hexadecimal characters',
   )
+  // The community servers' names take _FILE too, and are named in errors.
+  const aliased = await loadConfig({ APP_ID: APP_ID, APP_CERTIFICATE_FILE: join(dir, 'cert') }, { cwd: dir })
+  assert.equal(aliased.apps[0]!.certificate, CERT)
+  await fails({ APP_ID: APP_ID, APP_CERTIFICATE_FILE: join(dir, 'bad-cert') }, 'APP_CERTIFICATE_FILE', 'must be 32 hexadecimal characters')
+  await fails({ APP_CERTIFICATE_FILE: join(dir, 'missing') }, 'APP_CERTIFICATE_FILE', 'cannot read the file (ENOENT)')
+  await fails(
+    { APP_ID: APP_ID, APP_CERTIFICATE: CERT, APP_CERTIFICATE_FILE: join(dir, 'cert') },
+    'AGORA_APP_CERTIFICATE',
+    'set APP_CERTIFICATE or APP_CERTIFICATE_FILE, not both',
+  )
 })
 
 test('a JSON config file with setting names; the environment wins; unknown keys are refused', async () => {
