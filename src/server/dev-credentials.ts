@@ -4,10 +4,13 @@
  * @module
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { bytesToHex } from '../token/primitives/bytes.js'
 
-/** The default place, relative to the working directory (`.agate/` is in the repo's `.gitignore`). */
+/**
+ * The default place, relative to the working directory. `.agate/` is in this repository's
+ * `.gitignore`, and a `.agate/` made elsewhere gets a `.gitignore` of its own.
+ */
 export const DEV_CREDENTIALS_FILE = '.agate/dev-credentials.json'
 
 /** Credentials for development; they are not known to Agora, so they work only with Agate itself. */
@@ -50,7 +53,10 @@ export async function loadDevCredentials(path: string): Promise<DevCredentials> 
     return { appId: stored.appId, appCertificate: stored.appCertificate, created: false }
   }
   const credentials = { appId: randomHex(16), appCertificate: randomHex(16) }
-  await mkdir(dirname(path), { recursive: true })
+  const created = await mkdir(dirname(path), { recursive: true })
+  // A directory made for the credentials ignores itself, so they stay out of any repository the
+  // server is started in (`.agate/` of a project that does not list it in its own .gitignore).
+  if (created !== undefined) await writeFile(join(dirname(path), '.gitignore'), '*\n')
   const note = 'Development credentials made by agate; not known to Agora. Never use them in production.'
   // 'wx' fails if another process created the file in between; then read what it wrote.
   try {

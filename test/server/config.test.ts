@@ -40,6 +40,8 @@ test('development by default: 127.0.0.1, development credentials kept in a file,
   const stored = JSON.parse(readFileSync(file, 'utf8'))
   assert.deepEqual([stored.appId, stored.appCertificate], [app.appId, app.certificate])
   assert.equal(statSync(file).mode & 0o777, 0o600)
+  // The directory made for them ignores itself, wherever the server was started.
+  assert.equal(readFileSync(join(cwd, '.agate/.gitignore'), 'utf8'), '*\n')
   assert.equal(config.auth.allowAnonymous, true)
   assert.equal(config.policy.source, 'preset:allow-all')
   assert.equal(config.cors, '*')
@@ -47,6 +49,13 @@ test('development by default: 127.0.0.1, development credentials kept in a file,
   // The same credentials on the next start.
   const again = await loadConfig({}, { cwd })
   assert.equal(again.apps[0]!.certificate, app.certificate)
+})
+
+test('development credentials in an existing directory leave its files alone', async () => {
+  const cwd = tempDir()
+  await loadConfig({ AGATE_DEV_CREDENTIALS_FILE: 'creds.json' }, { cwd })
+  assert.ok(existsSync(join(cwd, 'creds.json')))
+  assert.ok(!existsSync(join(cwd, '.gitignore')))
 })
 
 test('configured credentials replace development ones; a broken credentials file is named', async () => {
