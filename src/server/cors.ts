@@ -9,9 +9,12 @@
  */
 import type { Context } from 'hono'
 
-/** Methods and request headers a browser may use. `Authorization` is allowed so callers can authenticate. */
+/**
+ * Methods and request headers a browser may use. `Authorization` is allowed so callers can
+ * authenticate; `X-Requested-With` because the docs' Go server allows it and jQuery-era clients send it.
+ */
 const ALLOW_METHODS = 'GET, POST, OPTIONS'
-const ALLOW_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id'
+const ALLOW_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id, X-Requested-With'
 const EXPOSE_HEADERS = 'X-Request-Id, Retry-After'
 
 /**
@@ -36,13 +39,11 @@ export class Cors {
    * `origin` is allowed. Token routes collect their headers this way and hand them to the Response.
    */
   addHeaders(origin: string | undefined, headers: Record<string, string>): void {
+    // With an allow-list the answer depends on Origin whether or not this one is allowed: a cache
+    // must not hand an answer without CORS headers to an allowed origin, or the reverse.
+    if (this.#origins.size > 0) headers.vary = 'Origin'
     if (origin === undefined || (!this.#any && !this.#origins.has(origin))) return
-    if (this.#any) {
-      headers['access-control-allow-origin'] = '*'
-    } else {
-      headers['access-control-allow-origin'] = origin
-      headers.vary = 'Origin'
-    }
+    headers['access-control-allow-origin'] = this.#any ? '*' : origin
     headers['access-control-expose-headers'] = EXPOSE_HEADERS
   }
 
@@ -59,13 +60,11 @@ export class Cors {
    */
   preflight(c: Context, status: 200 | 204 = 204): Response {
     const origin = c.req.header('origin')
+    if (this.#origins.size > 0) c.header('Vary', 'Origin')
     if (origin !== undefined && !this.#any && !this.#origins.has(origin)) {
       return c.text('origin not allowed', 403)
     }
-    if (origin !== undefined) {
-      c.header('Access-Control-Allow-Origin', this.#any ? '*' : origin)
-      if (!this.#any) c.header('Vary', 'Origin')
-    }
+    if (origin !== undefined) c.header('Access-Control-Allow-Origin', this.#any ? '*' : origin)
     c.header('Access-Control-Allow-Methods', ALLOW_METHODS)
     c.header('Access-Control-Allow-Headers', ALLOW_HEADERS)
     c.header('Access-Control-Max-Age', '600')

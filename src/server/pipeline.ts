@@ -76,7 +76,8 @@ export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, req
     identity: ANONYMOUS,
     audit: undefined,
     event: 'token.issued',
-    headers: { 'x-request-id': requestId },
+    // A token is a credential: no browser or proxy cache may keep it (the GET routes above all).
+    headers: { 'x-request-id': requestId, 'cache-control': 'no-store' },
   }
   cors.addHeaders(request.header('origin'), call.headers)
   let answer: Answer

@@ -229,6 +229,12 @@ test('CORS: the allow-list decides the headers, preflights allow Authorization, 
   // Served (CORS is not access control), but without CORS headers, so a browser will not expose it.
   assert.equal(other.status, 200)
   assert.equal(other.headers.get('access-control-allow-origin'), null)
+  // Either answer depends on Origin, and neither may be cached at all: it holds a token.
+  for (const answer of [allowed, other]) {
+    assert.equal(answer.headers.get('vary'), 'Origin')
+    assert.equal(answer.headers.get('cache-control'), 'no-store')
+  }
+  assert.equal((await app.request('/ping', { headers: { origin: 'https://evil.example' } })).headers.get('vary'), 'Origin')
   const preflight = await app.request('/v1/tokens', {
     method: 'OPTIONS',
     headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
@@ -236,6 +242,7 @@ test('CORS: the allow-list decides the headers, preflights allow Authorization, 
   assert.equal(preflight.status, 204)
   assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example')
   assert.match(preflight.headers.get('access-control-allow-headers')!, /Authorization/)
+  assert.match(preflight.headers.get('access-control-allow-headers')!, /X-Requested-With/)
   const refused = await app.request('/v1/tokens', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } })
   assert.equal(refused.status, 403)
 })
