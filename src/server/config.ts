@@ -293,6 +293,10 @@ export async function loadConfig(env: Env, options: LoadConfigOptions = {}): Pro
         'no policy rule allows anything: every token request will be denied (set AGATE_POLICY, e.g. to allow-authenticated)',
       )
     }
+  } else if (!isLoopback(host)) {
+    source.warnings.push(
+      `development mode on ${source.nameOf('AGATE_HOST')}=${host}: anyone who can reach this host gets tokens without authentication; use production mode beyond this machine`,
+    )
   }
 
   const corsOrigins = source.get('AGATE_CORS_ORIGINS', list)
@@ -899,8 +903,9 @@ function readRateLimitStore(source: Settings): RateLimitStoreSettings {
   return settings
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+/** Whether a host (a listen address, or a URL's hostname) is reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
 function deepFreeze<T>(value: T): T {

@@ -55,6 +55,32 @@ test('graceful shutdown: readiness turns 503, new connections are refused, the r
   assert.deepEqual(events.slice(-2), ['server.stopping', 'server.stopped'])
 })
 
+test('warnings of the config are logged at every start: open access in production, dev mode off loopback', async () => {
+  const openAccess = { ...productionBase, NODE_ENV: 'production', AGATE_OPEN_ACCESS: 'true', AGATE_POLICY: 'allow-all' }
+  const starts: [Record<string, string>, RegExp][] = [
+    [openAccess, /^AGATE_OPEN_ACCESS=true: callers are not authenticated/],
+    [openAccess, /^AGATE_OPEN_ACCESS=true: callers are not authenticated/],
+    [{ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_HOST: '0.0.0.0' }, /^development mode on AGATE_HOST=0\.0\.0\.0: /],
+  ]
+  for (const [env, warning] of starts) {
+    const logs = captureLogs()
+    const server = await startServer(await config(env, { port: 0 }), { logger: logs.logger, demo: false })
+    await server.close()
+    const warnings = logs.lines().filter((line) => line.event === 'server.warning')
+    assert.equal(warnings.length, 1, JSON.stringify(warnings))
+    assert.equal(warnings[0]!.level, 'warn')
+    assert.match(warnings[0]!.msg as string, warning)
+  }
+  // On loopback, development mode warns of nothing beyond its banner.
+  const logs = captureLogs()
+  const server = await startServer(await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 }), {
+    logger: logs.logger,
+    demo: false,
+  })
+  await server.close()
+  assert.deepEqual(logs.lines().filter((line) => line.event === 'server.warning'), [])
+})
+
 test('graceful shutdown cuts connections still busy after the shutdown timeout', async () => {
   const server = await startServer(
     await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_SHUTDOWN_TIMEOUT_MS: '200' }, { port: 0 }),
