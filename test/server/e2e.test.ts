@@ -8,9 +8,11 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { connect } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { SignJWT } from 'jose'
+import { createApiKey } from '../../src/server/auth/api-keys.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { verifyToken } from '../../src/token/index.js'
 import {
+  API_KEYS_SETTING,
   APP_ID,
   captureLogs,
   CERT,
@@ -145,9 +147,13 @@ describe("development server (the docs' own clients, unchanged)", () => {
   })
 })
 
+const RULELESS_KEY = createApiKey()
+
 describe('production server', () => {
   let server: RunningServer
   let member: string
+  let hyphenated: string
+  let subless: string
   let visitor: string
   let expired: string
 
@@ -161,14 +167,23 @@ describe('production server', () => {
 
   before(async () => {
     server = await startServer(
-      await config(productionEnv({ AGATE_HOST: '127.0.0.1', AGATE_BODY_LIMIT: '4096', AGATE_MAX_HEADER_SIZE: '4096' }), {
-        port: 0,
-      }),
+      await config(
+        productionEnv({
+          AGATE_HOST: '127.0.0.1',
+          AGATE_BODY_LIMIT: '4096',
+          AGATE_MAX_HEADER_SIZE: '4096',
+          // A key no policy rule names: its callers meet default-deny.
+          AGATE_API_KEYS: `${API_KEYS_SETTING},ops=${RULELESS_KEY.hash}`,
+        }),
+        { port: 0 },
+      ),
       {
         logger: captureLogs().logger,
       },
     )
     member = await jwt({ sub: 'alice', uid: 42, role: 'member' })
+    hyphenated = await jwt({ sub: 'al-ice', uid: 43, role: 'member' })
+    subless = await jwt({ uid: 44, role: 'member' })
     visitor = await jwt({ sub: 'vic', role: 'visitor' })
     expired = await jwt({ sub: 'alice', uid: 42, role: 'member' }, Math.floor(Date.now() / 1000) - 60)
   })
@@ -218,6 +233,22 @@ describe('production server', () => {
       }
     }
     assert.equal((await send(server.url, 'GET', '/ping')).text, '{"message":"pong"}')
+    // The same authentication and policy as every route, in each server's own error shape.
+    const web = auth(KEYS.web.key)
+    const denials: [string, string, Record<string, string>, number, string][] = [
+      ['GET', '/rtc/lobby/publisher/uid/42', web, 403, 'denied by rule "web": channel "lobby" matches none of room-*, ChannelA'],
+      ['GET', '/chat/app/', web, 403, 'denied by rule "web": service chat is not allowed'],
+      ['GET', '/rtm/bob', {}, 401, 'credentials required: send Authorization: Bearer <API key or JWT>, or X-API-Key'],
+    ]
+    for (const [method, path, headers, status, message] of denials) {
+      const reply = await send(server.url, method, path, headers)
+      assert.deepEqual([reply.status, JSON.parse(reply.text)], [status, { error: message, message, status }], path)
+    }
+    const getTokenDenied = await postJson('/getToken', { tokenType: 'rtc', channel: 'lobby', uid: '42' }, web)
+    assert.deepEqual(
+      [getTokenDenied.status, getTokenDenied.text],
+      [403, 'denied by rule "web": channel "lobby" matches none of room-*, ChannelA'],
+    )
   })
 
   test('the auth and policy matrix: every denial path', async () => {
@@ -257,6 +288,15 @@ describe('production server', () => {
         status: 401,
         code: 'unauthenticated',
         reason: 'invalid-jwt',
+      },
+      {
+        who: 'ops (no rule names it)',
+        headers: () => auth(RULELESS_KEY.key),
+        body: rtc('room-1', 1),
+        status: 403,
+        code: 'forbidden',
+        rule: 'default-deny',
+        reason: 'no-rule',
       },
       { who: 'web', headers: () => auth(KEYS.web.key), body: rtc('room-1', 1, 'publisher'), status: 200, code: 'ok' },
       {
@@ -358,6 +398,25 @@ describe('production server', () => {
         reason: 'expire',
       },
       { who: 'member', headers: () => auth(member), body: { rtm: { userId: 'alice' } }, status: 200, code: 'ok' },
+      {
+        // room-{sub}-* for sub "al-ice" would reach the rooms of a caller "al".
+        who: 'member whose sub holds the separator',
+        headers: () => auth(hyphenated),
+        body: rtc('room-al-ice-1', 43),
+        status: 403,
+        code: 'forbidden',
+        rule: 'members',
+        reason: 'claim',
+      },
+      {
+        who: 'member without a sub',
+        headers: () => auth(subless),
+        body: rtc('room--1', 44),
+        status: 403,
+        code: 'forbidden',
+        rule: 'members',
+        reason: 'claim',
+      },
       {
         who: 'visitor',
         headers: () => auth(visitor),
