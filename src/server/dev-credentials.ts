@@ -4,7 +4,7 @@
  * @module
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import { bytesToHex } from '../token/primitives/bytes.js'
 
 /**
@@ -56,7 +56,7 @@ export async function loadDevCredentials(path: string): Promise<DevCredentials> 
   const created = await mkdir(dirname(path), { recursive: true })
   // A directory made for the credentials ignores itself, so they stay out of any repository the
   // server is started in (`.agate/` of a project that does not list it in its own .gitignore).
-  if (created !== undefined) await writeFile(join(dirname(path), '.gitignore'), '*\n')
+  if (created !== undefined) await writeFile(`${dirname(path)}/.gitignore`, '*\n')
   const note = 'Development credentials made by agate; not known to Agora. Never use them in production.'
   // 'wx' fails if another process created the file in between; then read what it wrote.
   try {
