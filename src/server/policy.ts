@@ -140,8 +140,21 @@ export class Policy {
    * `service`, `wildcard`, `channel`, `user`, `role`, `claim`, `expire`.
    */
   decide(identity: Identity, grant: Grant): Decision {
+    return check(this.#ruleOf(identity), identity, grant)
+  }
+
+  /**
+   * The name of the rule about this caller, for requests that grant nothing of an app (verifying a
+   * token of an app this server does not serve).
+   * @throws {HttpError} `forbidden` with reason `no-rule` when no rule is about the caller.
+   */
+  ruleFor(identity: Identity): string {
+    return this.#ruleOf(identity).name
+  }
+
+  #ruleOf(identity: Identity): CompiledRule {
     for (const rule of this.#compiled) {
-      if (rule.matches(identity)) return check(rule, identity, grant)
+      if (rule.matches(identity)) return rule
     }
     throw new HttpError('forbidden', 'denied by rule "default-deny": no policy rule applies to this caller', {
       rule: 'default-deny',

@@ -1,8 +1,10 @@
 /** POST /v1/tokens and /v1/tokens/verify in process: every service and combination, summaries, problems. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createApiKey } from '../../src/server/auth/api-keys.js'
 import { buildRtcToken, parseToken, verifyToken, type ParsedToken007 } from '../../src/token/index.js'
 import {
+  API_KEYS_SETTING,
   APP_ID,
   bearer,
   CERT,
@@ -347,6 +349,19 @@ test('verify: primary and secondary certificates, and verdicts for bad tokens', 
 
   const unauthenticated = await json(await post(app, '/v1/tokens/verify', { token: issued.token }), 401)
   assert.equal(unauthenticated.code, 'unauthenticated')
+})
+
+test('verify: a caller no rule is about gets no verdict, even for a token of an app not served here', async () => {
+  const ruleless = createApiKey()
+  const { app } = await makeApp(productionEnv({ AGATE_API_KEYS: `${API_KEYS_SETTING},ops=${ruleless.hash}` }), {}, deps)
+  const foreign = buildRtcToken({ appId: 'ffffffffffffffffffffffffffffffff', appCertificate: CERT, channelName: 'a', uid: 1 })
+  const mine = buildRtcToken({ appId: APP_ID, appCertificate: CERT, channelName: 'a', uid: 1 })
+  for (const token of [foreign, mine]) {
+    const denied = await json(await post(app, '/v1/tokens/verify', { token }, bearer(ruleless.key)), 403)
+    assert.deepEqual([denied.rule, denied.reason], ['default-deny', 'no-rule'])
+  }
+  const verdict = await json(await post(app, '/v1/tokens/verify', { token: foreign }, admin), 200)
+  assert.deepEqual(pick(verdict), { valid: false, code: 'ERR_TOKEN_CLAIM_MISMATCH' })
 })
 
 function pick(body: { valid: boolean; code: string }): { valid: boolean; code: string } {

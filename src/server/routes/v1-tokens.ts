@@ -144,7 +144,10 @@ export function mountV1Tokens(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         tokenAppId !== undefined &&
         !config.apps.some((candidate) => candidate.appId.toLowerCase() === tokenAppId.toLowerCase())
       ) {
-        call.audit = { app: '-', services: 'verify', outcome: 'ERR_TOKEN_CLAIM_MISMATCH' }
+        call.audit = { app: '-', services: 'verify' }
+        // Deny by default holds here too: only a caller some rule is about gets a verdict.
+        call.audit.rule = ctx.policy.ruleFor(call.identity)
+        call.audit.outcome = 'ERR_TOKEN_CLAIM_MISMATCH'
         return respondJson(call, {
           valid: false,
           code: 'ERR_TOKEN_CLAIM_MISMATCH',
