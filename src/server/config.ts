@@ -617,7 +617,11 @@ function lifetimes(source: Settings): Lifetimes {
 }
 
 /** The lifetimes an app configured by the global settings has. */
-function appLifetimes({ expire, privilegeExpire, maxExpire }: Lifetimes): Pick<AppConfig, 'expire' | 'privilegeExpire' | 'maxExpire'> {
+function appLifetimes({
+  expire,
+  privilegeExpire,
+  maxExpire,
+}: Lifetimes): Pick<AppConfig, 'expire' | 'privilegeExpire' | 'maxExpire'> {
   return { expire, privilegeExpire, maxExpire }
 }
 

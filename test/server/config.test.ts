@@ -142,7 +142,11 @@ test('secrets from NAME_FILE (trailing newline dropped); NAME and NAME_FILE toge
   // The community servers' names take _FILE too, and are named in errors.
   const aliased = await loadConfig({ APP_ID: APP_ID, APP_CERTIFICATE_FILE: join(dir, 'cert') }, { cwd: dir })
   assert.equal(aliased.apps[0]!.certificate, CERT)
-  await fails({ APP_ID: APP_ID, APP_CERTIFICATE_FILE: join(dir, 'bad-cert') }, 'APP_CERTIFICATE_FILE', 'must be 32 hexadecimal characters')
+  await fails(
+    { APP_ID: APP_ID, APP_CERTIFICATE_FILE: join(dir, 'bad-cert') },
+    'APP_CERTIFICATE_FILE',
+    'must be 32 hexadecimal characters',
+  )
   await fails({ APP_CERTIFICATE_FILE: join(dir, 'missing') }, 'APP_CERTIFICATE_FILE', 'cannot read the file (ENOENT)')
   await fails(
     { APP_ID: APP_ID, APP_CERTIFICATE: CERT, APP_CERTIFICATE_FILE: join(dir, 'cert') },
@@ -207,7 +211,12 @@ test('token versions per app and per route, most specific first', async () => {
 test("an app's privileges last as long as its tokens unless a privilege lifetime is set", async () => {
   const app = (name: string, extra: object = {}) => ({ name, appId: APP_ID, certificate: CERT, ...extra })
   const lifetimesOf = async (env: Record<string, string>) =>
-    (await loadConfig(env, { cwd: tempDir() })).apps.map((entry) => [entry.name, entry.expire, entry.privilegeExpire, entry.maxExpire])
+    (await loadConfig(env, { cwd: tempDir() })).apps.map((entry) => [
+      entry.name,
+      entry.expire,
+      entry.privilegeExpire,
+      entry.maxExpire,
+    ])
   const apps = JSON.stringify([app('long', { expire: 7200 }), app('both', { expire: 7200, privilegeExpire: 600 }), app('plain')])
   assert.deepEqual(await lifetimesOf({ AGATE_APPS: apps }), [
     ['long', 7200, 7200, 86_400],
