@@ -594,10 +594,9 @@ function resolveMode(env: Env, options: LoadConfigOptions, source: Settings): Se
 
 interface Lifetimes {
   expire: number
-  privilegeExpire: number
+  /** `AGATE_PRIVILEGE_EXPIRE` when set; unset, privileges follow each app's token lifetime. */
+  privilegeExpire: number | undefined
   maxExpire: number
-  /** Whether `AGATE_PRIVILEGE_EXPIRE` was set, rather than following the token lifetime. */
-  privilegeExpireSet: boolean
 }
 
 function lifetimes(source: Settings): Lifetimes {
@@ -606,14 +605,13 @@ function lifetimes(source: Settings): Lifetimes {
   if (expire > maxExpire) {
     throw new ConfigError(source.nameOf('AGATE_TOKEN_EXPIRE'), `must be at most AGATE_MAX_EXPIRE (${maxExpire})`)
   }
-  const configured = source.get('AGATE_PRIVILEGE_EXPIRE', integer(1, 86_400))
-  const privilegeExpire = configured ?? expire
+  const privilegeExpire = source.get('AGATE_PRIVILEGE_EXPIRE', integer(1, 86_400))
   // A token that outlives its privileges is fine; privileges that outlive the token make SDKs miss
   // their expiry callbacks (Agora docs), so they may not be longer.
-  if (privilegeExpire > expire) {
+  if (privilegeExpire !== undefined && privilegeExpire > expire) {
     throw new ConfigError(source.nameOf('AGATE_PRIVILEGE_EXPIRE'), `must be at most the token lifetime (${expire})`)
   }
-  return { expire, privilegeExpire, maxExpire, privilegeExpireSet: configured !== undefined }
+  return { expire, privilegeExpire, maxExpire }
 }
 
 /** The lifetimes an app configured by the global settings has. */
@@ -622,7 +620,7 @@ function appLifetimes({
   privilegeExpire,
   maxExpire,
 }: Lifetimes): Pick<AppConfig, 'expire' | 'privilegeExpire' | 'maxExpire'> {
-  return { expire, privilegeExpire, maxExpire }
+  return { expire, privilegeExpire: privilegeExpire ?? expire, maxExpire }
 }
 
 interface GlobalVersions {
@@ -684,8 +682,7 @@ function readApps(source: Settings, defaults: Lifetimes, versions: GlobalVersion
     if (expire > maxExpire) throw new ConfigError(where, 'expire: must be at most maxExpire')
     // Privileges last as long as the app's tokens unless a privilege lifetime was set, for the app
     // or for all apps (then cut to the app's token lifetime).
-    const privilegeExpire =
-      app.privilegeExpire ?? (defaults.privilegeExpireSet ? Math.min(defaults.privilegeExpire, expire) : expire)
+    const privilegeExpire = app.privilegeExpire ?? Math.min(defaults.privilegeExpire ?? expire, expire)
     if (privilegeExpire > expire) throw new ConfigError(where, 'privilegeExpire: must be at most expire')
     apps.push(
       Object.freeze({
