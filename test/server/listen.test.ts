@@ -71,7 +71,11 @@ test('warnings of the config are logged at every start: open access in productio
     assert.equal(warnings[0]!.level, 'warn')
     assert.match(warnings[0]!.msg as string, warning)
   }
-  // On loopback, development mode warns of nothing beyond its banner.
+  // On loopback, in any spelling, development mode warns of nothing beyond its banner.
+  for (const host of ['localhost', '::1', '127.0.0.2']) {
+    const quiet = await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_HOST: host })
+    assert.deepEqual(quiet.warnings, [], host)
+  }
   const logs = captureLogs()
   const server = await startServer(await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 }), {
     logger: logs.logger,
