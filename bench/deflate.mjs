@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib'
 import { deflate as pakoDeflate } from 'pako'
 import { zlibDeflate } from '../src/token/primitives/deflate.ts'
 
-const vectorsUrl = new URL('../../shared/vectors/agora-reference-vectors.json', import.meta.url)
+const vectorsUrl = new URL('../test/fixtures/agora-reference-vectors.json', import.meta.url)
 // The 007-rtc-uid payload, used when the vectors file is not there.
 const FALLBACK_PAYLOAD =
   '200016a0b84c5a5e82cbf74fb813d09f59c54bdac9c06120580539ac97578e958b1a2000393730434133356465' +

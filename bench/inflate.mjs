@@ -5,7 +5,7 @@ import { inflateSync, deflateSync } from 'node:zlib'
 import pako from 'pako'
 import { zlibInflate } from '../src/token/primitives/inflate.ts'
 
-const vectorsUrl = new URL('../../shared/vectors/agora-reference-vectors.json', import.meta.url)
+const vectorsUrl = new URL('../test/fixtures/agora-reference-vectors.json', import.meta.url)
 
 const base64 = (text) => Uint8Array.from(Buffer.from(text, 'base64'))
 

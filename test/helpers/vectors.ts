@@ -1,8 +1,9 @@
 /**
- * Loads Agora's reference vectors from ../shared (outside the repo); tests skip when it is absent.
+ * Loads Agora's reference vectors from the repository's fixtures (test/fixtures/README.md says
+ * where they come from). A missing file fails the suite: nothing skips for lack of it.
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 /** A 007 service as the vectors file writes it. */
@@ -28,22 +29,12 @@ export interface Vector {
   alsoEncodesAs?: Record<string, string>
 }
 
-const path = fileURLToPath(new URL('../../../shared/vectors/agora-reference-vectors.json', import.meta.url))
+const path = fileURLToPath(new URL('../fixtures/agora-reference-vectors.json', import.meta.url))
 
-/**
- * The vectors, or undefined when the file is missing (a clone without ../shared). CI always has
- * it, so there a missing file is an error rather than a skip.
- */
-export function loadVectors(): Vector[] | undefined {
-  if (!existsSync(path)) {
-    if (process.env.CI) throw new Error(`reference vectors missing at ${path}`)
-    return undefined
-  }
+/** The vectors; throws when the fixture is missing or unreadable. */
+export function loadVectors(): Vector[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { vectors: Vector[] }).vectors
 }
-
-/** Why vector tests were skipped. */
-export const MISSING_VECTORS = 'reference vectors not found at ../shared/vectors (clone without shared/): skipped'
 
 /** The C zlib (pako) encoding of a 007 vector's payload. */
 export function zlibCEncoding(vector: Vector): string | undefined {
