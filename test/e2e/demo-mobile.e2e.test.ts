@@ -111,6 +111,17 @@ test('the demo on a 390 px phone: no horizontal overflow, nothing clipped, disab
     assert.ok(detail >= 250, `the timeline detail is ${detail} px wide`)
     await page.screenshot({ path: join(ARTIFACTS, 'demo-mobile-390.png'), fullPage: true })
 
+    // A 006 token, minted and inspected: its two expiry rows fit as well.
+    await page.selectOption('#mint-version', '006')
+    await page.click('#mint-form button[type="submit"]')
+    await page.waitForSelector('#mint-expiry [data-field="usable-until"]')
+    await page.click('#mint-output button')
+    await page.waitForSelector('#inspect-output [data-field="usable-until"]')
+    const with006 = await overflows(page)
+    assert.deepEqual(with006.clipped, [])
+    assert.ok(with006.pageWidth <= PHONE.width, `the page is ${with006.pageWidth} px wide with a 006 token`)
+    await page.locator('#inspector').screenshot({ path: join(ARTIFACTS, 'demo-mobile-390-inspector-006.png') })
+
     // The same page at desktop width.
     await page.setViewportSize({ width: 1280, height: 1000 })
     const desktop = await overflows(page)
