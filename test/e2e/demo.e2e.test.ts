@@ -56,6 +56,11 @@ test('the demo in Chromium: join, two renewals, renewal off, did-expire and rejo
     assert.ok(off >= 0 && expired > off, order.join(' '))
     assert.ok(order.indexOf('will-expire', off) > off && order.indexOf('will-expire', off) < expired, 'will-expire (ignored) came before did-expire')
     assert.ok(order.indexOf('rejoined', expired) > expired)
+    // In words, with the SDK event's name kept visible.
+    assert.equal(
+      await page.locator('#timeline li[data-event="did-expire"] .detail').first().innerText(),
+      'The token ran out and the client was removed from the channel; joining again with a fresh token. token-privilege-did-expire',
+    )
     assert.equal(await count(page, 'error'), 0)
     await page.waitForFunction(() => document.querySelector('#connection')?.textContent === 'CONNECTED')
     await page.screenshot({ path: join(ARTIFACTS, 'demo-2-expired-and-rejoined.png'), fullPage: true })
