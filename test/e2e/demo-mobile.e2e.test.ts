@@ -47,7 +47,7 @@ function overflows(page: Page): Promise<{ pageWidth: number; clipped: string[]; 
       }
     }
     // A select's text never scrolls, it is cut: measure the chosen option's text against the room
-    // left of the arrow (padding-right holds the arrow in Chromium's menu lists, about 20 px).
+    // inside the padding, less about 20 px for Chromium's arrow.
     const canvas = document.createElement('canvas').getContext('2d')!
     for (const select of Array.from(document.querySelectorAll('select'))) {
       const style = getComputedStyle(select)
