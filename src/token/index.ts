@@ -15,6 +15,7 @@ export { buildApaasToken, APAAS_ROLES, type ApaasTokenOptions } from './builders
 export { buildFpaToken, type FpaTokenOptions } from './builders/fpa.js'
 export { parseToken, type ParsedToken } from './parse-token.js'
 export { verifyToken, type VerifyTokenOptions, type VerifiedToken } from './verify-token.js'
+export { usableUntil, type UsableUntil } from './usable-until.js'
 export type {
   ServiceSpec,
   RtcServiceSpec,

@@ -7,7 +7,8 @@ import type { DemoConfig } from '../../src/demo/config.js'
 import type { InspectAnswer, InspectRequest } from '../../src/sandbox/wire.js'
 import { parseToken, type ParsedToken } from '../../src/token/parse-token.js'
 import { byId, h } from './dom.js'
-import { describeError, formatCountdown, formatDuration, formatUnix } from './format.js'
+import { countdown, descriptionRow as row, expiryRows, tickCountdowns } from './expiry.js'
+import { describeError, formatUnix } from './format.js'
 
 /** What the page needs from the inspector. */
 export interface Inspector {
@@ -108,10 +109,7 @@ export function setupInspector(config: DemoConfig, currentToken: () => string | 
     show,
     tick(): void {
       current.disabled = currentToken() === undefined
-      const now = Date.now() / 1000
-      for (const element of output.querySelectorAll<HTMLElement>('[data-expires-at]')) {
-        element.textContent = formatCountdown(Number(element.dataset.expiresAt), now)
-      }
+      tickCountdowns(output)
     },
   }
 }
@@ -120,15 +118,6 @@ function setVerdict(element: HTMLElement, tone: 'ok' | 'bad' | 'warn', state: st
   element.className = `verdict ${tone}`
   element.dataset.signature = state
   element.textContent = text
-}
-
-/** A countdown span the ticker keeps current. */
-function countdown(expiresAt: number): HTMLElement {
-  return h('span', { 'data-expires-at': String(expiresAt) }, formatCountdown(expiresAt, Date.now() / 1000))
-}
-
-function row(term: string, ...value: (Node | string)[]): Node[] {
-  return [h('dt', {}, term), h('dd', {}, ...value)]
 }
 
 /** The decoded token as a description list and a privileges table. */
@@ -142,21 +131,36 @@ function render(parsed: ParsedToken): HTMLElement {
         ...row('Version', '007 (AccessToken2)'),
         ...row('App ID', h('code', { 'data-field': 'appId' }, parsed.appId)),
         ...row('Issued', formatUnix(parsed.issuedAt)),
-        ...row('Expires', `${formatUnix(parsed.expiresAt)} (`, countdown(parsed.expiresAt), `; lifetime ${formatDuration(parsed.expire)})`),
+        ...expiryRows(parsed),
         ...row('Salt', String(parsed.salt)),
       ),
       h('h3', {}, `Services (${parsed.services.length})`),
     )
-    const table = h('table', {}, h('caption', { class: 'help' }, "Privileges end at the earlier of their own time and the token's. Countdowns are in real time (Agora's clock), not the sandbox's."))
-    table.append(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Service'), h('th', { scope: 'col' }, 'For'), h('th', { scope: 'col' }, 'Privileges'))))
-    const body = h('tbody')
+    // Explicit roles: on a phone the stylesheet lays the table out as blocks, which would otherwise
+    // take its table semantics away in some browsers.
+    const table = h(
+      'table',
+      { role: 'table' },
+      h('caption', { class: 'help' }, "Privileges end at the earlier of their own time and the token's. Countdowns are in real time (Agora's clock), not the sandbox's."),
+    )
+    const header = (text: string): HTMLElement => h('th', { scope: 'col', role: 'columnheader' }, text)
+    table.append(h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, header('Service'), header('For'), header('Privileges'))))
+    const body = h('tbody', { role: 'rowgroup' })
     for (const service of parsed.services) {
       const privileges = h('ul', {})
       for (const privilege of service.privileges) {
         privileges.append(h('li', { 'data-privilege': privilege.name }, `${privilege.name}: `, countdown(privilege.expiresAt), privilege.expire === 0 ? ' (as long as the token)' : ''))
       }
       if (service.privileges.length === 0) privileges.append(h('li', {}, 'none'))
-      body.append(h('tr', { 'data-service': service.type }, h('th', { scope: 'row' }, service.type.toUpperCase()), h('td', {}, describeService(service)), h('td', {}, privileges)))
+      body.append(
+        h(
+          'tr',
+          { 'data-service': service.type, role: 'row' },
+          h('th', { scope: 'row', role: 'rowheader' }, service.type.toUpperCase()),
+          h('td', { 'data-label': 'For', role: 'cell' }, describeService(service)),
+          h('td', { 'data-label': 'Privileges', role: 'cell' }, privileges),
+        ),
+      )
     }
     table.append(body)
     result.append(table)
@@ -169,7 +173,7 @@ function render(parsed: ParsedToken): HTMLElement {
       {},
       ...row('Version', '006 (AccessToken)'),
       ...row('App ID', h('code', { 'data-field': 'appId' }, parsed.appId)),
-      ...row('Usable until', `${formatUnix(parsed.expiresAt)} (`, countdown(parsed.expiresAt), ')'),
+      ...expiryRows(parsed),
       ...row('Channel and uid', `only their CRC-32s: ${parsed.crcChannelName.toString(16).padStart(8, '0')} and ${parsed.crcUid.toString(16).padStart(8, '0')}${parsed.crcUid === 0 ? ' (any uid)' : ''}`),
       ...row('Salt', String(parsed.salt)),
     ),
@@ -177,7 +181,7 @@ function render(parsed: ParsedToken): HTMLElement {
   )
   const list = h('ul', {})
   for (const privilege of parsed.privileges) {
-    list.append(h('li', { 'data-privilege': privilege.name }, `${privilege.name}: `, privilege.expiresAt === 0 ? 'no limit of its own' : countdown(privilege.expiresAt)))
+    list.append(h('li', { 'data-privilege': privilege.name }, `${privilege.name}: `, privilege.expiresAt === 0 ? 'no limit of its own (as long as the token)' : countdown(privilege.expiresAt)))
   }
   result.append(list)
   return result

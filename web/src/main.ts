@@ -30,11 +30,12 @@ async function main(): Promise<void> {
   let inspector: ReturnType<typeof setupInspector> | undefined
   const session = setupSession(config, () => inspector?.tick())
   inspector = setupInspector(config, session.currentToken)
-  setupMint(config, session.authHeader, (token) => inspector?.show(token))
+  const mint = setupMint(config, session.authHeader, (token) => inspector?.show(token))
 
   const tick = (): void => {
     session.tick()
     inspector?.tick()
+    mint.tick()
   }
   tick()
   setInterval(tick, 250)

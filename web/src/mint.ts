@@ -3,11 +3,19 @@
  * @module
  */
 import type { DemoConfig } from '../../src/demo/config.js'
+import { parseToken } from '../../src/token/parse-token.js'
 import { byId, h } from './dom.js'
+import { expiryRows, tickCountdowns } from './expiry.js'
 import { describeError } from './format.js'
 
+/** What the page needs from the mint panel. */
+export interface MintPanel {
+  /** Redraws the result's countdowns (called by the page's ticker). */
+  tick(): void
+}
+
 /** Wires the mint form; `inspect` opens a minted token in the inspector. */
-export function setupMint(config: DemoConfig, authHeader: () => string | undefined, inspect: (token: string) => void): void {
+export function setupMint(config: DemoConfig, authHeader: () => string | undefined, inspect: (token: string) => void): MintPanel {
   const form = byId<HTMLFormElement>('mint-form')
   const output = byId('mint-output')
   const value = (id: string): string => byId<HTMLInputElement | HTMLSelectElement>(id).value.trim()
@@ -55,7 +63,30 @@ export function setupMint(config: DemoConfig, authHeader: () => string | undefin
     const open = h('button', { type: 'button' }, 'Open in the inspector')
     open.addEventListener('click', () => inspect(token))
     output.replaceChildren(
-      h('div', { class: 'result' }, h('p', { class: 'verdict ok' }, `Minted (${status}).`), field, h('div', { class: 'actions' }, open), h('h3', {}, 'The decoded summary the server sent'), h('pre', {}, JSON.stringify(summary, null, 2))),
+      h(
+        'div',
+        { class: 'result' },
+        h('p', { class: 'verdict ok' }, `Minted (${status}).`),
+        field,
+        h('div', { class: 'actions' }, open),
+        // Read from the token itself, with the inspector's rule: a 006 token's summary says when its
+        // privileges end, while the token's own ts is a day later.
+        h('h3', {}, 'When it ends'),
+        expiryOf(token),
+        h('h3', {}, 'The decoded summary the server sent'),
+        h('pre', { id: 'mint-summary' }, JSON.stringify(summary, null, 2)),
+      ),
     )
+  }
+
+  return { tick: () => tickCountdowns(output) }
+}
+
+/** The token's expiry rows, read from the token itself. */
+function expiryOf(token: string): HTMLElement {
+  try {
+    return h('dl', { id: 'mint-expiry' }, ...expiryRows(parseToken(token)))
+  } catch (error) {
+    return h('p', { class: 'error' }, `The minted token does not decode here: ${describeError(error)}`)
   }
 }

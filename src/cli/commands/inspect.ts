@@ -9,6 +9,8 @@ import {
   type ParsedService,
   type ParsedToken006,
   type ParsedToken007,
+  usableUntil,
+  type UsableUntil,
 } from '../../token/index.js'
 import { expectPositionals, parseFlags } from '../args.js'
 import { type CliIo, EXIT, nowSeconds, printJson } from '../io.js'
@@ -20,13 +22,16 @@ import { fromTokenError } from '../token-errors.js'
 export const INSPECT_HELP = `Usage: agate inspect <token|-> [--json]
 
 Decodes a 006 or 007 token and shows its App ID, times, salt, signature, services and privileges.
+When the join privilege ends before the token, "Usable until" shows when joining stops and
+"Token expires" the token's own end (for 006, the message ts, a day after the build).
 Parsing does not check the signature: use "agate verify" for that.
 
 Arguments:
   <token>      the token, or "-" to read it from stdin
 
 Options:
-  --json       print the parsed token as JSON, with "expired" and "remainingSeconds"
+  --json       print the parsed token as JSON, with "usableUntil" (when joining stops, and
+               why), "expired" and "remainingSeconds" (both measured to usableUntil.until)
   -h, --help   show this help
 
 Exit codes: 0 parsed, 1 malformed or unsupported token, 2 usage error.`
@@ -51,10 +56,12 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
     throw fromTokenError(error)
   }
   const now = nowSeconds(io)
+  const usable = usableUntil(parsed)
   if (flags.booleans.json === true) {
-    printJson(io, { ...parsed, expired: now >= parsed.expiresAt, remainingSeconds: parsed.expiresAt - now })
+    printJson(io, { ...parsed, usableUntil: usable, expired: now >= usable.until, remainingSeconds: usable.until - now })
   } else {
-    io.stdout(`${(parsed.version === '007' ? describe007(parsed, now) : describe006(parsed, now)).join('\n')}\n`)
+    const lines = parsed.version === '007' ? describe007(parsed, usable, now) : describe006(parsed, usable, now)
+    io.stdout(`${lines.join('\n')}\n`)
   }
   return EXIT.ok
 }
@@ -65,12 +72,25 @@ function rows(entries: ReadonlyArray<readonly [string, string]>, indent = ''): s
   return entries.map(([label, value]) => `${indent}${label.padEnd(width)}${value}`)
 }
 
-function describe007(token: ParsedToken007, now: number): string[] {
+/**
+ * The expiry rows: one when the token and its join privilege end together, else "Usable until" (when
+ * joining stops) and "Token expires", so no one reads the later time as the one that counts.
+ */
+function expiryRows(usable: UsableUntil, now: number, tokenNote = ''): Array<[string, string]> {
+  const at = (time: number, note: string): string => `${isoTime(time)} (${expiryText(time, now)}${note})`
+  if (usable.limitedBy === 'token') return [['Expires at', at(usable.tokenExpiresAt, tokenNote)]]
+  return [
+    ['Usable until', at(usable.until, '; the joinChannel privilege ends first')],
+    ['Token expires', at(usable.tokenExpiresAt, tokenNote)],
+  ]
+}
+
+function describe007(token: ParsedToken007, usable: UsableUntil, now: number): string[] {
   const lines = rows([
     ['Version', '007 (AccessToken2)'],
     ['App ID', token.appId],
     ['Issued at', `${isoTime(token.issuedAt)} (${agoText(token.issuedAt, now)})`],
-    ['Expires at', `${isoTime(token.expiresAt)} (${expiryText(token.expiresAt, now)})`],
+    ...expiryRows(usable, now),
     ['Lifetime', lifetimeText(token.expire)],
     ['Salt', String(token.salt)],
     ['Signature', token.signature],
@@ -157,11 +177,11 @@ function serviceFields(service: ParsedService): Array<[string, string]> {
   }
 }
 
-function describe006(token: ParsedToken006, now: number): string[] {
+function describe006(token: ParsedToken006, usable: UsableUntil, now: number): string[] {
   const lines = rows([
     ['Version', '006 (AccessToken)'],
     ['App ID', token.appId],
-    ['Expires at', `${isoTime(token.expiresAt)} (${expiryText(token.expiresAt, now)}; the message ts)`],
+    ...expiryRows(usable, now, '; the message ts'),
     ['Salt', String(token.salt)],
     ['Signature', token.signature],
     // 006 stores only CRC-32s: verify with the expected channel and uid to learn more.

@@ -45,13 +45,15 @@ Service 2: rtm (type 2)
     login  +60 s  2023-11-14T22:14:18Z  expires in 58s
 `
 
-const VIEW_006 = `Version      006 (AccessToken)
-App ID       970CA35de60c44645bbae8a215061b33
-Expires at   2023-11-15T22:13:18Z (expires in 23h 59m; the message ts)
-Salt         7
-Signature    ${parseToken(RTC_006).signature}
-Channel CRC  0xc2b5d160
-Uid CRC      0x3224b088
+// The join privilege ends after 10 min, the message ts a day after the build: joining stops at the first.
+const VIEW_006 = `Version        006 (AccessToken)
+App ID         970CA35de60c44645bbae8a215061b33
+Usable until   2023-11-14T22:23:18Z (expires in 9m 58s; the joinChannel privilege ends first)
+Token expires  2023-11-15T22:13:18Z (expires in 23h 59m; the message ts)
+Salt           7
+Signature      ${parseToken(RTC_006).signature}
+Channel CRC    0xc2b5d160
+Uid CRC        0x3224b088
 
 Privileges
   joinChannel         2023-11-14T22:23:18Z  expires in 9m 58s
@@ -66,6 +68,23 @@ describe('agate inspect: human-readable view', () => {
     assert.equal(result.code, 0)
     assert.equal(result.stderr, '')
     assert.equal(result.stdout, VIEW_007)
+  })
+
+  test('007 whose join privilege ends first: when joining stops, and the token\'s own end', async () => {
+    const token = buildRtcToken({ ...common, channelName: 'ChannelA', uid: 42, expire: 3600, privilegeExpire: 40 })
+    const result = await run(['inspect', token])
+    assert.equal(result.code, 0)
+    const lines = result.stdout.split('\n')
+    assert.equal(lines[3], 'Usable until   2023-11-14T22:13:58Z (expires in 38s; the joinChannel privilege ends first)')
+    assert.equal(lines[4], 'Token expires  2023-11-14T23:13:18Z (expires in 59m 58s)')
+    assert.equal(lines[5], 'Lifetime       3600 s (1h)')
+  })
+
+  test('006 whose join privilege ends with the message ts: one expiry', async () => {
+    const token = buildRtcToken({ ...common, channelName: 'ChannelA', uid: 42, expire: 86_400, version: '006' })
+    const result = await run(['inspect', token])
+    assert.match(result.stdout, /^Expires at   2023-11-15T22:13:18Z \(expires in 23h 59m; the message ts\)$/m)
+    assert.doesNotMatch(result.stdout, /Usable until|Token expires/)
   })
 
   test('006: expiry, CRCs and absolute privilege times', async () => {
@@ -168,13 +187,25 @@ describe('agate inspect --json', () => {
     const result = await run(['inspect', RTC_007, '--json'])
     assert.equal(result.code, 0)
     const output = JSON.parse(result.stdout)
-    assert.deepEqual(output, { ...parseToken(RTC_007), expired: false, remainingSeconds: 598 })
+    const until = NOW - 2 + 600
+    assert.deepEqual(output, {
+      ...parseToken(RTC_007),
+      usableUntil: { until, tokenExpiresAt: until, joinExpiresAt: until, limitedBy: 'token' },
+      expired: false,
+      remainingSeconds: 598,
+    })
   })
 
-  test('006 and an expired token', async () => {
-    const output = JSON.parse((await run(['inspect', '--json', RTC_006], { now: NOW + 86_400 })).stdout)
+  test('006: expired once the join privilege ends, though the message ts is hours ahead', async () => {
+    const output = JSON.parse((await run(['inspect', '--json', RTC_006], { now: NOW + 600 })).stdout)
     assert.equal(output.version, '006')
     assert.equal(output.crcUid, 0x3224b088)
+    assert.deepEqual(output.usableUntil, {
+      until: NOW - 2 + 600,
+      tokenExpiresAt: NOW - 2 + 86_400,
+      joinExpiresAt: NOW - 2 + 600,
+      limitedBy: 'join-privilege',
+    })
     assert.equal(output.expired, true)
     assert.equal(output.remainingSeconds, -2)
   })
