@@ -3,12 +3,15 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { startServer } from '../../src/server/listen.js'
 import { createLogger, requestLineWriter } from '../../src/server/logging.js'
 import {
   bearer,
   captureLogs,
   CERT,
+  config,
   json,
   JWT_SECRET,
   KEYS,
@@ -319,3 +322,37 @@ test('a log level above info writes no request lines', async () => {
   write({ event: 'token.issued' }, 'token issued')
   assert.equal(logs.text(), '')
 })
+
+// The log lines' shape is a contract with whoever reads the logs: a dependency upgrade that changes
+// a key, its order or pino's base bindings must fail here, not in someone's log pipeline.
+test('a request line has exactly these keys, in this order, with pino\'s level, time, pid and hostname', async () => {
+  const { app, logs } = await makeApp(productionEnv(), {}, { now: () => 1_700_000_000_000 })
+  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, { ...bearer(KEYS.web.key), 'x-request-id': 'req-1' })
+  const text = logs.text()
+  assert.match(text, /^\{"level":"info","time":\d+,"pid":\d+,"hostname":"[^"]*","event":"token\.issued","reqId":"req-1",/)
+  const [line] = logs.lines()
+  assert.deepEqual(Object.keys(line!), [
+    'level', 'time', 'pid', 'hostname',
+    'event', 'reqId', 'route', 'method', 'status', 'ms', 'caller',
+    'app', 'services', 'version', 'channel', 'uid', 'role', 'rule', 'expiresAt',
+    'msg',
+  ])
+  assert.deepEqual([line!.pid, line!.hostname, line!.msg], [process.pid, hostname(), 'token issued'])
+  assert.ok(Math.abs(line!.time - Date.now()) < 60_000)
+})
+
+test('a startup line has exactly these keys, in this order', async () => {
+  const logs = captureLogs()
+  const server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), { logger: logs.logger })
+  await server.close()
+  const started = logs.lines().find((line) => line.event === 'server.started')!
+  assert.deepEqual(Object.keys(started), [
+    'level', 'time', 'pid', 'hostname',
+    'event', 'url', 'mode', 'apps', 'auth', 'policy', 'cors', 'rateLimitStore', 'demo',
+    'msg',
+  ])
+  assert.deepEqual([started.level, started.pid, started.hostname, started.mode], ['info', process.pid, hostname(), 'production'])
+  assert.deepEqual(Object.keys(started.apps[0]), ['name', 'appId', 'versions', 'development'])
+  assert.equal(started.msg, `agate token server listening on ${server.url}`)
+})
+
