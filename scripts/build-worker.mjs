@@ -13,8 +13,6 @@ const shim = (name) => `${root}src/worker/shims/${name}`
 
 /** Import specifier → shim. Anything else Node-only that sneaks in fails the build. */
 export const NODE_SHIMS = {
-  'node:fs/promises': shim('node-fs-promises.ts'),
-  'node:path': shim('node-path.ts'),
   // prom-client's entry pulls in process metrics, the push gateway and cluster support; the metric
   // classes alone need only util.format/inspect.
   'prom-client': shim('prom-client.ts'),

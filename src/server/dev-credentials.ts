@@ -7,12 +7,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { bytesToHex } from '../token/primitives/bytes.js'
 
-/**
- * The default place, relative to the working directory. `.agate/` is in this repository's
- * `.gitignore`, and a `.agate/` made elsewhere gets a `.gitignore` of its own.
- */
-export const DEV_CREDENTIALS_FILE = '.agate/dev-credentials.json'
-
 /** Credentials for development; they are not known to Agora, so they work only with Agate itself. */
 export interface DevCredentials {
   appId: string
@@ -25,7 +19,8 @@ const HEX32 = /^[0-9a-f]{32}$/
 
 /**
  * Reads the development credentials from `path`, creating the file (mode 0600) with fresh random
- * values when it does not exist.
+ * values when it does not exist. A directory made for it gets a `.gitignore` of its own (the
+ * default, `.agate/`, is also in this repository's `.gitignore`).
  * @throws {Error} when the file exists but does not hold two 32-hex-digit values.
  */
 export async function loadDevCredentials(path: string): Promise<DevCredentials> {
@@ -71,7 +66,7 @@ export async function loadDevCredentials(path: string): Promise<DevCredentials> 
   return { ...credentials, created: true }
 }
 
-/** `bytes` random bytes as hex, from Web Crypto (no `node:crypto`: this file is in the Workers bundle). */
+/** `bytes` random bytes as hex, from Web Crypto. */
 function randomHex(bytes: number): string {
   return bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)))
 }

@@ -75,13 +75,43 @@ export function flushLogger(logger: Logger): Promise<void> {
   })
 }
 
+/** Where a logger made by {@link createLoggerOn} writes, and its base bindings as pino writes them. */
+interface OwnLogger {
+  readonly stream: DestinationStream
+  /** `,"pid":…,"hostname":"…"`: pino's base bindings, which follow `time` in every line. */
+  readonly bindings: string
+}
+
+/** The loggers made here: their request lines are written straight to the stream they were made on. */
+const ownLoggers = new WeakMap<Logger, OwnLogger>()
+
 /**
  * A logger with the server's format on any stream (tests pass an in-memory one): level names
  * (`"level":"info"`) and pino's default epoch-millisecond `time`, which costs a fraction of an ISO
  * date string per line (`new Date().toISOString()` took ~4 µs per request under load).
  */
 export function createLoggerOn(level: string, stream: DestinationStream): Logger {
-  return pino({ level, formatters: { level: (label) => ({ level: label }) } }, stream)
+  // pino hands its base bindings ({pid, hostname} by default) to `formatters.bindings` once, when
+  // the logger is made (documented): kept, so request lines can carry the same ones.
+  let base: Record<string, unknown> = {}
+  const logger = pino(
+    {
+      level,
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => {
+          base = bindings
+          return bindings
+        },
+      },
+    },
+    stream,
+  )
+  const bindings = Object.entries(base)
+    .map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`)
+    .join('')
+  ownLoggers.set(logger, { stream, bindings })
+  return logger
 }
 
 /**
@@ -101,13 +131,15 @@ export type RequestLineWriter = (fields: Readonly<Record<string, LineValue>>, me
  * A writer for the one line logged per request, in exactly the format `logger.info(fields, msg)`
  * gives, made cheap for the hot path (measured under load: pino's generic serialiser ~9 µs and
  * SonicBoom's per-line bookkeeping ~5 µs, of a ~150 µs request):
- * - the fields are a fixed set of strings and numbers, serialised by hand;
- * - on a SonicBoom destination (files, stdout), the lines of one event-loop turn are handed over
- *   in one write at the end of the turn: SonicBoom measures the byte length of its whole pending
- *   buffer on every write, so many small writes cost far more than one large one. (A line logged
- *   through pino directly in the same turn may therefore come first.) Other streams get each line
- *   at once.
- * Level, bindings and destination are still pino's.
+ * - the fields are a fixed set of strings and numbers, serialised here;
+ * - on a SonicBoom destination (`pino.destination()`: files, stdout), the lines of one event-loop
+ *   turn are handed over in one write at the end of the turn: SonicBoom measures the byte length of
+ *   its whole pending buffer on every write, so many small writes cost far more than one large one.
+ *   (A line logged through pino directly in the same turn may therefore come first.) Other streams
+ *   get each line at once.
+ * Only loggers made by {@link createLoggerOn} (or {@link createLogger}) get this: the line is
+ * written to the stream they were made on, with the base bindings pino gave them. Any other logger
+ * (a child, an embedder's, pino's browser build on Workers) gets `logger.info`.
  *
  * @example
  * ```ts
@@ -116,19 +148,10 @@ export type RequestLineWriter = (fields: Readonly<Record<string, LineValue>>, me
  * ```
  */
 export function requestLineWriter(logger: Logger): RequestLineWriter {
-  const internals = logger as unknown as Record<symbol, unknown>
-  // pino's browser build (the Workers bundle) has neither the symbols nor a destination stream:
-  // there the line goes through pino itself.
-  const symbols = (pino as { symbols?: typeof pino.symbols }).symbols
-  const stream = (symbols === undefined ? undefined : internals[symbols.streamSym]) as
-    | { write(line: string): unknown; flushSync?: unknown }
-    | undefined
-  if (symbols === undefined || typeof stream?.write !== 'function') {
-    return (fields, message) => logger.info(fields, message)
-  }
-  // pino's pre-serialised bindings: `,"pid":…,"hostname":"…"` plus any child bindings.
-  const bindings = String(internals[symbols.chindingsSym] ?? '')
-  const batch = typeof stream.flushSync === 'function'
+  const own = ownLoggers.get(logger)
+  if (own === undefined) return (fields, message) => logger.info(fields, message)
+  const { stream, bindings } = own
+  const batch = typeof (stream as { flushSync?: unknown }).flushSync === 'function'
   let pending = ''
   const flush = (): void => {
     const lines = pending

@@ -6,15 +6,15 @@ import type { Registry } from 'prom-client'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.js'
 import { RedisRateLimitStore, type RedisFailureMode, type StoreLogger } from './redis-rate-limit-store.js'
 
-/** Where rate limits are counted, as validated by `loadConfig`. */
+/** Where rate limits are counted, as resolved from the settings (defaults in `config/settings.ts`). */
 export interface RateLimitStoreSettings {
-  /** When set, limits are counted in this Redis (`REDIS_URL`); otherwise in the process's memory. */
+  /** When set, limits are counted in this Redis (`AGATE_REDIS_URL`); otherwise in the process's memory. */
   readonly redisUrl: string | undefined
-  /** What requests get while Redis is unreachable (`RATE_LIMIT_REDIS_FAILURE`). Default `allow`. */
+  /** What requests get while Redis is unreachable (`AGATE_RATE_LIMIT_REDIS_FAILURE`). */
   readonly redisFailure: RedisFailureMode
-  /** Prefix of the Redis keys (`AGATE_REDIS_KEY_PREFIX`). Default `agate:rl:`. */
+  /** Prefix of the Redis keys (`AGATE_REDIS_KEY_PREFIX`); the store's own default when omitted. */
   readonly redisKeyPrefix?: string | undefined
-  /** Timeout of one Redis command, ms (`AGATE_REDIS_TIMEOUT_MS`). Default 250. */
+  /** Timeout of one Redis command, ms (`AGATE_REDIS_TIMEOUT_MS`); the store's own default when omitted. */
   readonly redisTimeoutMs?: number | undefined
 }
 

@@ -6,7 +6,8 @@
 import type { ExecutionContext, Hono } from 'hono'
 import { pino, type Logger } from 'pino'
 import { createApp } from '../server/app.js'
-import { loadConfig, type ServerMode } from '../server/config.js'
+import { resolveConfig } from '../server/config/resolve.js'
+import type { ServerMode } from '../server/config/types.js'
 import { HttpError, PROBLEM_JSON, problemOf } from '../server/errors.js'
 
 /**
@@ -55,7 +56,7 @@ async function buildApp(env: WorkerEnv): Promise<Hono> {
   // Production unless development is asked for: a Worker is on the public internet, and
   // development mode (no authentication, a generated certificate kept in a file) cannot work here.
   const mode: ServerMode = settings.AGATE_MODE === 'development' ? 'development' : 'production'
-  const config = await loadConfig(settings, { mode, cwd: '/' })
+  const config = resolveConfig({ values: settings, mode })
   return createApp(config, { logger: workerLogger(config.log.level) })
 }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash as nodeCreateHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve as nodeResolve } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
@@ -12,7 +11,6 @@ import { parseToken, verifyToken } from '../../src/token/index.js'
 import { bytesToHex, utf8Bytes } from '../../src/token/primitives/bytes.js'
 import { sha256 } from '../../src/token/primitives/sha256.js'
 import { settingsOf } from '../../src/worker/index.js'
-import { dirname, isAbsolute, resolve } from '../../src/worker/shims/node-path.js'
 import { APP_ID, CERTIFICATE } from './helpers/processes.js'
 import { readToml } from './helpers/toml.js'
 
@@ -149,7 +147,7 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
   })
 })
 
-describe('Workers bindings and shims', () => {
+describe('Workers bindings', () => {
   test('string bindings pass through; JSON settings given as TOML tables become JSON; other bindings are ignored', () => {
     const settings = settingsOf({
       AGORA_APP_ID: APP_ID,
@@ -175,15 +173,5 @@ describe('Workers bindings and shims', () => {
     const { key, hash } = createApiKey()
     assert.match(key, /^agate_[A-Za-z0-9_-]{32}$/)
     assert.equal(hash, `sha256:${nodeCreateHash('sha256').update(key).digest('hex')}`)
-  })
-
-  test('the node:path shim resolves like POSIX Node', () => {
-    for (const args of [['/', 'a'], ['/srv', '.agate/dev.json'], ['/srv/app', '../x/./y'], ['/a', '/b', 'c'], ['/']]) {
-      assert.equal(resolve(...args), nodeResolve(...args), args.join(' '))
-    }
-    assert.equal(isAbsolute('/x'), true)
-    assert.equal(isAbsolute('x'), false)
-    assert.equal(dirname('/a/b/c.json'), '/a/b')
-    assert.equal(dirname('c.json'), '.')
   })
 })

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { ConfigError, loadConfig, SETTINGS } from '../../src/server/config.js'
+import { fileURLToPath } from 'node:url'
+import { runInNewContext } from 'node:vm'
+import { build } from 'esbuild'
+import { ConfigError, loadConfig, resolveConfig, SETTINGS, type SettingDeclaration } from '../../src/server/config.js'
+import { ModeDefault } from '../../src/server/config/settings.js'
 import { API_KEYS_SETTING, APP_ID, CERT, KEYS, productionEnv, SECONDARY, tempDir } from './helpers.js'
 
 async function fails(env: Record<string, string>, setting: string, message?: RegExp | string, options = {}): Promise<void> {
@@ -442,4 +446,106 @@ test('bad fleet settings are named, and a Redis URL is never repeated', async ()
 test('every setting is documented in the README', () => {
   const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   for (const name of Object.keys(SETTINGS)) assert.ok(docs.includes(`\`${name}\``), `${name} is not in README.md`)
+})
+
+test('listener timeouts: above load balancers\' idle timeout by default, kept in order, a misordered one named', async () => {
+  const defaults = await loadConfig({}, { cwd: tempDir() })
+  assert.deepEqual(
+    [defaults.limits.keepAliveTimeoutMs, defaults.limits.headersTimeoutMs, defaults.limits.requestTimeoutMs, defaults.limits.drainDelayMs],
+    [65_000, 66_000, 70_000, 5000],
+  )
+  const set = await loadConfig(
+    { AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000', AGATE_HEADERS_TIMEOUT_MS: '2000', AGATE_REQUEST_TIMEOUT_MS: '2000', AGATE_DRAIN_DELAY_MS: '0' },
+    { cwd: tempDir() },
+  )
+  assert.deepEqual(
+    [set.limits.keepAliveTimeoutMs, set.limits.headersTimeoutMs, set.limits.requestTimeoutMs, set.limits.drainDelayMs],
+    [1000, 2000, 2000, 0],
+  )
+  const cases: [Record<string, string>, string, string][] = [
+    // The one that was set is named; the other kept its default.
+    [{ AGATE_REQUEST_TIMEOUT_MS: '30000' }, 'AGATE_REQUEST_TIMEOUT_MS', 'must be at least AGATE_HEADERS_TIMEOUT_MS (66000)'],
+    [{ AGATE_HEADERS_TIMEOUT_MS: '80000' }, 'AGATE_HEADERS_TIMEOUT_MS', 'must be at most AGATE_REQUEST_TIMEOUT_MS (70000)'],
+    [{ AGATE_KEEP_ALIVE_TIMEOUT_MS: '66000' }, 'AGATE_KEEP_ALIVE_TIMEOUT_MS', 'must be less than AGATE_HEADERS_TIMEOUT_MS (66000)'],
+    [{ AGATE_HEADERS_TIMEOUT_MS: '65000' }, 'AGATE_HEADERS_TIMEOUT_MS', 'must be greater than AGATE_KEEP_ALIVE_TIMEOUT_MS (65000)'],
+    // Both set: the upper one is named.
+    [
+      { AGATE_KEEP_ALIVE_TIMEOUT_MS: '5000', AGATE_HEADERS_TIMEOUT_MS: '4000', AGATE_REQUEST_TIMEOUT_MS: '4000' },
+      'AGATE_HEADERS_TIMEOUT_MS',
+      'must be greater than AGATE_KEEP_ALIVE_TIMEOUT_MS (5000)',
+    ],
+    [{ AGATE_HEADERS_TIMEOUT_MS: '9000', AGATE_REQUEST_TIMEOUT_MS: '8000', AGATE_KEEP_ALIVE_TIMEOUT_MS: '100' }, 'AGATE_REQUEST_TIMEOUT_MS', 'must be at least AGATE_HEADERS_TIMEOUT_MS (9000)'],
+    [{ AGATE_HEADERS_TIMEOUT_MS: '50' }, 'AGATE_HEADERS_TIMEOUT_MS', 'must be an integer from 100 to 600000'],
+    [{ AGATE_DRAIN_DELAY_MS: '-1' }, 'AGATE_DRAIN_DELAY_MS', 'must be an integer from 0 to 600000'],
+  ]
+  for (const [env, setting, message] of cases) await fails(env, setting, message)
+})
+
+test('port: AGATE_PORT if set, else PORT (what hosting platforms inject), else 8080; the --port flag wins', async () => {
+  const portOf = async (env: Record<string, string>, options = {}) => (await loadConfig(env, { cwd: tempDir(), ...options })).port
+  assert.equal(await portOf({ AGATE_PORT: '9001', PORT: '9002' }), 9001)
+  assert.equal(await portOf({ PORT: '9002' }), 9002)
+  assert.equal(await portOf({ AGATE_PORT: '', PORT: '9002' }), 9002)
+  assert.equal(await portOf({}), 8080)
+  assert.equal(await portOf({ AGATE_PORT: '9001', PORT: '9002' }, { port: 0 }), 0)
+  await fails({ AGATE_PORT: 'x', PORT: '9002' }, 'AGATE_PORT', 'must be an integer from 0 to 65535')
+})
+
+test('every default is a value its own schema accepts (production CORS: none, which no setting can spell)', () => {
+  for (const [name, declaration] of Object.entries(SETTINGS) as [string, SettingDeclaration][]) {
+    const values = declaration.default instanceof ModeDefault ? [declaration.default.development, declaration.default.production] : [declaration.default]
+    for (const value of values) {
+      if (value === undefined || (Array.isArray(value) && value.length === 0)) continue
+      const result = declaration.schema.safeParse(value)
+      assert.ok(result.success, `${name}: ${JSON.stringify(value)}`)
+      assert.deepEqual(result.data, value, name)
+    }
+    assert.ok(declaration.secret !== true || declaration.default === undefined, `${name} is secret and has a default`)
+  }
+})
+
+test('the resolver needs no Node: bundled without any Node module, it runs where there is no process', async () => {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('../../src/server/config/resolve.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'agateConfig',
+    platform: 'browser',
+    metafile: true,
+    logLevel: 'silent',
+  })
+  assert.deepEqual(Object.keys(result.metafile.inputs).filter((input) => input.startsWith('node:') || input.includes('dev-credentials')), [])
+  // Web globals only: no process, Buffer, require or fs.
+  const context = { URL, TextEncoder, TextDecoder, crypto: globalThis.crypto }
+  const resolver = runInNewContext(`${result.outputFiles[0]!.text}; agateConfig`, context) as { resolveConfig: typeof resolveConfig }
+  assert.equal(runInNewContext('typeof process + typeof require + typeof Buffer', context), 'undefinedundefinedundefined')
+  const config = resolver.resolveConfig({
+    values: { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_API_KEYS: API_KEYS_SETTING, PORT: '3000' },
+    mode: 'production',
+  })
+  assert.deepEqual([config.mode, config.host, config.port, config.apps[0]!.certificate, config.policy.source], ['production', '0.0.0.0', 3000, CERT, 'preset:deny-all'])
+  assert.throws(
+    () => resolver.resolveConfig({ values: { AGATE_PORT: '70000' } }),
+    (error: Error & { setting?: string; code?: string }) => error.setting === 'AGATE_PORT' && error.code === 'ERR_CONFIG',
+  )
+})
+
+test('where nothing can be read (a Worker): NAME_FILE, a config file and development credentials are errors naming the setting', () => {
+  const named = (input: Parameters<typeof resolveConfig>[0], setting: string, message: string) =>
+    assert.throws(
+      () => resolveConfig(input),
+      (error: unknown) => error instanceof ConfigError && error.setting === setting && error.message === `${setting}: ${message}`,
+    )
+  named({ values: { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE_FILE: '/run/secrets/cert' } }, 'AGORA_APP_CERTIFICATE_FILE', 'files cannot be read here; set the value itself')
+  named({ values: { AGATE_CONFIG: 'agate.json' } }, 'AGATE_CONFIG', 'config files cannot be read here; set the settings themselves')
+  named(
+    { values: {}, mode: 'development' },
+    'AGORA_APP_ID',
+    'development credentials are kept in a file, which cannot be written here: set AGORA_APP_ID and AGORA_APP_CERTIFICATE',
+  )
+  // Files handed in are read as NAME_FILE, one trailing newline dropped.
+  const config = resolveConfig({ values: { AGORA_APP_ID: APP_ID, APP_CERTIFICATE_FILE: 'cert' }, files: { APP_CERTIFICATE_FILE: `${CERT}\n` } })
+  assert.equal(config.apps[0]!.certificate, CERT)
+  assert.equal(config.devCredentialsFile, undefined)
 })

@@ -103,7 +103,7 @@ test('graceful shutdown cuts connections still busy after the shutdown timeout',
 
 test('a request that does not arrive in time gets 408', async () => {
   const server = await startServer(
-    await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_REQUEST_TIMEOUT_MS: '300' }, { port: 0 }),
+    await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_KEEP_ALIVE_TIMEOUT_MS: '200', AGATE_HEADERS_TIMEOUT_MS: '300', AGATE_REQUEST_TIMEOUT_MS: '300' }, { port: 0 }),
     {
       logger: captureLogs().logger,
     },

@@ -2,13 +2,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
+import { AggregatorRegistry } from 'prom-client'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { startServer } from '../../src/server/listen.js'
 import { createLogger, requestLineWriter } from '../../src/server/logging.js'
+import { createMetrics } from '../../src/server/metrics.js'
 import {
   bearer,
   captureLogs,
   CERT,
+  config,
   json,
   JWT_SECRET,
   KEYS,
@@ -319,3 +324,130 @@ test('a log level above info writes no request lines', async () => {
   write({ event: 'token.issued' }, 'token issued')
   assert.equal(logs.text(), '')
 })
+
+// The log lines' shape is a contract with whoever reads the logs: a dependency upgrade that changes
+// a key, its order or pino's base bindings must fail here, not in someone's log pipeline.
+test('a request line has exactly these keys, in this order, with pino\'s level, time, pid and hostname', async () => {
+  const { app, logs } = await makeApp(productionEnv(), {}, { now: () => 1_700_000_000_000 })
+  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, { ...bearer(KEYS.web.key), 'x-request-id': 'req-1' })
+  const text = logs.text()
+  assert.match(text, /^\{"level":"info","time":\d+,"pid":\d+,"hostname":"[^"]*","event":"token\.issued","reqId":"req-1",/)
+  const [line] = logs.lines()
+  assert.deepEqual(Object.keys(line!), [
+    'level', 'time', 'pid', 'hostname',
+    'event', 'reqId', 'route', 'method', 'status', 'ms', 'caller',
+    'app', 'services', 'version', 'channel', 'uid', 'role', 'rule', 'expiresAt',
+    'msg',
+  ])
+  assert.deepEqual([line!.pid, line!.hostname, line!.msg], [process.pid, hostname(), 'token issued'])
+  assert.ok(Math.abs(line!.time - Date.now()) < 60_000)
+})
+
+test('a startup line has exactly these keys, in this order', async () => {
+  const logs = captureLogs()
+  const server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), { logger: logs.logger })
+  await server.close()
+  const started = logs.lines().find((line) => line.event === 'server.started')!
+  assert.deepEqual(Object.keys(started), [
+    'level', 'time', 'pid', 'hostname',
+    'event', 'url', 'mode', 'apps', 'auth', 'policy', 'cors', 'rateLimitStore', 'demo',
+    'msg',
+  ])
+  assert.deepEqual([started.level, started.pid, started.hostname, started.mode], ['info', process.pid, hostname(), 'production'])
+  assert.deepEqual(Object.keys(started.apps[0]), ['name', 'appId', 'versions', 'development'])
+  assert.equal(started.msg, `agate token server listening on ${server.url}`)
+})
+
+// The exposition is a contract with Prometheus and its dashboards: exact text, so that a
+// prom-client upgrade (or a change here) that alters it fails.
+test('/metrics renders the counters in exactly this text after known requests', async () => {
+  const { app } = await makeApp(productionEnv({ AGATE_METRICS_TOKEN: 'metrics-token-0123456789' }))
+  const web = bearer(KEYS.web.key)
+  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, web)
+  await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 1, role: 'publisher' }, rtm: { userId: 'u' } }, web)
+  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-2', role: 1 }, web)
+  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'lobby', role: 1 }, web)
+  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 })
+  const response = await app.request('/metrics', { headers: bearer('metrics-token-0123456789') })
+  assert.equal(response.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8')
+  const text = await response.text()
+  assert.equal(
+    text.slice(0, text.indexOf('# HELP agate_http_request_duration_seconds')),
+    [
+      '# HELP agate_tokens_issued_total Tokens issued, by app, kind (services) and version.',
+      '# TYPE agate_tokens_issued_total counter',
+      'agate_tokens_issued_total{app="main",kind="rtc",version="007"} 2',
+      'agate_tokens_issued_total{app="main",kind="rtc+rtm",version="007"} 1',
+      '',
+      '# HELP agate_denials_total Token requests refused by authentication or policy, by reason.',
+      '# TYPE agate_denials_total counter',
+      'agate_denials_total{reason="channel"} 1',
+      'agate_denials_total{reason="missing-credentials"} 1',
+      '',
+      '# HELP agate_rate_limited_total Requests refused by a rate limit, by scope.',
+      '# TYPE agate_rate_limited_total counter',
+      '',
+      '',
+    ].join('\n'),
+  )
+  assert.match(text, /^agate_http_request_duration_seconds_count\{route="\/fetch_rtc_token",status="200"\} 2$/m)
+  assert.match(text, /^agate_http_request_duration_seconds_bucket\{route="\/fetch_rtc_token",status="403",le="\+Inf"\} 1$/m)
+})
+
+test('the histogram and escaped label values in exactly this text; process metrics after them', async () => {
+  const metrics = createMetrics()
+  metrics.requestDone('/v1/tokens', 200, 0.003)
+  metrics.requestDone('/v1/tokens', 200, 0.0004)
+  metrics.requestDone('/v1/tokens', 200, 2)
+  metrics.rateLimited('address')
+  metrics.denied('quote " backslash \\ line\nfeed')
+  const text = await metrics.registry.metrics()
+  const buckets = (counts: number[]) =>
+    ['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '1', '+Inf'].map(
+      (le, index) => `agate_http_request_duration_seconds_bucket{route="/v1/tokens",status="200",le="${le}"} ${counts[index]}`,
+    )
+  assert.equal(
+    text,
+    [
+      '# HELP agate_tokens_issued_total Tokens issued, by app, kind (services) and version.',
+      '# TYPE agate_tokens_issued_total counter',
+      '',
+      '# HELP agate_denials_total Token requests refused by authentication or policy, by reason.',
+      '# TYPE agate_denials_total counter',
+      'agate_denials_total{reason="quote \\" backslash \\\\ line\\nfeed"} 1',
+      '',
+      '# HELP agate_rate_limited_total Requests refused by a rate limit, by scope.',
+      '# TYPE agate_rate_limited_total counter',
+      'agate_rate_limited_total{scope="address"} 1',
+      '',
+      '# HELP agate_http_request_duration_seconds Request latency inside the server, by route pattern and status.',
+      '# TYPE agate_http_request_duration_seconds histogram',
+      ...buckets([1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3]),
+      'agate_http_request_duration_seconds_sum{route="/v1/tokens",status="200"} 2.0034',
+      'agate_http_request_duration_seconds_count{route="/v1/tokens",status="200"} 3',
+      '',
+    ].join('\n'),
+  )
+  // With prom-client's own metrics in the registry, they follow, one blank line between metrics.
+  const withProcess = await createMetrics({ defaultMetrics: true }).registry.metrics()
+  assert.match(withProcess, /# TYPE agate_http_request_duration_seconds histogram\n\n# HELP process_cpu_user_seconds_total /)
+  assert.ok(withProcess.endsWith('\n') && !withProcess.endsWith('\n\n') && !withProcess.includes('\n\n\n'))
+})
+
+test("the cluster's aggregation (prom-client's public getMetricsAsJSON and aggregate) adds up two workers' metrics", async () => {
+  const workers = [createMetrics(), createMetrics()]
+  for (const worker of workers) {
+    worker.tokenIssued('main', 'rtc', '007')
+    worker.requestDone('/fetch_rtc_token', 200, 0.002)
+  }
+  const reports = await Promise.all(workers.map((worker) => worker.registry.getMetricsAsJSON()))
+  const text = await AggregatorRegistry.aggregate(reports).metrics()
+  assert.match(text, /^# TYPE agate_tokens_issued_total counter\nagate_tokens_issued_total\{app="main",kind="rtc",version="007"\} 2$/m)
+  assert.match(text, /^# TYPE agate_http_request_duration_seconds histogram$/m)
+  assert.match(text, /^agate_http_request_duration_seconds_bucket\{route="\/fetch_rtc_token",status="200",le="0.0025"\} 2$/m)
+  assert.match(text, /^agate_http_request_duration_seconds_count\{route="\/fetch_rtc_token",status="200"\} 2$/m)
+  // Resetting the registry resets the server's own metrics too.
+  workers[0]!.registry.resetMetrics()
+  assert.doesNotMatch(await workers[0]!.registry.metrics(), /agate_tokens_issued_total\{/)
+})
+
