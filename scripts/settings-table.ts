@@ -10,7 +10,7 @@ import { ModeDefault, SETTINGS, type SettingDeclaration } from '../src/server/co
 export const START = '<!-- settings-table:start -->'
 export const END = '<!-- settings-table:end -->'
 /** Where the table may live, relative to the repository root. */
-export const DOC_FILES = ['docs/server.md', 'README.md']
+export const DOC_FILES = ['docs/server.md']
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
