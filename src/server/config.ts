@@ -195,6 +195,10 @@ export const SETTINGS = {
     default: 'allow',
     doc: 'While Redis is unreachable: `allow` serves requests uncounted, `refuse` answers 503 and fails `/readyz` (alias `RATE_LIMIT_REDIS_FAILURE`).',
   },
+  AGATE_RATE_LIMIT_STORE_FAILURE: {
+    default: 'allow',
+    doc: 'Cloudflare Workers only: when a rate-limit Durable Object fails, `allow` serves requests uncounted, `refuse` answers 503.',
+  },
   AGATE_REDIS_KEY_PREFIX: { default: 'agate:rl:', doc: 'Prefix of the rate-limit keys in Redis (one per deployment sharing a Redis).' },
   AGATE_REDIS_TIMEOUT_MS: { default: '250', doc: 'Longest wait for one Redis command, ms (10 to 10000); then the failure mode applies.' },
   AGATE_WORKERS: {
