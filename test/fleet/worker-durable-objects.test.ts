@@ -15,6 +15,7 @@ import { readToml } from './helpers/toml.js'
 
 const API_KEY = 'agate_durableObjectsTestKey0123456789'
 const OTHER_KEY = 'agate_durableObjectsOtherKey012345678'
+const HUNG_KEY = 'agate_durableObjectsHungKey0123456789'
 const METRICS_TOKEN = 'workers-metrics-token-0123456789'
 const LIMIT = 5
 const V1_BODY = JSON.stringify({ rtc: { channelName: 'edge-room', uid: 42, role: 'publisher' } })
@@ -31,18 +32,24 @@ const SQLITE_CLASSES = Object.entries(WRANGLER)
   .flatMap(([, table]) => (table.new_sqlite_classes ?? []) as string[])
 
 /**
- * A counter object that fails while told to, standing in for a counter that throws (a bug, an
- * overloaded or unreachable object). `GET /?broken=true|false` on its Worker flips it; the object and
- * the Worker share the isolate, hence the module variable.
+ * Objects that fail while told to, standing in for a counter that throws (a bug, an overloaded or
+ * unreachable object) and for a counts shard that does. `GET /?broken=true|false` on their Worker
+ * flips them; the objects and the Worker share the isolate, hence the module variable. The counter
+ * never answers for the caller named `hung`.
  */
-const BROKEN_COUNTER = `
+const BROKEN_OBJECTS = `
 import { DurableObject } from 'cloudflare:workers'
 let broken = true
 export class RateLimitCounter extends DurableObject {
-  hit(key, limit, windowMs) {
+  async hit(key, limit, windowMs) {
+    if (key.endsWith(':hung')) await new Promise((resolve) => setTimeout(resolve, 60_000))
     if (broken) throw new Error('counter object failed')
     return { allowed: true, remaining: limit - 1, resetInMs: windowMs }
   }
+}
+export class FleetCounts extends DurableObject {
+  add() { if (broken) throw new Error('counts object failed') }
+  totals() { if (broken) throw new Error('counts object failed'); return [] }
 }
 export default { fetch(request) { broken = new URL(request.url).searchParams.get('broken') === 'true'; return new Response(String(broken)) } }
 `
@@ -57,6 +64,8 @@ interface EdgeOptions {
   settings?: Record<string, string>
   /** Bind AGATE_RATE_LIMITS to the failing counter instead of the real one. */
   brokenCounter?: boolean
+  /** Bind AGATE_FLEET_COUNTS to the failing counts shard instead of the real one. */
+  brokenCounts?: boolean
 }
 
 /**
@@ -72,7 +81,7 @@ class Edge {
     const bindings = {
       AGORA_APP_ID: APP_ID,
       AGORA_APP_CERTIFICATE: CERTIFICATE,
-      AGATE_API_KEYS: `web=${keyHash(API_KEY)},other=${keyHash(OTHER_KEY)}`,
+      AGATE_API_KEYS: `web=${keyHash(API_KEY)},other=${keyHash(OTHER_KEY)},hung=${keyHash(HUNG_KEY)}`,
       AGATE_POLICY: 'allow-authenticated',
       AGATE_LOG_LEVEL: 'info',
       AGATE_METRICS_TOKEN: METRICS_TOKEN,
@@ -83,20 +92,21 @@ class Edge {
     type ObjectBinding = { className: string; scriptName?: string; useSQLite: boolean }
     const declared: Record<string, ObjectBinding> = Object.fromEntries(DO_BINDINGS.map(({ name, className }) => [name, { className, useSQLite: SQLITE_CLASSES.includes(className) }]))
     const shared: Record<string, ObjectBinding> = Object.fromEntries(DO_BINDINGS.map(({ name, className }) => [name, { className, scriptName: 'edge-a', useSQLite: SQLITE_CLASSES.includes(className) }]))
-    if (options.brokenCounter === true) {
-      for (const objects of [declared, shared]) objects.AGATE_RATE_LIMITS = { className: 'RateLimitCounter', scriptName: 'broken', useSQLite: true }
+    for (const objects of [declared, shared]) {
+      if (options.brokenCounter === true) objects.AGATE_RATE_LIMITS = { className: 'RateLimitCounter', scriptName: 'broken', useSQLite: true }
+      if (options.brokenCounts === true) objects.AGATE_FLEET_COUNTS = { className: 'FleetCounts', scriptName: 'broken', useSQLite: true }
     }
     const workers: WorkerOptions[] = [
       { name: 'edge-a', modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings, durableObjects: declared },
       { name: 'edge-b', modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings, durableObjects: shared },
     ]
-    if (options.brokenCounter === true) {
+    if (options.brokenCounter === true || options.brokenCounts === true) {
       workers.push({
         name: 'broken',
         modules: true,
-        script: BROKEN_COUNTER,
+        script: BROKEN_OBJECTS,
         compatibilityDate: COMPATIBILITY_DATE,
-        durableObjects: { COUNTER: { className: 'RateLimitCounter', useSQLite: true } },
+        durableObjects: { COUNTER: { className: 'RateLimitCounter', useSQLite: true }, COUNTS: { className: 'FleetCounts', useSQLite: true } },
       })
     }
     this.mf = new Miniflare({
@@ -295,6 +305,29 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
     await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
     assert.equal(await fleet.mint('a'), 200, 'serves again once the object answers')
     assert.equal((await fleet.fetch('a', '/readyz')).status, 200)
+  })
+
+  test('a counter that does not answer: the request goes on after the timeout, as the failure setting says', async () => {
+    const fleet = start({ brokenCounter: true, settings: { AGATE_RATE_LIMIT_STORE_FAILURE: 'refuse' } })
+    await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
+    assert.equal(await fleet.mint('a', API_KEY), 200, 'the counter answers other callers')
+    const hung = await fleet.fetch('a', '/v1/tokens', { method: 'POST', body: V1_BODY, headers: { 'Content-Type': 'application/json', 'X-API-Key': HUNG_KEY } })
+    assert.equal(hung.status, 503)
+    assert.equal(((await hung.json()) as { reason: string }).reason, 'rate-limit-store')
+    await waitFor('the outage to be logged', () => fleet.events('rate-limit-store-down').length === 1)
+    assert.match(String(fleet.events('rate-limit-store-down')[0]?.error), /no answer within 1000 ms/)
+  })
+
+  test('a counts shard that throws costs the callers nothing; /metrics/fleet answers 503 until it recovers', async () => {
+    const fleet = start({ brokenCounts: true })
+    for (let i = 0; i < 3; i++) assert.equal(await fleet.mint(i % 2 === 0 ? 'a' : 'b'), 200)
+    const unreadable = await fleet.fetch('a', '/metrics/fleet', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })
+    assert.equal(unreadable.status, 503)
+    assert.equal(unreadable.headers.get('retry-after'), '1')
+    assert.equal(((await unreadable.json()) as { reason: string }).reason, 'fleet-counts')
+    await waitFor('the failure to be logged', () => fleet.events('fleet-counts-down').length > 0)
+    await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
+    assert.equal((await fleet.fetch('a', '/metrics/fleet', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).status, 200)
   })
 
   test('a bad failure setting answers 500 naming it', async () => {
