@@ -2,8 +2,9 @@
 // browser/worker platform: no Node APIs, so it runs without Workers' Node compatibility flags.
 // The few Node modules the server's shared code imports are mapped to small portable shims in
 // src/worker/shims/ (see NODE_SHIMS); crypto needs none (API-key hashes use the library's SHA-256,
-// random values Web Crypto). wrangler.toml runs this as its build step and uploads the
-// result as is, so what is deployed is exactly what the tests run in workerd.
+// random values Web Crypto). The one import left in the bundle is the runtime's own
+// `cloudflare:workers` (the Durable Object base class). wrangler.toml runs this as its build step and
+// uploads the result as is, so what is deployed is exactly what the tests run in workerd.
 // Usage: node scripts/build-worker.mjs [outfile]   (default dist/cloudflare/worker.js)
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -44,6 +45,8 @@ export function buildWorker({ outfile = `${root}dist/cloudflare/worker.js`, writ
     minify,
     sourcemap: false,
     legalComments: 'none',
+    // The runtime's own module (the Durable Object base class): resolved by workerd, not bundled.
+    external: ['cloudflare:workers'],
     metafile: true,
     logLevel: 'silent',
     plugins: [shims],

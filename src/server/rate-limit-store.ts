@@ -16,6 +16,11 @@ export interface RateLimitStoreSettings {
   readonly redisKeyPrefix?: string | undefined
   /** Timeout of one Redis command, ms (`AGATE_REDIS_TIMEOUT_MS`); the store's own default when omitted. */
   readonly redisTimeoutMs?: number | undefined
+  /**
+   * What requests get while a rate-limit Durable Object fails (`AGATE_RATE_LIMIT_STORE_FAILURE`; Cloudflare
+   * Workers only); the same meaning as `redisFailure`. Omitted: `allow`.
+   */
+  readonly durableObjectFailure?: RedisFailureMode | undefined
 }
 
 /** A rate-limit store with what the server needs around it: readiness and shutdown. */

@@ -1,46 +1,67 @@
 /**
  * The token server on Cloudflare Workers: the same Hono app as on Node, configured from the
  * Worker's bindings (vars and secrets), with no Node APIs (`scripts/build-worker.mjs` bundles it).
+ * Rate limits and the fleet's counts are kept in Durable Objects, so they hold across isolates.
  * @module
  */
+import type { DurableObjectNamespace } from 'cloudflare:workers'
 import type { ExecutionContext, Hono } from 'hono'
 import { pino, type Logger } from 'pino'
 import { createApp } from '../server/app.js'
 import { resolveConfig } from '../server/config/resolve.js'
-import type { ServerMode } from '../server/config/types.js'
+import type { ServerConfig, ServerMode } from '../server/config/types.js'
+import type { ServerState } from '../server/context.js'
 import { HttpError, PROBLEM_JSON, problemOf } from '../server/errors.js'
+import { createMetrics, type Metrics } from '../server/metrics.js'
+import type { RateLimitStore } from '../server/rate-limit.js'
+import type { FleetCounts } from './durable-fleet-counts.js'
+import type { RateLimitCounter } from './durable-rate-limit-counter.js'
+import { DurableObjectRateLimitStore, type StoreFailureMode } from './durable-rate-limit-store.js'
+import { FleetMetrics } from './fleet-metrics.js'
+import { mountFleetMetrics } from './fleet-metrics-route.js'
+import { durableObjectBinding, settingsOf, type WorkerEnv } from './settings.js'
 
-/**
- * The Worker's bindings. The settings are the server's (`AGORA_APP_ID`, `AGORA_APP_CERTIFICATE`,
- * `AGATE_API_KEYS`, `AGATE_POLICY` …): plain values as `[vars]` in `wrangler.toml`, secrets with
- * `wrangler secret put`. A JSON setting may also be given as a TOML table. Other bindings (KV, …)
- * are ignored.
- */
-export type WorkerEnv = Readonly<Record<string, unknown>>
+// The Durable Object classes: Workers find them among the entry module's exports (wrangler.toml).
+export { FleetCounts } from './durable-fleet-counts.js'
+export { RateLimitCounter } from './durable-rate-limit-counter.js'
+export type { WorkerEnv } from './settings.js'
+
+/** The binding of the rate-limit counters (`RateLimitCounter`) in wrangler.toml. */
+const RATE_LIMITS_BINDING = 'AGATE_RATE_LIMITS'
+/** The binding of the fleet's counts (`FleetCounts`) in wrangler.toml. */
+const FLEET_COUNTS_BINDING = 'AGATE_FLEET_COUNTS'
+
+/** The app of one isolate, and the fleet counts it feeds (when bound). */
+interface EdgeApp {
+  app: Hono
+  fleet: FleetMetrics | undefined
+}
 
 /**
  * One app per isolate, built on its first request. Workers hand the same `env` object to every
  * request of an isolate; a new `env` (new secrets after a deploy) builds a new app.
  */
-const apps = new WeakMap<object, Promise<Hono>>()
+const apps = new WeakMap<object, Promise<EdgeApp>>()
 
 /** The Worker: `export default` of the module, as Workers' module syntax wants. */
 const worker = {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let app: Hono
+    let edge: EdgeApp
     try {
-      app = await appFor(env)
+      edge = await appFor(env)
     } catch (error) {
       return misconfigured(error)
     }
-    return app.fetch(request, clientOf(request), ctx)
+    const response = await edge.app.fetch(request, clientOf(request), ctx)
+    edge.fleet?.sendAfter(ctx)
+    return response
   },
 }
 
 export default worker
 
 /** Builds (or reuses) the app for these bindings. */
-export function appFor(env: WorkerEnv): Promise<Hono> {
+function appFor(env: WorkerEnv): Promise<EdgeApp> {
   let app = apps.get(env)
   if (app === undefined) {
     app = buildApp(env)
@@ -51,31 +72,55 @@ export function appFor(env: WorkerEnv): Promise<Hono> {
   return app
 }
 
-async function buildApp(env: WorkerEnv): Promise<Hono> {
+async function buildApp(env: WorkerEnv): Promise<EdgeApp> {
   const settings = settingsOf(env)
   // Production unless development is asked for: a Worker is on the public internet, and
   // development mode (no authentication, a generated certificate kept in a file) cannot work here.
   const mode: ServerMode = settings.AGATE_MODE === 'development' ? 'development' : 'production'
   const config = resolveConfig({ values: settings, mode })
-  return createApp(config, { logger: workerLogger(config.log.level) })
+  const failureMode = config.rateLimit.store.durableObjectFailure ?? 'allow'
+  const logger = workerLogger(config.log.level)
+  const metrics = createMetrics()
+  const state: ServerState = { draining: false }
+  const rateLimitStore = rateLimitStoreOf(env, config, failureMode, logger, metrics, state)
+  const counts = durableObjectBinding<DurableObjectNamespace<FleetCounts>>(env, FLEET_COUNTS_BINDING)
+  const fleet = counts === undefined ? undefined : new FleetMetrics(counts, logger)
+  const app = createApp(config, {
+    logger,
+    metrics: fleet === undefined ? metrics : fleet.wrap(metrics),
+    ...(rateLimitStore === undefined ? {} : { rateLimitStore }),
+    state,
+    ...(fleet === undefined ? {} : { extraRoutes: (app: Hono, ctx) => mountFleetMetrics(app, ctx, fleet) }),
+  })
+  return { app, fleet }
 }
 
-/** String bindings as they are; JSON-shaped ones (TOML tables in `[vars]`) as JSON text. */
-export function settingsOf(env: WorkerEnv): Record<string, string> {
-  const settings: Record<string, string> = {}
-  for (const [name, value] of Object.entries(env)) {
-    if (typeof value === 'string') settings[name] = value
-    else if (typeof value === 'number' || typeof value === 'boolean') settings[name] = String(value)
-    else if (/^(AGATE|AGORA)_[A-Z0-9_]+$/.test(name) && isPlainJson(value)) settings[name] = JSON.stringify(value)
+/**
+ * Rate limits counted in Durable Objects when the binding is there (global); otherwise in the
+ * isolate's memory, with a warning, since each isolate then allows the whole limit on its own.
+ */
+function rateLimitStoreOf(
+  env: WorkerEnv,
+  config: ServerConfig,
+  failureMode: StoreFailureMode,
+  logger: Logger,
+  metrics: Metrics,
+  state: ServerState,
+): RateLimitStore | undefined {
+  const namespace = durableObjectBinding<DurableObjectNamespace<RateLimitCounter>>(env, RATE_LIMITS_BINDING)
+  if (namespace === undefined) {
+    if (config.rateLimit.perIdentity > 0 || config.rateLimit.perAddress > 0) {
+      logger.warn(
+        { event: 'rate-limit-per-isolate' },
+        `no ${RATE_LIMITS_BINDING} Durable Object binding: rate limits are counted per isolate, not globally`,
+      )
+    }
+    return undefined
   }
-  return settings
-}
-
-function isPlainJson(value: unknown): boolean {
-  if (Array.isArray(value)) return true
-  if (typeof value !== 'object' || value === null) return false
-  const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
+  const store = new DurableObjectRateLimitStore({ namespace, failureMode, logger, registry: metrics.registry })
+  // As on Node: in refuse mode, /readyz reports a store that fails.
+  if (failureMode === 'refuse') state.unavailable = () => (store.available ? undefined : 'rate-limit-store')
+  return store
 }
 
 /**

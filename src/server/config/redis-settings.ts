@@ -28,6 +28,7 @@ export function rateLimitStoreSettings(source: Sources): RateLimitStoreSettings 
     redisFailure: source.get('AGATE_RATE_LIMIT_REDIS_FAILURE'),
     redisKeyPrefix: source.get('AGATE_REDIS_KEY_PREFIX'),
     redisTimeoutMs: source.get('AGATE_REDIS_TIMEOUT_MS'),
+    durableObjectFailure: source.get('AGATE_RATE_LIMIT_STORE_FAILURE'),
   }
   if (redisUrl === undefined) {
     for (const name of ['AGATE_RATE_LIMIT_REDIS_FAILURE', 'AGATE_REDIS_KEY_PREFIX', 'AGATE_REDIS_TIMEOUT_MS'] as const) {

@@ -209,6 +209,12 @@ export const SETTINGS = {
     aliases: ['RATE_LIMIT_REDIS_FAILURE'],
     description: 'While Redis is unreachable: `allow` serves requests uncounted, `refuse` answers 503 and fails `/readyz`.',
   },
+  AGATE_RATE_LIMIT_STORE_FAILURE: {
+    schema: oneOf(['allow', 'refuse']),
+    default: 'allow',
+    description:
+      'Cloudflare Workers only: when a rate-limit Durable Object fails, `allow` serves requests uncounted, `refuse` answers 503.',
+  },
   AGATE_REDIS_KEY_PREFIX: {
     schema: redisKeyPrefixSchema,
     default: 'agate:rl:',
