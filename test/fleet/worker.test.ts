@@ -141,7 +141,7 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
       script,
       compatibilityDate: COMPATIBILITY_DATE,
       bindings: bindings({ AGATE_API_KEYS: '' }),
-      handleStructuredLogs: ({ level, message }) => void logs.push({ level, message }),
+      handleStructuredLogs: ({ level, message }: { level: string; message: string }) => void logs.push({ level, message }),
     })
     try {
       const response = await broken.dispatchFetch('http://agate.test/healthz')
