@@ -1,9 +1,12 @@
 /**
- * Where the App ID and App Certificates come from: flags, then the environment, then files.
+ * Where the App ID and App Certificates come from: flags, then the environment, then files; with
+ * none of those, the development credentials a development server (`npm start`) keeps.
  * Certificate values are never put in a message.
  * @module
  */
 import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { DEV_CREDENTIALS_FILE, readDevCredentials } from '../server/dev-credentials.js'
 import type { ParsedFlags } from './args.js'
 import { type CliIo, UsageError } from './io.js'
 
@@ -14,6 +17,33 @@ export interface Sourced {
 }
 
 const HEX32 = /^[0-9a-fA-F]{32}$/
+
+/** The App ID and the certificate a builder signs with. */
+export interface Credentials {
+  appId: Sourced
+  certificate: Sourced
+}
+
+/**
+ * The App ID ({@link resolveAppId}) and the certificate ({@link resolveCertificate}) a builder
+ * signs with. When no flag or variable gives either, the development credentials are used if their
+ * file exists, with a note on stderr: `npm start` makes them, and the quick start's
+ * `agate token rtc ... | agate inspect -` works right after it.
+ * @throws {UsageError} as those two, or when the development credentials file is unreadable.
+ */
+export async function resolveCredentials(flags: ParsedFlags, io: CliIo): Promise<Credentials> {
+  const appIdGiven = flags.strings['app-id'] !== undefined || isSet(io, 'AGORA_APP_ID')
+  const certificateGiven =
+    flags.strings.certificate !== undefined ||
+    flags.strings['certificate-file'] !== undefined ||
+    isSet(io, 'AGORA_APP_CERTIFICATE') ||
+    isSet(io, 'AGORA_APP_CERTIFICATE_FILE')
+  if (!appIdGiven && !certificateGiven) {
+    const development = await developmentCredentials(io)
+    if (development !== undefined) return development
+  }
+  return { appId: resolveAppId(flags, io), certificate: await resolveCertificate(flags, io) }
+}
 
 /**
  * The App ID from `--app-id`, else `AGORA_APP_ID`.
@@ -68,9 +98,42 @@ export async function resolveCertificates(flags: ParsedFlags, io: CliIo): Promis
     if (certificate !== undefined) found.push(certificate)
   }
   if (found.length > 0) return found
+  // A set AGORA_APP_ID says a real app is configured: its certificate is missing, not wanted from elsewhere.
+  if (!isSet(io, 'AGORA_APP_ID')) {
+    const development = await developmentCredentials(io)
+    if (development !== undefined) return [development.certificate]
+  }
   throw new UsageError(
     '--certificate or --certificate-file is required (or set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE)',
   )
+}
+
+/**
+ * The development credentials, from `AGATE_DEV_CREDENTIALS_FILE` or `.agate/dev-credentials.json`
+ * in the working directory (where the server keeps them), when that file exists. Never creates it:
+ * credentials the server does not know would make tokens nothing accepts.
+ */
+async function developmentCredentials(io: CliIo): Promise<Credentials | undefined> {
+  const file = isSet(io, 'AGATE_DEV_CREDENTIALS_FILE') ? io.env.AGATE_DEV_CREDENTIALS_FILE! : DEV_CREDENTIALS_FILE
+  let stored
+  try {
+    stored = await readDevCredentials(resolve(io.cwd ?? process.cwd(), file))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(code === undefined ? (error as Error).message : `cannot read ${file} (${code})`)
+  }
+  if (stored === undefined) return undefined
+  const note = `agate: using the development credentials in ${file} (App ID ${stored.appId})`
+  io.stderr(`${note}; Agora does not know them, only Agate's server and sandbox do\n`)
+  return {
+    appId: { value: stored.appId, source: `${file} (appId)` },
+    certificate: { value: stored.appCertificate, source: `${file} (appCertificate)` },
+  }
+}
+
+function isSet(io: CliIo, name: string): boolean {
+  const value = io.env[name]
+  return value !== undefined && value !== ''
 }
 
 /** `NAME` or `NAME_FILE` from the environment; both set is ambiguous. */

@@ -16,6 +16,8 @@ export interface CliIo {
   stdin?: () => Promise<string>
   /** The environment (`AGORA_APP_ID`, `AGORA_APP_CERTIFICATE`, ...). */
   env: Record<string, string | undefined>
+  /** The working directory relative paths start from (the development credentials); default `process.cwd()`. */
+  cwd?: string
   /** The current time in milliseconds, like `Date.now`; tests fix it. */
   now?: () => number
   /** Aborting it stops a long-running command (`serve`); without it `serve` stops on SIGINT/SIGTERM. */

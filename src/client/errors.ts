@@ -4,7 +4,7 @@
  */
 
 /**
- * Every failure of `agate/client` is a {@link TokenClientError} with one of these codes. The code
+ * Every failure of `agate-tokens/client` is a {@link TokenClientError} with one of these codes. The code
  * is the contract: messages may change, codes do not.
  *
  * - `ERR_INVALID_ARGUMENT`: the helper was called with a bad option; `field` names it.
@@ -41,7 +41,7 @@ export interface TokenClientErrorOptions {
 }
 
 /**
- * The error of every function of `agate/client`. Messages name the field at fault and never
+ * The error of every function of `agate-tokens/client`. Messages name the field at fault and never
  * contain a token or an authorization header.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * Agate's browser helper (`agate/client`): fetch fresh tokens from a token server and keep an Agora
+ * Agate's browser helper (`agate-tokens/client`): fetch fresh tokens from a token server and keep an Agora
  * RTC or RTM client's token fresh. Browser code only: no Node APIs and no secrets.
  * @module
  */

@@ -103,7 +103,7 @@ export interface RtcTokenSession {
  * @example
  * ```ts
  * import AgoraRTC from 'agora-rtc-sdk-ng'
- * import { createTokenSource, keepRtcTokenFresh } from 'agate/client'
+ * import { createTokenSource, keepRtcTokenFresh } from 'agate-tokens/client'
  * const client = AgoraRTC.createClient({ mode: 'rtc', codec: 'vp8' })
  * const session = keepRtcTokenFresh(client, {
  *   appId, channel: 'ChannelA', uid: 42,

@@ -98,7 +98,7 @@ const MAX_RETRY_AFTER_MS = 60_000
  *
  * @example
  * ```ts
- * import { createTokenSource } from 'agate/client'
+ * import { createTokenSource } from 'agate-tokens/client'
  * const source = createTokenSource({ url: '/v1/tokens', headers: () => ({ Authorization: `Bearer ${session.jwt}` }), expire: 600 })
  * const token = await source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: 42 })
  * ```

@@ -15,7 +15,7 @@ import { compatSources } from './sources.js'
  *
  * @example
  * ```ts
- * import { AccessToken, priviledges } from 'agate/compat/agora-access-token'
+ * import { AccessToken, priviledges } from 'agate-tokens/compat/agora-access-token'
  * token.addPriviledge(priviledges.kJoinChannel, expiresAt)
  * ```
  */
@@ -46,7 +46,7 @@ const MISSING_UID = 'is missing (give a uid number, 0 for any, or an account str
  *
  * @example
  * ```ts
- * import { AccessToken, priviledges } from 'agate/compat/agora-access-token'
+ * import { AccessToken, priviledges } from 'agate-tokens/compat/agora-access-token'
  * const key = new AccessToken(appId, appCertificate, 'ChannelA', 42)
  * key.addPriviledge(priviledges.kJoinChannel, Math.floor(Date.now() / 1000) + 3600)
  * const token = key.build()
@@ -118,7 +118,7 @@ export class AccessToken {
    * Reads a "006" token into this object: `appID`, `signature`, `crc_channel_name`, `crc_uid`,
    * `m`, `salt`, `ts` and `messages`. Returns false for anything else (quietly: the reference
    * logs the exception). Nothing is verified: the channel and uid are not in the token, only
-   * their CRCs; use `verifyToken` from 'agate' with the expected channel and uid.
+   * their CRCs; use `verifyToken` from 'agate-tokens' with the expected channel and uid.
    */
   fromString(originToken: string): boolean {
     if (typeof originToken !== 'string' || originToken.slice(0, 3) !== '006') return false

@@ -42,7 +42,7 @@ const HEX32 = /^[0-9a-fA-F]{32}$/
  *
  * @example
  * ```ts
- * import { AccessToken2, ServiceRtc } from 'agate/compat/agora-token'
+ * import { AccessToken2, ServiceRtc } from 'agate-tokens/compat/agora-token'
  * const rtc = new ServiceRtc('ChannelA', 42)
  * rtc.add_privilege(ServiceRtc.kPrivilegeJoinChannel, 600)
  * ```
@@ -263,7 +263,7 @@ export class ServiceApaas extends Service {
  *
  * @example
  * ```ts
- * import { Rtm2Permissions } from 'agate/compat/agora-token'
+ * import { Rtm2Permissions } from 'agate-tokens/compat/agora-token'
  * const permissions = new Rtm2Permissions()
  * permissions.add(Rtm2Permissions.kMessageChannels, Rtm2Permissions.kRead, ['lobby'])
  * ```
@@ -324,7 +324,7 @@ type ServiceClass = new () => Service
  *
  * @example
  * ```ts
- * import { AccessToken2, ServiceRtc } from 'agate/compat/agora-token'
+ * import { AccessToken2, ServiceRtc } from 'agate-tokens/compat/agora-token'
  * const token = new AccessToken2(appId, appCertificate, 0, 600)
  * const rtc = new ServiceRtc('ChannelA', 42)
  * rtc.add_privilege(ServiceRtc.kPrivilegeJoinChannel, 600)

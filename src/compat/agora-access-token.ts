@@ -18,7 +18,7 @@ export { AccessToken, priviledges } from './access-token.js'
  *
  * @example
  * ```ts
- * import { RtcRole, RtcTokenBuilder } from 'agate/compat/agora-access-token'
+ * import { RtcRole, RtcTokenBuilder } from 'agate-tokens/compat/agora-access-token'
  * RtcTokenBuilder.buildTokenWithUid(appId, appCertificate, 'ChannelA', 42, RtcRole.PUBLISHER, expiresAt)
  * ```
  */
@@ -34,7 +34,7 @@ export const RtcRole: {
  *
  * @example
  * ```ts
- * import { RtmRole, RtmTokenBuilder } from 'agate/compat/agora-access-token'
+ * import { RtmRole, RtmTokenBuilder } from 'agate-tokens/compat/agora-access-token'
  * RtmTokenBuilder.buildToken(appId, appCertificate, 'alice', RtmRole.Rtm_User, expiresAt)
  * ```
  */
@@ -51,7 +51,7 @@ function publishes(role: unknown): boolean {
  *
  * @example
  * ```ts
- * import { RtcRole, RtcTokenBuilder } from 'agate/compat/agora-access-token'
+ * import { RtcRole, RtcTokenBuilder } from 'agate-tokens/compat/agora-access-token'
  * const expiresAt = Math.floor(Date.now() / 1000) + 3600
  * const token = RtcTokenBuilder.buildTokenWithUid(appId, appCertificate, 'ChannelA', 42, RtcRole.PUBLISHER, expiresAt)
  * ```
@@ -95,7 +95,7 @@ export class RtcTokenBuilder {
  *
  * @example
  * ```ts
- * import { RtmRole, RtmTokenBuilder } from 'agate/compat/agora-access-token'
+ * import { RtmRole, RtmTokenBuilder } from 'agate-tokens/compat/agora-access-token'
  * const token = RtmTokenBuilder.buildToken(appId, appCertificate, 'alice', RtmRole.Rtm_User, expiresAt)
  * ```
  */

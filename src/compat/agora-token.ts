@@ -55,7 +55,7 @@ export {
  *
  * @example
  * ```ts
- * import { RtcRole, RtcTokenBuilder } from 'agate/compat/agora-token'
+ * import { RtcRole, RtcTokenBuilder } from 'agate-tokens/compat/agora-token'
  * RtcTokenBuilder.buildTokenWithUid(appId, appCertificate, 'ChannelA', 42, RtcRole.PUBLISHER, 3600, 3600)
  * ```
  */
@@ -118,7 +118,7 @@ function rtcPrivileges(
  *
  * @example
  * ```ts
- * import { RtcRole, RtcTokenBuilder } from 'agate/compat/agora-token'
+ * import { RtcRole, RtcTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = RtcTokenBuilder.buildTokenWithUid(appId, appCertificate, 'ChannelA', 42, RtcRole.PUBLISHER, 3600, 3600)
  * ```
  */
@@ -311,7 +311,7 @@ function agentToken(
  *
  * @example
  * ```ts
- * import { ConvoAITokenBuilder, RtcRole } from 'agate/compat/agora-token'
+ * import { ConvoAITokenBuilder, RtcRole } from 'agate-tokens/compat/agora-token'
  * const token = ConvoAITokenBuilder.buildToken(appId, appCertificate, 'ChannelA', 'agent-1', RtcRole.PUBLISHER,
  *   3600, 3600, 3600, 3600, 3600, 'agent-1', 3600)
  * ```
@@ -355,7 +355,7 @@ export class ConvoAITokenBuilder {
  *
  * @example
  * ```ts
- * import { RtcRole, SttTokenBuilder } from 'agate/compat/agora-token'
+ * import { RtcRole, SttTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = SttTokenBuilder.buildToken(appId, appCertificate, 'ChannelA', 'stt-bot', RtcRole.SUBSCRIBER,
  *   3600, 3600, 0, 0, 0, 'stt-bot', 3600)
  * ```
@@ -399,7 +399,7 @@ export class SttTokenBuilder {
  *
  * @example
  * ```ts
- * import { RtmTokenBuilder } from 'agate/compat/agora-token'
+ * import { RtmTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = RtmTokenBuilder.buildToken(appId, appCertificate, 'alice', 3600)
  * ```
  */
@@ -436,7 +436,7 @@ export class RtmTokenBuilder {
  *
  * @example
  * ```ts
- * import { ChatTokenBuilder } from 'agate/compat/agora-token'
+ * import { ChatTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = ChatTokenBuilder.buildUserToken(appId, appCertificate, 'alice', 3600)
  * ```
  */
@@ -512,7 +512,7 @@ function apaasAppToken(appId: string, appCertificate: string, expire: number): s
  *
  * @example
  * ```ts
- * import { ApaasTokenBuilder } from 'agate/compat/agora-token'
+ * import { ApaasTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = ApaasTokenBuilder.buildRoomUserToken(appId, appCertificate, 'room-1', 'alice', 1, 3600)
  * ```
  */
@@ -545,7 +545,7 @@ export class ApaasTokenBuilder {
  *
  * @example
  * ```ts
- * import { EducationTokenBuilder } from 'agate/compat/agora-token'
+ * import { EducationTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = EducationTokenBuilder.buildUserToken(appId, appCertificate, 'alice', 3600)
  * ```
  */
@@ -556,7 +556,7 @@ export class EducationTokenBuilder extends ApaasTokenBuilder {}
  *
  * @example
  * ```ts
- * import { FpaTokenBuilder } from 'agate/compat/agora-token'
+ * import { FpaTokenBuilder } from 'agate-tokens/compat/agora-token'
  * const token = FpaTokenBuilder.buildToken(appId, appCertificate)
  * ```
  */

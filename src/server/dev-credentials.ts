@@ -18,35 +18,45 @@ export interface DevCredentials {
 const HEX32 = /^[0-9a-f]{32}$/
 
 /**
+ * Reads the development credentials from `path` without creating them (the CLI uses those of a
+ * development server this way).
+ * @returns undefined when the file does not exist.
+ * @throws {Error} when the file exists but does not hold two 32-hex-digit values.
+ */
+export async function readDevCredentials(path: string): Promise<Omit<DevCredentials, 'created'> | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined
+    throw error
+  }
+  let stored: { appId?: unknown; appCertificate?: unknown }
+  try {
+    stored = JSON.parse(text) as typeof stored
+  } catch {
+    throw new Error(`${path} is not valid JSON; delete it to get new development credentials`)
+  }
+  if (
+    typeof stored.appId !== 'string' ||
+    !HEX32.test(stored.appId) ||
+    typeof stored.appCertificate !== 'string' ||
+    !HEX32.test(stored.appCertificate)
+  ) {
+    throw new Error(`${path} does not hold a 32-hex-digit appId and appCertificate; delete it to get new ones`)
+  }
+  return { appId: stored.appId, appCertificate: stored.appCertificate }
+}
+
+/**
  * Reads the development credentials from `path`, creating the file (mode 0600) with fresh random
  * values when it does not exist. A directory made for it gets a `.gitignore` of its own (the
  * default, `.agate/`, is also in this repository's `.gitignore`).
  * @throws {Error} when the file exists but does not hold two 32-hex-digit values.
  */
 export async function loadDevCredentials(path: string): Promise<DevCredentials> {
-  let text: string | undefined
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT') throw error
-  }
-  if (text !== undefined) {
-    let stored: { appId?: unknown; appCertificate?: unknown }
-    try {
-      stored = JSON.parse(text) as typeof stored
-    } catch {
-      throw new Error(`${path} is not valid JSON; delete it to get new development credentials`)
-    }
-    if (
-      typeof stored.appId !== 'string' ||
-      !HEX32.test(stored.appId) ||
-      typeof stored.appCertificate !== 'string' ||
-      !HEX32.test(stored.appCertificate)
-    ) {
-      throw new Error(`${path} does not hold a 32-hex-digit appId and appCertificate; delete it to get new ones`)
-    }
-    return { appId: stored.appId, appCertificate: stored.appCertificate, created: false }
-  }
+  const stored = await readDevCredentials(path)
+  if (stored !== undefined) return { ...stored, created: false }
   const credentials = { appId: randomHex(16), appCertificate: randomHex(16) }
   const created = await mkdir(dirname(path), { recursive: true })
   // A directory made for the credentials ignores itself, so they stay out of any repository the

@@ -20,7 +20,7 @@ export interface BuildTokenOptions extends Credentials, Reproducible {
  *
  * @example
  * ```ts
- * import { buildToken } from 'agate'
+ * import { buildToken } from 'agate-tokens'
  * const token = buildToken({
  *   appId, appCertificate, expire: 3600,
  *   services: [

@@ -39,7 +39,7 @@ export interface TokenErrorOptions {
  *
  * @example
  * ```ts
- * import { parseToken, TokenError } from 'agate'
+ * import { parseToken, TokenError } from 'agate-tokens'
  * try {
  *   parseToken(input)
  * } catch (error) {

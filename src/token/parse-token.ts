@@ -34,7 +34,7 @@ export function decodeToken(token: unknown): DecodedToken {
  *
  * @example
  * ```ts
- * import { parseToken } from 'agate'
+ * import { parseToken } from 'agate-tokens'
  * const parsed = parseToken(token)
  * if (parsed.version === '007') console.log(parsed.services.map((s) => s.type), new Date(parsed.expiresAt * 1000))
  * ```

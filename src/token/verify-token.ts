@@ -47,7 +47,7 @@ export interface VerifiedToken {
  *
  * @example
  * ```ts
- * import { verifyToken } from 'agate'
+ * import { verifyToken } from 'agate-tokens'
  * const { certificateIndex } = verifyToken(token, {
  *   certificates: [primary, secondary], channelName: 'ChannelA', uid: 42,
  * })

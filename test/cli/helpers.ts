@@ -3,6 +3,9 @@
  * @module
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
 
 export const APP_ID = '970CA35de60c44645bbae8a215061b33'
@@ -11,6 +14,12 @@ export const SECONDARY = '0123456789abcdef0123456789ABCDEF'
 export const WRONG = 'ffffffffffffffffffffffffffffffff'
 /** 2023-11-14T22:13:20Z */
 export const NOW = 1_700_000_000
+
+/**
+ * An empty working directory: the CLI looks for development credentials in `.agate/` there, and a
+ * developer's own (after `npm start` in the repository) must not change what the tests see.
+ */
+export const EMPTY_DIR = mkdtempSync(join(tmpdir(), 'agate-cli-test-'))
 
 /** `--app-id` and `--certificate` flags for the test project. */
 export const CREDENTIALS = ['--app-id', APP_ID, '--certificate', CERTIFICATE] as const
@@ -30,6 +39,8 @@ export interface RunOptions {
   /** Unix seconds; default {@link NOW}. */
   now?: number
   signal?: AbortSignal
+  /** The working directory; default {@link EMPTY_DIR}. */
+  cwd?: string
 }
 
 /** Runs `main(argv)` in memory and checks that no certificate was written anywhere. */
@@ -46,6 +57,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     },
     ...(stdin === undefined ? {} : { stdin: async () => stdin }),
     env: options.env ?? {},
+    cwd: options.cwd ?? EMPTY_DIR,
     now: () => (options.now ?? NOW) * 1000,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   })

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { test } from 'node:test'
+import { DEV_CREDENTIALS_FILE, loadDevCredentials } from '../../src/server/dev-credentials.js'
 import { buildRtcToken } from '../../src/token/index.js'
-import { APP_ID, assertNoSecrets, CERTIFICATE, NOW, WRONG } from './helpers.js'
+import { APP_ID, assertNoSecrets, CERTIFICATE, EMPTY_DIR, NOW, WRONG } from './helpers.js'
 
 const BIN = 'dist/cli/main.js'
 
@@ -27,8 +29,9 @@ function ensureBuilt(): void {
 }
 
 function agate(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [resolve(BIN), ...args], {
     encoding: 'utf8',
+    cwd: EMPTY_DIR,
     input: input ?? '',
     env: { PATH: process.env.PATH ?? '' },
     timeout: 30_000,
@@ -94,4 +97,23 @@ test('the built binary: token rtc, inspect - with piped stdin, verify, --version
 
   const version = agate(['--version'])
   assert.match(version.stdout, /^\d+\.\d+\.\d+/)
+})
+
+test('the quick start right after npm start: token rtc | inspect - with the development credentials', async () => {
+  ensureBuilt()
+  const cwd = mkdtempSync(join(tmpdir(), 'agate-cli-quick-start-'))
+  const { appId, appCertificate } = await loadDevCredentials(join(cwd, DEV_CREDENTIALS_FILE))
+  const bin = JSON.stringify(resolve(BIN))
+  const node = JSON.stringify(process.execPath)
+  const result = spawnSync(
+    '/bin/sh',
+    ['-c', `${node} ${bin} token rtc --channel ChannelA --uid 42 | ${node} ${bin} inspect -`],
+    { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 },
+  )
+  assert.equal(result.status, 0, result.stderr)
+  assert.match(result.stdout, new RegExp(`^App ID {6}${appId}$`, 'm'))
+  assert.match(result.stdout, /^ {2}Channel {2}ChannelA$/m)
+  assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr)
+  assert.ok(result.stderr.includes(DEV_CREDENTIALS_FILE), result.stderr)
+  assert.ok(!result.stderr.includes(appCertificate) && !result.stdout.includes(appCertificate))
 })

@@ -1,5 +1,5 @@
 /**
- * What ships to browsers: `agate/client` and the demo page bundle only the token parser from the
+ * What ships to browsers: `agate-tokens/client` and the demo page bundle only the token parser from the
  * library, never a builder, signing code or server code, and nothing from Node.
  */
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-/** agate/compat/agora-access-token: the npm agora-access-token surface (006), the reference vectors through it, and each deliberate difference. */
+/** agate-tokens/compat/agora-access-token: the npm agora-access-token surface (006), the reference vectors through it, and each deliberate difference. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import * as compat from '../../src/compat/agora-access-token.js'

@@ -1,4 +1,4 @@
-/** agate/compat/agora-token: the npm agora-token surface, the reference vectors through it, and each deliberate difference. */
+/** agate-tokens/compat/agora-token: the npm agora-token surface, the reference vectors through it, and each deliberate difference. */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'

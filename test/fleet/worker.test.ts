@@ -133,7 +133,15 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
   })
 
   test('a missing secret answers 500 naming the setting, never a value', async () => {
-    const broken = new Miniflare({ modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings: bindings({ AGATE_API_KEYS: '' }) })
+    // The worker's error line is captured (and checked) instead of landing in the test output.
+    const logs: { level: string; message: string }[] = []
+    const broken = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: bindings({ AGATE_API_KEYS: '' }),
+      handleStructuredLogs: ({ level, message }: { level: string; message: string }) => void logs.push({ level, message }),
+    })
     try {
       const response = await broken.dispatchFetch('http://agate.test/healthz')
       assert.equal(response.status, 500)
@@ -142,6 +150,13 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
       assert.equal(problem.code, 'internal')
       assert.match(problem.detail, /AGATE_API_KEYS/)
       assert.ok(!JSON.stringify(problem).toLowerCase().includes(CERTIFICATE.toLowerCase()))
+      const logged = logs.map((entry) => JSON.parse(entry.message) as { level: string; event: string; message: string })
+      assert.deepEqual(
+        logged.map((entry) => [entry.level, entry.event]),
+        [['error', 'config.invalid']],
+      )
+      assert.match(logged[0]!.message, /AGATE_API_KEYS/)
+      assert.ok(!JSON.stringify(logs).toLowerCase().includes(CERTIFICATE.toLowerCase()))
     } finally {
       await broken.dispose()
     }

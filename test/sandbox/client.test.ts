@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Hono } from 'hono'
 import { keepRtcTokenFresh, type RtcTokenEvent, type TokenFetcher } from '../../src/client/index.js'
-import { createSandbox, createSandboxClient, sandboxRoutes, SandboxRtcError, type Sandbox } from '../../src/sandbox/index.js'
+import { createSandboxClient, SandboxRtcError } from '../../src/sandbox/client.js'
+import { createSandbox, sandboxRoutes, type Sandbox } from '../../src/sandbox/index.js'
 import { APP_ID, CERTIFICATE, rtcToken } from '../client/fixtures.js'
 
 function setup(options: { coHostAuthentication?: boolean } = {}) {

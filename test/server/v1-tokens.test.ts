@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createApiKey } from '../../src/server/auth/api-keys.js'
+import { openApiDocument } from '../../src/server/openapi.js'
 import { buildRtcToken, parseToken, verifyToken, type ParsedToken007 } from '../../src/token/index.js'
 import {
   API_KEYS_SETTING,
@@ -57,6 +58,39 @@ test('RTC by uid: the token, and a summary that matches what the token holds', a
   })
   verifyToken(body.token, { certificates: CERT, channelName: 'room-1', uid: 42, now: NOW })
   referenceVerify007(body.token, CERT)
+})
+
+test('RTC without a role is a publisher token, as in the library and the CLI', async () => {
+  const body = await mint({ rtc: { channelName: 'room-1', uid: 42 }, expire: 900 })
+  assert.equal(body.services.rtc.role, 'publisher')
+  const rtc = parse007(body.token).services[0]!
+  assert.deepEqual(
+    rtc.privileges.map((privilege) => privilege.name),
+    ['joinChannel', 'publishAudioStream', 'publishVideoStream', 'publishDataStream'],
+  )
+  const library = buildRtcToken({ appId: APP_ID, appCertificate: CERT, channelName: 'room-1', uid: 42, expire: 900, issuedAt: NOW })
+  assert.deepEqual(rtc.privileges, parse007(library).services[0]!.privileges)
+})
+
+test('the policy sees the default role: a subscriber-only rule denies a request without one', async () => {
+  const policy = [{ name: 'listeners', who: { apiKeys: ['web'] }, roles: ['subscriber'] }]
+  const { app } = await makeApp(productionEnv({ AGATE_POLICY: JSON.stringify(policy) }), {}, deps)
+  const web = bearer(KEYS.web.key)
+  const denied = await json(await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 1 } }, web), 403)
+  assert.deepEqual([denied.code, denied.rule, denied.reason], ['forbidden', 'listeners', 'role'])
+  const allowed = await json(
+    await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 1, role: 'subscriber' } }, web),
+    200,
+  )
+  assert.equal(allowed.services.rtc.role, 'subscriber')
+})
+
+test('the OpenAPI document shows rtc.role as optional, defaulting to publisher', () => {
+  const schemas = (openApiDocument().components as { schemas: Record<string, any> }).schemas
+  const rtc = schemas.TokenRequest.properties.rtc
+  assert.deepEqual(rtc.required, ['channelName'])
+  assert.equal(rtc.properties.role.default, 'publisher')
+  assert.deepEqual(rtc.properties.role.enum, ['publisher', 'subscriber'])
 })
 
 test('RTC by account with per-privilege lifetimes', async () => {

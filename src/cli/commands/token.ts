@@ -19,7 +19,7 @@ import {
   type TokenVersion,
 } from '../../token/index.js'
 import { expectPositionals, type FlagSpec, integerFlag, parseFlags, type ParsedFlags } from '../args.js'
-import { resolveAppId, resolveCertificate } from '../credentials.js'
+import { resolveCredentials } from '../credentials.js'
 import { type CliIo, EXIT, nowSeconds, printJson, quoteSafe, UsageError } from '../io.js'
 import { fromTokenError } from '../token-errors.js'
 
@@ -53,6 +53,8 @@ const COMMON_HELP = `Credentials:
   --app-id ID              App ID, 32 hex characters (default: $AGORA_APP_ID)
   --certificate CERT       App Certificate, 32 hex characters (default: $AGORA_APP_CERTIFICATE)
   --certificate-file PATH  read the certificate from a file (default: $AGORA_APP_CERTIFICATE_FILE)
+  Without any of these: the development credentials of "npm start" (.agate/dev-credentials.json,
+  or $AGATE_DEV_CREDENTIALS_FILE), when that file exists.
 
 Output:
   --json                   print {token, version, appId, issuedAt, expiresAt, services|privileges}
@@ -249,8 +251,7 @@ export async function tokenCommand(argv: readonly string[], io: CliIo): Promise<
     return EXIT.ok
   }
   expectPositionals(flags, 0)
-  const appId = resolveAppId(flags, io)
-  const certificate = await resolveCertificate(flags, io)
+  const { appId, certificate } = await resolveCredentials(flags, io)
   // The App ID is printed (--json) and sits in plain text in 006 tokens: it must not be the secret.
   if (appId.value.toLowerCase() === certificate.value.toLowerCase()) {
     throw new UsageError(

@@ -22,7 +22,9 @@ Certificates (any number, tried in order; "certificate #1" is the first):
   --certificate CERT       an App Certificate, repeatable
   --certificate-file PATH  a file holding one, repeatable
   Without these flags: $AGORA_APP_CERTIFICATE (or $AGORA_APP_CERTIFICATE_FILE), then
-  $AGORA_APP_CERTIFICATE_SECONDARY (or $AGORA_APP_CERTIFICATE_SECONDARY_FILE).
+  $AGORA_APP_CERTIFICATE_SECONDARY (or $AGORA_APP_CERTIFICATE_SECONDARY_FILE). Without those and
+  without $AGORA_APP_ID: the development certificate of "npm start" (.agate/dev-credentials.json, or
+  $AGATE_DEV_CREDENTIALS_FILE), when that file exists.
 
 Claims (006 tokens need --channel with --uid or --account, or --user-id: their signature covers them):
   --app-id ID              the App ID the token must be for

@@ -39,7 +39,11 @@ export const tokenRequestSchema = z
         channelName,
         uid: uid.optional(),
         account: account.optional(),
-        role: z.enum(['publisher', 'subscriber'], { error: 'must be publisher or subscriber' }),
+        // The library's and the CLI's default too: one rule everywhere.
+        role: z
+          .enum(['publisher', 'subscriber'], { error: 'must be publisher or subscriber' })
+          .default('publisher')
+          .meta({ description: 'publisher (default) or subscriber (join only)' }),
         privilegeExpire: z
           .union([lifetime, rtcPrivilegeLifetimes], { error: 'must be seconds, or an object of per-privilege seconds' })
           .optional(),

@@ -31,7 +31,7 @@ export interface ApaasTokenOptions extends Credentials, Reproducible {
  *
  * @example
  * ```ts
- * import { buildApaasToken } from 'agate'
+ * import { buildApaasToken } from 'agate-tokens'
  * const token = buildApaasToken({ appId, appCertificate, roomUuid: 'room-1', userUuid: 'alice', role: 'teacher' })
  * ```
  * @throws {TokenError} `ERR_INVALID_ARGUMENT` naming the bad field.

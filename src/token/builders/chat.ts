@@ -20,7 +20,7 @@ export interface ChatTokenOptions extends Credentials, Reproducible {
  *
  * @example
  * ```ts
- * import { buildChatToken } from 'agate'
+ * import { buildChatToken } from 'agate-tokens'
  * const userToken = buildChatToken({ appId, appCertificate, userId: 'alice' })
  * const appToken = buildChatToken({ appId, appCertificate })
  * ```

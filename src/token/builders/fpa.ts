@@ -13,7 +13,7 @@ export interface FpaTokenOptions extends Credentials, Reproducible {}
  *
  * @example
  * ```ts
- * import { buildFpaToken } from 'agate'
+ * import { buildFpaToken } from 'agate-tokens'
  * const token = buildFpaToken({ appId, appCertificate })
  * ```
  * @throws {TokenError} `ERR_INVALID_ARGUMENT` naming the bad field.

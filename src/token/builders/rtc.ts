@@ -55,7 +55,7 @@ export interface RtcTokenOptions extends Credentials, Reproducible {
  *
  * @example
  * ```ts
- * import { buildRtcToken } from 'agate'
+ * import { buildRtcToken } from 'agate-tokens'
  * const token = buildRtcToken({ appId, appCertificate, channelName: 'ChannelA', uid: 42, expire: 3600 })
  * ```
  * @throws {TokenError} `ERR_INVALID_ARGUMENT` naming the bad field.

@@ -30,7 +30,7 @@ export interface RtmTokenOptions extends Credentials, Reproducible {
  *
  * @example
  * ```ts
- * import { buildRtmToken } from 'agate'
+ * import { buildRtmToken } from 'agate-tokens'
  * const token = buildRtmToken({ appId, appCertificate, userId: 'alice', expire: 3600 })
  * ```
  * @throws {TokenError} `ERR_INVALID_ARGUMENT` naming the bad field.
