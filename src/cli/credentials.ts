@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { DEV_CREDENTIALS_FILE, readDevCredentials } from '../server/dev-credentials.js'
+import { SETTINGS } from '../server/config/settings.js'
+import { readDevCredentials } from '../server/dev-credentials.js'
 import type { ParsedFlags } from './args.js'
 import { type CliIo, UsageError } from './io.js'
 
@@ -114,7 +115,7 @@ export async function resolveCertificates(flags: ParsedFlags, io: CliIo): Promis
  * credentials the server does not know would make tokens nothing accepts.
  */
 async function developmentCredentials(io: CliIo): Promise<Credentials | undefined> {
-  const file = isSet(io, 'AGATE_DEV_CREDENTIALS_FILE') ? io.env.AGATE_DEV_CREDENTIALS_FILE! : DEV_CREDENTIALS_FILE
+  const file = isSet(io, 'AGATE_DEV_CREDENTIALS_FILE') ? io.env.AGATE_DEV_CREDENTIALS_FILE! : SETTINGS.AGATE_DEV_CREDENTIALS_FILE.default
   let stored
   try {
     stored = await readDevCredentials(resolve(io.cwd ?? process.cwd(), file))

@@ -7,9 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { DEV_CREDENTIALS_FILE, loadDevCredentials } from '../../src/server/dev-credentials.js'
+import { SETTINGS } from '../../src/server/config/settings.js'
+import { loadDevCredentials } from '../../src/server/dev-credentials.js'
 import { parseToken, verifyToken } from '../../src/token/index.js'
 import { APP_ID, assertUsage, CERTIFICATE, EMPTY_DIR, NOW, run, SECONDARY } from './helpers.js'
+
+const DEV_CREDENTIALS_FILE = SETTINGS.AGATE_DEV_CREDENTIALS_FILE.default
 
 const RTC = ['token', 'rtc', '--channel', 'ChannelA', '--uid', '42']
 

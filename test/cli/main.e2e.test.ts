@@ -4,9 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
-import { DEV_CREDENTIALS_FILE, loadDevCredentials } from '../../src/server/dev-credentials.js'
+import { SETTINGS } from '../../src/server/config/settings.js'
+import { loadDevCredentials } from '../../src/server/dev-credentials.js'
 import { buildRtcToken } from '../../src/token/index.js'
 import { APP_ID, assertNoSecrets, CERTIFICATE, EMPTY_DIR, NOW, WRONG } from './helpers.js'
+
+const DEV_CREDENTIALS_FILE = SETTINGS.AGATE_DEV_CREDENTIALS_FILE.default
 
 const BIN = 'dist/cli/main.js'
 

@@ -377,7 +377,13 @@ test('every bad setting is named', async () => {
 
 test('fleet settings: Redis-shared rate limits and worker processes, with their aliases and defaults', async () => {
   const defaults = await loadConfig({}, { cwd: tempDir() })
-  assert.deepEqual(defaults.rateLimit.store, { redisUrl: undefined, redisFailure: 'allow', redisKeyPrefix: 'agate:rl:', redisTimeoutMs: 250 })
+  assert.deepEqual(defaults.rateLimit.store, {
+    redisUrl: undefined,
+    redisFailure: 'allow',
+    redisKeyPrefix: 'agate:rl:',
+    redisTimeoutMs: 250,
+    durableObjectFailure: 'allow',
+  })
   assert.equal(defaults.workers, undefined)
 
   const full = await loadConfig(
@@ -395,6 +401,7 @@ test('fleet settings: Redis-shared rate limits and worker processes, with their 
     redisFailure: 'refuse',
     redisKeyPrefix: 'staging:rl:',
     redisTimeoutMs: 100,
+    durableObjectFailure: 'allow',
   })
   assert.equal(full.workers, 0)
   assert.deepEqual(full.warnings, [])
@@ -443,9 +450,9 @@ test('bad fleet settings are named, and a Redis URL is never repeated', async ()
   await fails({ AGATE_REDIS_URL: 'redis://a:6379', REDIS_URL: 'redis://b:6379', AGATE_REDIS_URL_FILE: join(dir, 'redis-url') }, 'AGATE_REDIS_URL', 'set AGATE_REDIS_URL or AGATE_REDIS_URL_FILE, not both')
 })
 
-test('every setting is documented in the README', () => {
-  const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  for (const name of Object.keys(SETTINGS)) assert.ok(docs.includes(`\`${name}\``), `${name} is not in README.md`)
+test('every setting is documented in docs/server.md', () => {
+  const docs = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf8')
+  for (const name of Object.keys(SETTINGS)) assert.ok(docs.includes(`\`${name}\``), `${name} is not in docs/server.md`)
 })
 
 test('listener timeouts: above load balancers\' idle timeout by default, kept in order, a misordered one named', async () => {
