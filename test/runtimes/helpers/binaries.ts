@@ -86,7 +86,8 @@ export function nodeBinary(version: string): Runtime | undefined {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
     const installed = spawnSync(
       npm,
-      ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `${packageName}@${version}`],
+      ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund']
+        .concat(['--loglevel=error', `${packageName}@${version}`]),
       { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
     )
     if (installed.status !== 0) {

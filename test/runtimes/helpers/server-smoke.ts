@@ -42,7 +42,8 @@ function within<T>(ms: number, what: () => string, poll: () => T | undefined): P
 export async function serverSmoke(node: string): Promise<void> {
   const cwd = mkdtempSync(join(tmpdir(), 'agate-serve-'))
   const env = runtimeEnv({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE, AGATE_LOG_LEVEL: 'silent' })
-  const child = spawn(node, [resolve(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [resolve(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1']
+  const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -67,7 +68,12 @@ export async function serverSmoke(node: string): Promise<void> {
     assert.equal(response.status, 200)
     const body = (await response.json()) as { token: string; code: string }
     assert.equal(body.code, '200')
-    const verified = verifyToken(body.token, { certificates: CERTIFICATE, appId: APP_ID, channelName: 'runtime-room', uid: 2882341273 })
+    const verified = verifyToken(body.token, {
+      certificates: CERTIFICATE,
+      appId: APP_ID,
+      channelName: 'runtime-room',
+      uid: 2882341273,
+    })
     assert.equal(verified.token.version, '007')
 
     child.kill('SIGTERM')
