@@ -3,7 +3,7 @@
  * build/parse/verify smoke, plus which runtime it was, as reported from inside.
  * @module
  */
-import { runVectorSuite } from '../../browser/vector-suite.js'
+import { runVectorSuite } from './vector-suite.js'
 import { runSmoke } from './smoke.js'
 
 /** One runtime's result; JSON-serialisable, so it crosses any process or isolate boundary. */

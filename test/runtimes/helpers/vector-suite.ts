@@ -3,9 +3,9 @@
  * bundled, in Chromium: a token must not change with the runtime.
  * @module
  */
-import { parseToken, verifyToken } from '../../src/token/index.js'
-import { encodeToken006 } from '../../src/token/v006/build.js'
-import { encodeToken007 } from '../../src/token/v007/build.js'
+import { parseToken, verifyToken } from '../../../src/token/index.js'
+import { encodeToken006 } from '../../../src/token/v006/build.js'
+import { encodeToken007 } from '../../../src/token/v007/build.js'
 
 interface SuiteVector {
   id: string
