@@ -33,7 +33,7 @@ export interface UsableUntil {
  *
  * @example
  * ```ts
- * import { parseToken, usableUntil } from 'agate'
+ * import { parseToken, usableUntil } from 'agate-tokens'
  * const { until, tokenExpiresAt, limitedBy } = usableUntil(parseToken(token))
  * if (limitedBy === 'join-privilege') console.log(`joins until ${until}; the token itself lasts until ${tokenExpiresAt}`)
  * ```

@@ -11,6 +11,7 @@ import {
   parseToken,
   RTM2_PERMISSIONS,
   RTM2_RESOURCES,
+  usableUntil,
   type ApaasTokenOptions,
   type RtcPrivilegeLifetimes,
   type RtcRole,
@@ -57,7 +58,7 @@ const COMMON_HELP = `Credentials:
   or $AGATE_DEV_CREDENTIALS_FILE), when that file exists.
 
 Output:
-  --json                   print {token, version, appId, issuedAt, expiresAt, services|privileges}
+  --json                   print {token, version, appId, issuedAt, expiresAt, usableUntil, services|privileges}
   -h, --help               show this help
 
 Lifetimes are seconds from now, 1 to 86400 (24 h).`
@@ -284,6 +285,7 @@ export async function tokenCommand(argv: readonly string[], io: CliIo): Promise<
           appId: parsed.appId,
           issuedAt,
           expiresAt: parsed.expiresAt,
+          usableUntil: usableUntil(parsed).until,
           services: parsed.services,
         }
       : {
@@ -292,6 +294,7 @@ export async function tokenCommand(argv: readonly string[], io: CliIo): Promise<
           appId: parsed.appId,
           issuedAt,
           expiresAt: parsed.expiresAt,
+          usableUntil: usableUntil(parsed).until,
           privileges: parsed.privileges,
         }
   printJson(io, summary)

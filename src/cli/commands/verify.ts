@@ -2,7 +2,7 @@
  * `agate verify <token|->`: checks a token's signature, claims and expiry; the exit code is the answer.
  * @module
  */
-import { TokenError, verifyToken, type VerifyTokenOptions } from '../../token/index.js'
+import { TokenError, usableUntil, verifyToken, type VerifyTokenOptions } from '../../token/index.js'
 import { expectPositionals, integerFlag, parseFlags } from '../args.js'
 import { resolveCertificates } from '../credentials.js'
 import { CliError, type CliIo, EXIT, nowSeconds, printJson, UsageError } from '../io.js'
@@ -38,7 +38,7 @@ Time:
   --no-expiry              skip the expiry checks
 
 Output:
-  --json                   print {valid, certificate, version, appId, expiresAt} or {valid, code, field, message}
+  --json                   print {valid, certificate, version, appId, expiresAt, usableUntil} or {valid, code, field, message}
   -h, --help               show this help
 
 Exit codes: 0 valid, 1 invalid (signature, claim, expired, malformed), 2 usage error.`
@@ -107,6 +107,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
         version: parsed.version,
         appId: parsed.appId,
         expiresAt: parsed.expiresAt,
+        usableUntil: usableUntil(parsed).until,
       })
     } else {
       io.stdout(`valid (certificate #${number})\n`)

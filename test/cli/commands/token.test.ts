@@ -278,12 +278,13 @@ describe('agate token --json', () => {
     ])
     assert.equal(result.code, 0)
     const output = JSON.parse(result.stdout)
-    assert.deepEqual(Object.keys(output), ['token', 'version', 'appId', 'issuedAt', 'expiresAt', 'services'])
+    assert.deepEqual(Object.keys(output), ['token', 'version', 'appId', 'issuedAt', 'expiresAt', 'usableUntil', 'services'])
     assert.equal(output.token, buildRtcToken({ ...common, channelName: 'a', uid: 42, expire: 600 }))
     assert.equal(output.version, '007')
     assert.equal(output.appId, APP_ID)
     assert.equal(output.issuedAt, NOW)
     assert.equal(output.expiresAt, NOW + 600)
+    assert.equal(output.usableUntil, NOW + 600)
     assert.equal(output.services[0].type, 'rtc')
     assert.equal(output.services[0].channelName, 'a')
     assert.equal(output.services[0].uid, 42)
@@ -293,7 +294,7 @@ describe('agate token --json', () => {
     )
   })
 
-  test('006: privileges with absolute expiry', async () => {
+  test('006: privileges with absolute expiry; usableUntil is when joining stops (the join privilege), not the ts', async () => {
     const result = await run([
       'token',
       'rtc',
@@ -312,6 +313,7 @@ describe('agate token --json', () => {
     assert.equal(output.version, '006')
     assert.equal(output.issuedAt, NOW)
     assert.equal(output.expiresAt, NOW + 86_400)
+    assert.equal(output.usableUntil, NOW + 3600)
     assert.equal(output.privileges[0].name, 'joinChannel')
     assert.equal(output.privileges[0].expiresAt, NOW + 3600)
   })

@@ -152,6 +152,7 @@ describe('agate verify --json', () => {
       version: '007',
       appId: APP_ID,
       expiresAt: NOW + 600,
+      usableUntil: NOW + 600,
     })
   })
 
