@@ -52,8 +52,10 @@ export interface LimitSettings {
   readonly bodyBytes: number
   readonly headerBytes: number
   readonly requestTimeoutMs: number
+  readonly headersTimeoutMs: number
   readonly keepAliveTimeoutMs: number
   readonly shutdownTimeoutMs: number
+  readonly drainDelayMs: number
 }
 
 /** The validated configuration `createApp` and `startServer` take. */
@@ -203,8 +205,16 @@ export const SETTINGS = {
   },
   AGATE_BODY_LIMIT: { default: '8192', doc: 'Largest request body, bytes.' },
   AGATE_MAX_HEADER_SIZE: { default: '8192', doc: 'Largest request head (all headers), bytes.' },
-  AGATE_REQUEST_TIMEOUT_MS: { default: '10000', doc: 'Time to receive a whole request, ms.' },
-  AGATE_KEEP_ALIVE_TIMEOUT_MS: { default: '5000', doc: 'Idle keep-alive connection timeout, ms.' },
+  AGATE_REQUEST_TIMEOUT_MS: { default: '70000', doc: 'Time to receive a whole request, ms (at least the headers timeout).' },
+  AGATE_HEADERS_TIMEOUT_MS: { default: '66000', doc: 'Time to receive a request head, ms (more than the keep-alive timeout).' },
+  AGATE_KEEP_ALIVE_TIMEOUT_MS: {
+    default: '65000',
+    doc: 'Idle keep-alive connection timeout, ms; above the 60 s of load balancers in front (ALB, ingress-nginx).',
+  },
+  AGATE_DRAIN_DELAY_MS: {
+    default: '5000',
+    doc: 'After SIGTERM, how long the server keeps accepting (with `/readyz` at 503) while load balancers notice, ms; none on SIGINT.',
+  },
   AGATE_SHUTDOWN_TIMEOUT_MS: {
     default: '10000',
     doc: 'How long shutdown waits for in-flight requests before closing connections, ms.',
@@ -352,9 +362,11 @@ export async function loadConfig(env: Env, options: LoadConfigOptions = {}): Pro
     limits: {
       bodyBytes: source.get('AGATE_BODY_LIMIT', integer(64, 1_048_576)) ?? 8192,
       headerBytes: source.get('AGATE_MAX_HEADER_SIZE', integer(1024, 65_536)) ?? 8192,
-      requestTimeoutMs: source.get('AGATE_REQUEST_TIMEOUT_MS', integer(100, 600_000)) ?? 10_000,
-      keepAliveTimeoutMs: source.get('AGATE_KEEP_ALIVE_TIMEOUT_MS', integer(100, 600_000)) ?? 5000,
+      requestTimeoutMs: source.get('AGATE_REQUEST_TIMEOUT_MS', integer(100, 600_000)) ?? 70_000,
+      headersTimeoutMs: source.get('AGATE_HEADERS_TIMEOUT_MS', integer(100, 600_000)) ?? 66_000,
+      keepAliveTimeoutMs: source.get('AGATE_KEEP_ALIVE_TIMEOUT_MS', integer(100, 600_000)) ?? 65_000,
       shutdownTimeoutMs: source.get('AGATE_SHUTDOWN_TIMEOUT_MS', integer(0, 600_000)) ?? 10_000,
+      drainDelayMs: source.get('AGATE_DRAIN_DELAY_MS', integer(0, 600_000)) ?? 5000,
     },
     log: {
       level:
