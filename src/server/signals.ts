@@ -47,10 +47,11 @@ export function drainDelayFor(signal: StopSignal, drainDelayMs: number): number 
 
 /**
  * On the first SIGTERM or SIGINT, closes `running` gracefully (see {@link drainDelayFor}) and exits
- * 0 (1 if closing fails); a second signal exits 1 at once, even as PID 1.
+ * 0 (1 if closing fails); a second signal exits 1 at once, even as PID 1. Returns a function that
+ * removes the handlers.
  */
-export function stopOnSignals(running: Stoppable, drainDelayMs: number, exit: (code: number) => void = process.exit): void {
-  onStopSignals(
+export function stopOnSignals(running: Stoppable, drainDelayMs: number, exit: (code: number) => void = process.exit): () => void {
+  return onStopSignals(
     (signal) => {
       running.close({ drainDelayMs: drainDelayFor(signal, drainDelayMs) }).then(
         () => exit(0),
