@@ -46,13 +46,13 @@ export function responseClass(draining: () => boolean): typeof ServerResponse<In
     /** Every way of sending the head goes through here (`end` and `write` call it too). */
     override writeHead(statusCode: number, ...rest: unknown[]): this {
       // The last answer on the connection: Node then sends `Connection: close` and closes after it.
-      if (draining() || !this.req.complete) this.shouldKeepAlive = false
+      if (draining() || bodyPending(this.req)) this.shouldKeepAlive = false
       return super.writeHead(statusCode, ...(rest as [string, undefined]))
     }
 
     override end(...args: unknown[]): this {
       const request = this.req
-      if (request.complete || request.destroyed || this.socket === null || lingering.has(this.socket)) {
+      if (!bodyPending(request) || request.destroyed || this.socket === null || lingering.has(this.socket)) {
         return super.end(...(args as [string, BufferEncoding, () => void]))
       }
       const socket = this.socket
@@ -72,6 +72,17 @@ export function responseClass(draining: () => boolean): typeof ServerResponse<In
       return this
     }
   }
+}
+
+/**
+ * Whether part of the request's body may still be on its way. A request without a body is not
+ * `complete` yet while its 'request' event runs (Node marks it after): an answer written then
+ * (Hono answers a GET synchronously) must not cost the connection.
+ */
+function bodyPending(request: IncomingMessage): boolean {
+  if (request.complete) return false
+  const { headers } = request
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 }
 
 /**
