@@ -155,7 +155,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       // How often Node checks the two timeouts above; its default (30 s) would make short ones late.
       connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
-      // Node's own answer to an HTTP/1.1 request without Host is a bare 400; refuseTarget gives a problem.
+      // Node's own answer to an HTTP/1.1 request without Host is a bare 400; onRequest answers a problem.
       requireHostHeader: false,
       // `Connection: close` while draining, and a lingering close after an answer that did not wait for the body.
       ServerResponse: responseClass(() => state.draining),
