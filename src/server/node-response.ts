@@ -12,7 +12,7 @@
  *   the connection close (RFC 9112 §9.6, "tear-down").
  * @module
  */
-import { ServerResponse, type IncomingMessage } from 'node:http'
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 
 /**
@@ -47,7 +47,8 @@ export function responseClass(draining: () => boolean): typeof ServerResponse<In
     override writeHead(statusCode: number, ...rest: unknown[]): this {
       // The last answer on the connection: Node then sends `Connection: close` and closes after it.
       if (draining() || bodyPending(this.req)) this.shouldKeepAlive = false
-      return super.writeHead(statusCode, ...(rest as [string, undefined]))
+      // The same arguments as given: (status, message?, headers?) or (status, headers?).
+      return super.writeHead(statusCode, ...(rest as [string?, OutgoingHttpHeaders?]))
     }
 
     override end(...args: unknown[]): this {
