@@ -118,6 +118,12 @@ describe('signals as documented: SIGTERM drains after the delay, SIGINT at once,
           }
         })
         assert.equal(started.pid, 1, 'the server runs as PID 1 of its namespace')
+        // Issue 12, through agate serve: the demo's address in plain text, one that answers.
+        await within(5000, async () => {
+          while (!stderr.includes('web demo at')) await sleep(20)
+        })
+        assert.match(stderr, new RegExp(`agate serve: web demo at ${started.url}/\\n`))
+        assert.equal((await fetch(`${started.url}/`)).headers.get('content-type'), 'text/html; charset=utf-8')
         // unshare forks the server; signals go to it by its pid out here.
         const [serverPid] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').map(Number)
         assert.ok(serverPid !== undefined && serverPid > 0)

@@ -101,6 +101,25 @@ test('graceful shutdown cuts connections still busy after the shutdown timeout',
   assert.ok((await hanging) instanceof Error)
 })
 
+test('the listener takes its timeouts from the config: keep-alive above the 60 s of load balancers, headers above keep-alive', async () => {
+  const defaults = await startServer(await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 }), {
+    logger: captureLogs().logger,
+    demo: false,
+  })
+  const { keepAliveTimeout, headersTimeout, requestTimeout } = defaults.server
+  assert.deepEqual({ keepAliveTimeout, headersTimeout, requestTimeout }, { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 70_000 })
+  await defaults.close()
+  const set = await startServer(
+    await config(
+      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000', AGATE_HEADERS_TIMEOUT_MS: '2000', AGATE_REQUEST_TIMEOUT_MS: '3000' },
+      { port: 0 },
+    ),
+    { logger: captureLogs().logger, demo: false },
+  )
+  assert.deepEqual([set.server.keepAliveTimeout, set.server.headersTimeout, set.server.requestTimeout], [1000, 2000, 3000])
+  await set.close()
+})
+
 test('a request that does not arrive in time gets 408', async () => {
   const server = await startServer(
     await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_REQUEST_TIMEOUT_MS: '300' }, { port: 0 }),
