@@ -15,7 +15,7 @@
 //     rtctokenbuilder2 API of AgoraIO/Tools' Go reference builder, in a rewrite that gives the same
 //     bytes for the same inputs and does the same work per token; see its README.md), built once
 //     into the bench's temp dir with `go build` (GOPROXY=off: it needs no module) and run with
-//     GOMAXPROCS=2 and its per-request prints off, as ../shared/research/perf-baselines.md §5 ran it.
+//     GOMAXPROCS=2 and its per-request prints off, as the project's performance research (perf-baselines.md §5) ran it.
 // Checks a token from every token server with Agate's verifier and agora-token's, then drives each
 // server (32 connections, a warm-up, then the measured run) for BENCH_PASSES passes in ABBA order,
 // and prints req/s, p50/p99 latency, server CPU per request and peak RSS (medians), the
@@ -24,17 +24,19 @@
 // measured in this run on this host. Without Go, the bench says how to add the measured row. Last,
 // how fast the host was: its floor against the research's, and whether the floor alone met p99.
 //
-// Usage: npm run bench:server   (node --import tsx bench/server.mjs)
+// Usage: npm run bench:server   (node --import tsx bench/server.mjs [--markdown])
+//   --markdown: the result as one table in the README's format (a column naming the machine: CPU
+//   model, cores, Node; no clock times), on stdout; the progress goes to stderr.
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_PASSES (default 2),
 //   BENCH_CONNECTIONS (default 32), BENCH_CLIENT (wrk when installed, as in
-//   ../shared/research/perf-baselines.md: a C client that leaves the servers, not itself, as the
+//   the research's perf-baselines.md: a C client that leaves the servers, not itself, as the
 //   limit; else autocannon), BENCH_BREAKDOWN=1 (adds bare Hono rows, bench/server-hono.mjs: with a
 //   precomputed token, and with Agate's library, for the cost of Hono on @hono/node-server, which
 //   serves every route but the token routes on Node, and everything on Workers).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -57,6 +59,9 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 3)
 const passes = Number(process.env.BENCH_PASSES ?? 2)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const client = process.env.BENCH_CLIENT ?? (spawnSync('wrk', ['-v']).error === undefined ? 'wrk' : 'autocannon')
+const markdown = process.argv.includes('--markdown')
+// With --markdown, stdout carries the table alone.
+const progress = markdown ? (line) => process.stderr.write(`${line}\n`) : (line) => console.log(line)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
 const { AccessToken2 } = require('agora-token/src/AccessToken2.js')
@@ -136,6 +141,8 @@ async function startAgate() {
     AGATE_RATE_LIMIT_PER_ADDRESS: '1000000000',
     AGATE_LOG_LEVEL: 'info',
     AGATE_LOG_DESTINATION: logFile,
+    // The bench stops it with SIGTERM; no load balancer needs time to notice.
+    AGATE_DRAIN_DELAY_MS: '0',
   }
   return start(
     'agate',
@@ -299,7 +306,7 @@ if (process.env.BENCH_BREAKDOWN === '1') {
 try {
   for (const server of servers.filter((entry) => entry.name !== 'floor' && entry.name !== 'hono')) await checkSample(server)
   const runs = Object.fromEntries(servers.map((server) => [server.name, []]))
-  console.log(
+  progress(
     `node ${process.version}, ${client}, ${connections} connections, ${warmup} s warm-up + ${duration} s measured, ${passes} passes; ` +
       `load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   )
@@ -308,7 +315,7 @@ try {
     for (const server of pass % 2 === 0 ? servers : [...servers].reverse()) {
       const result = await measure(server)
       runs[server.name].push(result)
-      console.log(
+      progress(
         `pass ${pass + 1} ${server.name.padEnd(14)} ${kilo(result.reqPerSec).padStart(8)} req/s  p50 ${fmt(result.p50, 2)} ms  p99 ${fmt(result.p99, 2)} ms  ` +
           `CPU ${fmt(result.cpuUsPerReq)} µs/req  peak RSS ${fmt(result.rssMb, 0)} MB`,
       )
@@ -327,60 +334,95 @@ try {
     .filter((line) => line.includes('"event":"token.issued"')).length
   const ratio = summary.agate.reqPerSec / summary.baseline.reqPerSec
   const vsGo = summary.agate.reqPerSec / GO_DOCS_SERVER
-  console.log(`\nmedians of ${passes} passes (${client}, ${connections} connections, ${duration} s each)\n`)
-  console.log('| server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MB |')
-  console.log('|---|---|---|---|---|---|')
-  const labels = {
-    agate: 'Agate, production: API key, policy, rate limits, a log line per request to a file',
-    baseline: 'baseline: node:http + agora-token (no auth, no policy, no logs)',
-    'baseline-agate': 'the same baseline server minting with Agate (library only, no server features)',
-    floor: 'floor: node:http answering a precomputed token',
-    hono: 'Hono on @hono/node-server answering a precomputed token',
-    'hono-lib': 'Hono on @hono/node-server + Agate buildRtcToken, nothing else',
-    go: 'Go docs-sample server (net/http + AgoraIO/Tools rtctokenbuilder2, bench/go-docs-server), GOMAXPROCS=2, measured in this run',
-  }
-  for (const [name, label] of Object.entries(labels)) {
-    const entry = summary[name]
-    if (entry === undefined) continue
-    console.log(
-      `| ${label} | ${kilo(entry.reqPerSec)} | ${fmt(entry.p50, 2)} | ${fmt(entry.p99, 2)} | ${fmt(entry.cpuUsPerReq)} | ${fmt(entry.rssMb, 0)} |`,
-    )
-  }
-  console.log('| Go docs-sample server, quoted (perf-baselines.md §5, wrk, GOMAXPROCS=2, a calmer host) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |')
-  console.log('')
-  const verdict = (ok) => (ok ? 'met' : 'NOT met')
-  console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
-  const libraryOnly = summary['baseline-agate']
-  console.log(
-    `The baseline server with Agate's library instead: ${fmt(libraryOnly.reqPerSec / summary.baseline.reqPerSec, 2)}x the baseline. ` +
-      `Agate's CPU per request minus that server's: ${fmt(summary.agate.cpuUsPerReq - libraryOnly.cpuUsPerReq)} µs ` +
-      `(its features, less what serving a turn's requests together saves); HTTP alone (floor): ${fmt(summary.floor.cpuUsPerReq)} µs/req`,
-  )
-  console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
-  if (summary.go !== undefined) {
-    const vsGoHere = summary.agate.reqPerSec / summary.go.reqPerSec
-    console.log(`Agate / Go docs server measured in this run: ${fmt(vsGoHere, 2)}x (target >= 4x: ${verdict(vsGoHere >= 4)})`)
+  if (markdown) {
+    console.log(markdownTable(summary, ratio, vsGo))
   } else {
+    console.log(`\nmedians of ${passes} passes (${client}, ${connections} connections, ${duration} s each)\n`)
+    console.log('| server | req/s | p50 ms | p99 ms | server CPU µs/req | peak RSS MB |')
+    console.log('|---|---|---|---|---|---|')
+    const labels = {
+      agate: 'Agate, production: API key, policy, rate limits, a log line per request to a file',
+      baseline: 'baseline: node:http + agora-token (no auth, no policy, no logs)',
+      'baseline-agate': 'the same baseline server minting with Agate (library only, no server features)',
+      floor: 'floor: node:http answering a precomputed token',
+      hono: 'Hono on @hono/node-server answering a precomputed token',
+      'hono-lib': 'Hono on @hono/node-server + Agate buildRtcToken, nothing else',
+      go: 'Go docs-sample server (net/http + AgoraIO/Tools rtctokenbuilder2, bench/go-docs-server), GOMAXPROCS=2, measured in this run',
+    }
+    for (const [name, label] of Object.entries(labels)) {
+      const entry = summary[name]
+      if (entry === undefined) continue
+      console.log(
+        `| ${label} | ${kilo(entry.reqPerSec)} | ${fmt(entry.p50, 2)} | ${fmt(entry.p99, 2)} | ${fmt(entry.cpuUsPerReq)} | ${fmt(entry.rssMb, 0)} |`,
+      )
+    }
+    console.log('| Go docs-sample server, quoted (perf-baselines.md §5, wrk, GOMAXPROCS=2, a calmer host) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |')
+    console.log('')
+    const verdict = (ok) => (ok ? 'met' : 'NOT met')
+    console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
+    const libraryOnly = summary['baseline-agate']
     console.log(
-      'Go docs server: quoted from ../shared/research/perf-baselines.md §5, not measured (no `go` on PATH); ' +
-        'to measure it in this run, install Go (Debian: apt-get install golang-go) and run the bench again',
+      `The baseline server with Agate's library instead: ${fmt(libraryOnly.reqPerSec / summary.baseline.reqPerSec, 2)}x the baseline. ` +
+        `Agate's CPU per request minus that server's: ${fmt(summary.agate.cpuUsPerReq - libraryOnly.cpuUsPerReq)} µs ` +
+        `(its features, less what serving a turn's requests together saves); HTTP alone (floor): ${fmt(summary.floor.cpuUsPerReq)} µs/req`,
     )
+    console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
+    if (summary.go !== undefined) {
+      const vsGoHere = summary.agate.reqPerSec / summary.go.reqPerSec
+      console.log(`Agate / Go docs server measured in this run: ${fmt(vsGoHere, 2)}x (target >= 4x: ${verdict(vsGoHere >= 4)})`)
+    } else {
+      console.log(
+        'Go docs server: quoted from the research (perf-baselines.md §5), not measured (no `go` on PATH); ' +
+          'to measure it in this run, install Go (Debian: apt-get install golang-go) and run the bench again',
+      )
+    }
+    console.log(
+      `Agate p99 at ${connections} connections: ${fmt(summary.agate.p99, 2)} ms (target <= 5 ms: ${verdict(summary.agate.p99 <= 5)})`,
+    )
+    // The host's speed moves from run to run; the floor says how fast this one was. The research
+    // (perf-baselines.md §5) measured the same floor server at 39-43 k req/s, p99 2.3 ms.
+    const floor = summary.floor
+    console.log(
+      `This host in this run: the floor made ${kilo(floor.reqPerSec)} req/s, p99 ${fmt(floor.p99, 2)} ms ` +
+        `(${fmt((100 * floor.reqPerSec) / FLOOR_IN_RESEARCH, 0)} % of the research's ~41 k, p99 2.3 ms)` +
+        (floor.p99 > 5
+          ? `; the floor itself, with no token work, was above the 5 ms p99 target at ${connections} connections`
+          : ''),
+    )
+    console.log(`Agate wrote ${auditLines} audit lines (${fmt(statSync(logFile).size / 1e6)} MB) to ${logFile}`)
+    console.log(`Library: buildRtcToken costs ${fmt(libraryCost())} µs per token in a tight loop (in this process, under tsx).`)
   }
-  console.log(
-    `Agate p99 at ${connections} connections: ${fmt(summary.agate.p99, 2)} ms (target <= 5 ms: ${verdict(summary.agate.p99 <= 5)})`,
-  )
-  // The host's speed moves from run to run; the floor says how fast this one was. The research
-  // (perf-baselines.md §5) measured the same floor server at 39-43 k req/s, p99 2.3 ms.
-  const floor = summary.floor
-  console.log(
-    `This host in this run: the floor made ${kilo(floor.reqPerSec)} req/s, p99 ${fmt(floor.p99, 2)} ms ` +
-      `(${fmt((100 * floor.reqPerSec) / FLOOR_IN_RESEARCH, 0)} % of the research's ~41 k, p99 2.3 ms)` +
-      (floor.p99 > 5
-        ? `; the floor itself, with no token work, was above the 5 ms p99 target at ${connections} connections`
-        : ''),
-  )
-  console.log(`Agate wrote ${auditLines} audit lines (${fmt(statSync(logFile).size / 1e6)} MB) to ${logFile}`)
-  console.log(`Library: buildRtcToken costs ${fmt(libraryCost())} µs per token in a tight loop (in this process, under tsx).`)
 } finally {
   for (const server of servers) server.child.kill('SIGTERM')
+}
+
+/**
+ * The result as one table in the README's format ("Server performance"): a row per server with
+ * req/s, p99 and the server's CPU per request, then the ratios against their targets (bold when
+ * met), in one column that names the machine and the run's settings instead of a clock time.
+ */
+function markdownTable(summary, ratio, vsGo) {
+  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version} (${client}, ${connections} connections, medians of ${passes} passes)`
+  const cell = (entry, bold) => {
+    const rate = `${kilo(entry.reqPerSec)}${bold ? ' req/s' : ''}`
+    return `${bold ? `**${rate}**` : rate}, p99 ${fmt(entry.p99)} ms, ${fmt(entry.cpuUsPerReq, 0)} µs`
+  }
+  const target = (value, met, text) => (met ? `**${text}**` : text)
+  const rows = [
+    ['Agate, production: API key, policy, rate limits, audit line per request to a file', cell(summary.agate, true)],
+    ['baseline: `node:http` + `agora-token` (no auth, no policy, no logs)', cell(summary.baseline, false)],
+    ["the baseline server minting with Agate's library, nothing else", cell(summary['baseline-agate'], false)],
+    ['floor: `node:http` answering a precomputed token', cell(summary.floor, false)],
+  ]
+  if (summary.go !== undefined) {
+    rows.push(['Go docs-sample server, measured in the same run (`bench/go-docs-server`, GOMAXPROCS=2)', cell(summary.go, false)])
+  }
+  rows.push(['**Agate / baseline** (target ≥ 2x)', target(ratio, ratio >= 2, `${fmt(ratio, 2)}x`)])
+  rows.push(["**Agate / Go docs server's ~4 k from the research** (target ≥ 4x)", target(vsGo, vsGo >= 4, `${fmt(vsGo, 2)}x`)])
+  if (summary.go !== undefined) {
+    const vsGoHere = summary.agate.reqPerSec / summary.go.reqPerSec
+    rows.push(['**Agate / Go docs server measured in the same run** (target ≥ 4x)', target(vsGoHere, vsGoHere >= 4, `${fmt(vsGoHere, 2)}x`)])
+  }
+  rows.push(["**Agate's p99** (target ≤ 5 ms)", target(summary.agate.p99, summary.agate.p99 <= 5, `${fmt(summary.agate.p99, 2)} ms`)])
+  return [`| server | ${machine} |`, '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)].join('\n')
 }

@@ -7,6 +7,7 @@
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
+import { AllowedMethods } from './allowed-methods.js'
 import { Authenticator } from './auth/authenticate.js'
 import type { ServerConfig } from './config.js'
 import type { ServerContext, ServerState } from './context.js'
@@ -65,6 +66,8 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Hono {
 export interface BuiltApp {
   app: Hono
   tokenRoutes: TokenRoutes
+  /** The methods each path is served with (the listener's answer to `CONNECT` lists them too). */
+  allowedMethods: AllowedMethods
 }
 
 /** {@link createApp}, also returning the token routes: what the Node listener needs. */
@@ -110,7 +113,14 @@ export function buildApp(config: ServerConfig, deps: AppDeps = {}): BuiltApp {
     )
   }
 
-  app.notFound((c) => problem(c, new HttpError('not-found', 'no such route')))
+  // 404 only for a path no route has; a path that exists answers other methods 405, with Allow.
+  const allowedMethods = new AllowedMethods(app)
+  app.notFound((c) => {
+    const allowed = allowedMethods.of(c.req.path)
+    if (allowed.length === 0) return problem(c, new HttpError('not-found', 'no such route'))
+    c.header('Allow', allowed.join(', '))
+    return problem(c, new HttpError('method-not-allowed', `this path is served with ${allowed.join(', ')} only`))
+  })
   app.onError((error, c) => {
     // Routes render their own errors; this catches what escapes a non-token route.
     const failure = error instanceof HttpError ? error : new HttpError('internal', 'internal error', { cause: error })
@@ -126,7 +136,7 @@ export function buildApp(config: ServerConfig, deps: AppDeps = {}): BuiltApp {
     }
     return problem(c, failure)
   })
-  return { app, tokenRoutes }
+  return { app, tokenRoutes, allowedMethods }
 }
 
 function problem(c: Context, error: HttpError): Response {

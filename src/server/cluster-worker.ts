@@ -13,8 +13,11 @@ import { CLUSTER_SPEC_FLAG, type ClusterSpec, type PrimaryMessage, type WorkerMe
  * connections over all of them.
  */
 export interface ClusterServerModule {
-  loadConfig(env: Record<string, string | undefined>, options: ClusterSpec['serve']): unknown
-  startServer(config: never, options: { demo: false }): Promise<{ url: string; metrics: { registry: Registry }; close(): Promise<void> }>
+  loadConfig(env: Record<string, string | undefined>, options: ClusterSpec['serve']): Promise<{ limits: { drainDelayMs: number } }>
+  startServer(
+    config: never,
+    options: { demo: false },
+  ): Promise<{ url: string; metrics: { registry: Registry }; close(options: { drainDelayMs: number }): Promise<void> }>
 }
 
 const flag = process.argv.indexOf(CLUSTER_SPEC_FLAG)
@@ -24,17 +27,19 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
   const send = (message: WorkerMessage): void => {
     if (process.connected) process.send?.(message)
   }
-  let close: (() => Promise<void>) | undefined
-  let stopping = false
-  const stop = (): void => {
-    if (stopping) return
-    stopping = true
+  let close: ((drainDelayMs: number) => Promise<void>) | undefined
+  let stopping: number | undefined
+  /** Drains after `drainDelayMs` (see `RunningServer.close`) and exits; once. */
+  const stop = (drainDelayMs: number): void => {
+    if (stopping !== undefined) return
+    stopping = drainDelayMs
     // Not started yet: the start sequence sees `stopping` and closes right after listening.
-    close?.().then(
+    close?.(drainDelayMs).then(
       () => process.exit(0),
       () => process.exit(1),
     )
   }
+  let configuredDelayMs = 0
   let nextId = 1
   const results = new Map<number, (result: PrimaryMessage & { type: 'agate:metrics:result' }) => void>()
   let registry: Registry | undefined
@@ -44,7 +49,7 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
     if (typeof message !== 'object' || message === null) return
     switch (message.type) {
       case 'agate:shutdown':
-        stop()
+        stop(message.drainDelayMs)
         return
       case 'agate:metrics:collect':
         if (registry === undefined) return
@@ -57,15 +62,16 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
     }
   })
   // Signals sent to the whole process group (Ctrl-C) reach workers too; an orphaned worker (the
-  // primary was killed) drains instead of serving forever.
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
-  process.on('disconnect', stop)
+  // primary was killed) drains at once instead of serving forever: nothing hands it connections.
+  process.on('SIGTERM', () => stop(configuredDelayMs))
+  process.on('SIGINT', () => stop(0))
+  process.on('disconnect', () => stop(0))
 
   let running: Awaited<ReturnType<ClusterServerModule['startServer']>>
   try {
     const server = (await import(spec.serverModule)) as ClusterServerModule
     const config = await server.loadConfig(process.env, spec.serve)
+    configuredDelayMs = config.limits.drainDelayMs
     running = await server.startServer(config as never, { demo: false })
   } catch (error) {
     send({ type: 'agate:failed', message: error instanceof Error ? error.message : String(error) })
@@ -73,7 +79,7 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
     process.disconnect?.()
     return
   }
-  close = () => running.close()
+  close = (drainDelayMs) => running.close({ drainDelayMs })
   const local = running.metrics.registry
   registry = local
   shareMetrics(local, (timeoutMs) =>
@@ -91,9 +97,10 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
       send({ type: 'agate:metrics:request', id })
     }),
   )
-  if (stopping) {
-    stopping = false
-    stop()
+  if (stopping !== undefined) {
+    const drainDelayMs = stopping
+    stopping = undefined
+    stop(drainDelayMs)
     return
   }
   send({ type: 'agate:ready', url: running.url })

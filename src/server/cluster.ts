@@ -44,7 +44,10 @@ export interface ClusterOptions {
   logger?: ClusterLogger
   /** Log settings (the config's `log`) for the default logger. Default: `info` on stdout. */
   log?: LogSettings
-  /** How long shutdown waits for workers to drain before killing them, ms. Default 30 000. */
+  /**
+   * How long shutdown waits for workers to drain before killing them, ms, on top of the drain
+   * delay `close` is given. Default 30 000.
+   */
   shutdownTimeoutMs?: number
   /** How long a `/metrics` scrape waits for every worker's figures, ms. Default 2000. */
   metricsTimeoutMs?: number
@@ -64,8 +67,13 @@ export interface RunningCluster {
   readonly started: number
   /** All workers' metrics added up, in the Prometheus text format. */
   metrics(): Promise<string>
-  /** Drains every worker (each stops accepting and finishes its in-flight requests), then resolves. */
-  close(): Promise<void>
+  /**
+   * Drains every worker (each keeps accepting for `drainDelayMs` with `/readyz` at 503, then stops
+   * accepting and finishes its in-flight requests; see `RunningServer.close`), then resolves.
+   */
+  close(options?: { drainDelayMs?: number }): Promise<void>
+  /** Kills every worker at once (SIGKILL): for an exit at once, on a second signal. */
+  halt(): void
 }
 
 // Messages between the primary and its workers; every type starts with `agate:` so other IPC users
@@ -78,7 +86,7 @@ export type WorkerMessage =
   | { type: 'agate:metrics:report'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }
 /** Primary → worker. */
 export type PrimaryMessage =
-  | { type: 'agate:shutdown' }
+  | { type: 'agate:shutdown'; drainDelayMs: number }
   | { type: 'agate:metrics:collect'; id: number }
   | { type: 'agate:metrics:result'; id: number; text: string; error?: undefined }
   | { type: 'agate:metrics:result'; id: number; text?: undefined; error: string }
@@ -274,13 +282,14 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     return AggregatorRegistry.aggregate(reports).metrics()
   }
 
-  const close = (): Promise<void> => {
+  const close = (closeOptions: { drainDelayMs?: number } = {}): Promise<void> => {
+    const drainDelayMs = closeOptions.drainDelayMs ?? 0
     closing ??= (async () => {
       const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined)
       for (const slot of slots) if (slot.timer !== undefined) clearTimeout(slot.timer)
       logger.info({ event: 'cluster.stopping', workers: workers.length }, 'stopping: draining workers')
       const exits = workers.map((worker) => (worker.isDead() ? Promise.resolve() : new Promise<void>((resolve) => worker.once('exit', () => resolve()))))
-      for (const worker of workers) send(worker, { type: 'agate:shutdown' })
+      for (const worker of workers) send(worker, { type: 'agate:shutdown', drainDelayMs })
       const deadline = setTimeout(() => {
         for (const worker of workers) {
           if (!worker.isDead()) {
@@ -288,7 +297,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
             worker.process.kill('SIGKILL')
           }
         }
-      }, shutdownTimeoutMs)
+      }, drainDelayMs + shutdownTimeoutMs)
       await Promise.all(exits)
       clearTimeout(deadline)
       live.set(0)
@@ -329,6 +338,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     },
     metrics: collect,
     close,
+    halt: () => {
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) worker.process.kill('SIGKILL')
+    },
   }
 }
 
@@ -361,7 +373,8 @@ export function clusterOptionsFor(config: ServerConfig, workers: number, serve: 
     workers,
     serve: options,
     log: config.log,
-    // Workers cut their own connections after AGATE_SHUTDOWN_TIMEOUT_MS; this is the backstop.
+    // Workers cut their own connections AGATE_SHUTDOWN_TIMEOUT_MS after their drain delay; this is
+    // the backstop (close adds the delay).
     shutdownTimeoutMs: config.limits.shutdownTimeoutMs + 5000,
     warnings,
   }
@@ -370,7 +383,8 @@ export function clusterOptionsFor(config: ServerConfig, workers: number, serve: 
 /**
  * Loads the config from this process's environment, starts `workers` workers (see
  * {@link resolveWorkerCount}; `undefined` = `AGATE_WORKERS`, else the default for the mode) and
- * drains them on SIGTERM or SIGINT, then exits; a second signal exits at once. The cluster
+ * drains them on SIGTERM (after `AGATE_DRAIN_DELAY_MS`) or SIGINT, then exits; a second signal
+ * kills the workers and exits at once. The cluster
  * counterpart of `runServer`, for entry points (`src/server/cluster-main.ts`). The primary validates
  * the config before forking, so a bad setting stops everything at once, and development
  * credentials are created once, not raced for by every worker.
@@ -386,7 +400,7 @@ export async function runCluster(options: LoadConfigOptions & { workers?: number
   if (loadOptions.production === true) serve.production = true
   // The primary's logger is startCluster's own: flushed when the cluster has stopped (or failed to start).
   const running = await startCluster(clusterOptionsFor(config, count, serve))
-  stopOnSignals(running)
+  stopOnSignals(running, config.limits.drainDelayMs)
   return running
 }
 

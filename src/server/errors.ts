@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   'method-not-allowed': 405,
   'request-timeout': 408,
   'payload-too-large': 413,
+  'expectation-failed': 417,
   'rate-limited': 429,
   'headers-too-large': 431,
   internal: 500,

@@ -1,12 +1,14 @@
 /**
  * The Node listener: serves the app on `node:http` through @hono/node-server, with header-size and
- * request-time limits, the configured rate-limit store and, in development, the web demo; shuts
- * down gracefully (stop accepting, finish what is in flight).
+ * request-time limits, the configured rate-limit store and, in development, the web demo; answers
+ * every request that reaches it, the malformed ones included (problem+json); shuts down without
+ * losing a request (see {@link RunningServer.close}).
  * @module
  */
-import { createServer, STATUS_CODES, type Server } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { getRequestListener } from '@hono/node-server'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { getRequestListener, RequestError } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import type { DemoOptions, MountedDemo } from '../demo/index.js'
@@ -16,7 +18,8 @@ import type { ServerState } from './context.js'
 import { causeOf, HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
-import { nodeTokenListener } from './node-exchange.js'
+import { nodeTokenListener, writeProblem } from './node-exchange.js'
+import { isLingering, LINGER_MS, responseClass } from './node-response.js'
 import { createRateLimitStore, type RateLimitBackend } from './rate-limit-store.js'
 import { stopOnSignals } from './signals.js'
 
@@ -30,14 +33,31 @@ export interface RunningServer {
   readonly metrics: Metrics
   /** The web demo and sandbox, when mounted (development mode; see {@link StartOptions.demo}). */
   readonly demo: MountedDemo | undefined
+  /** The web demo's page, e.g. `http://127.0.0.1:8080/`, when it is mounted. */
+  readonly demoUrl: string | undefined
   /**
-   * Graceful shutdown: `/readyz` turns 503, new connections are refused, in-flight requests finish
-   * (each answered with `Connection: close`), idle keep-alive connections are closed. Connections
-   * still busy after `AGATE_SHUTDOWN_TIMEOUT_MS` are cut. The demo's sandbox is ended first (its
-   * long polls would hold connections), the rate-limit store's connection last. Resolves when the
-   * server is closed and the logs are flushed. Calling it again returns the same promise.
+   * Graceful shutdown that loses no request:
+   *
+   * 1. `/readyz` turns 503 at once, and from now on every answer says `Connection: close` (in
+   *    flight or not), so each connection closes after its next answer;
+   * 2. for `drainDelayMs` (default 0; the entry points pass `AGATE_DRAIN_DELAY_MS` on SIGTERM) the
+   *    server keeps accepting and answering, while load balancers see `/readyz` fail and stop
+   *    sending. Idle keep-alive connections are left open meanwhile: closing one could cross a
+   *    request the client is sending on it, which would be lost;
+   * 3. then it stops accepting, closes the idle connections, and waits for the requests in flight,
+   *    cutting the connections still busy after `AGATE_SHUTDOWN_TIMEOUT_MS`.
+   *
+   * The demo's sandbox is ended first (its long polls would hold connections), the rate-limit
+   * store's connection last. Resolves when the server is closed and the logs are flushed. Calling
+   * it again returns the same promise.
    */
-  close(): Promise<void>
+  close(options?: CloseOptions): Promise<void>
+}
+
+/** Options of {@link RunningServer.close}. */
+export interface CloseOptions {
+  /** How long to keep accepting, with `/readyz` at 503, before closing the listener, ms. Default 0. */
+  drainDelayMs?: number
 }
 
 /** The web demo's options: `mountDemo`'s, without `apps` (the config's apps are used). */
@@ -102,28 +122,69 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
   }
   if (options.now !== undefined) deps.now = options.now
-  const { app, tokenRoutes } = buildApp(config, deps)
+  const { app, tokenRoutes, allowedMethods } = buildApp(config, deps)
+  const logFailure = (error: unknown): void => logger.error({ event: 'request.failed', cause: causeOf(error) }, 'request failed')
 
   // Token routes on fixed paths straight from node:http; the rest through Hono's adapter.
-  const handle = nodeTokenListener(tokenRoutes, getRequestListener(app.fetch), (error) =>
-    logger.error({ event: 'request.failed', cause: causeOf(error) }, 'request failed'),
-  )
+  const hono = getRequestListener(app.fetch, {
+    // HTTP/1.0 requests may come without Host; Hono needs one to build the request's URL.
+    hostname: 'localhost',
+    // A request the adapter cannot turn into a fetch Request (`GET *`, a bad Host) is the client's fault.
+    errorHandler: (error) => {
+      if (error instanceof RequestError) return problemResponse(new HttpError('invalid-request', 'the request target or Host header is not valid'))
+      logFailure(error)
+      return problemResponse(new HttpError('internal', 'internal error'))
+    },
+  })
+  const handle = nodeTokenListener(tokenRoutes, hono, logFailure)
   const { limits } = config
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    if (request.url === '*') return answerAsterisk(request, response, allowedMethods.all())
+    // RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request without Host.
+    if (request.headers.host === undefined && request.httpVersion === '1.1') {
+      return writeProblem(response, new HttpError('invalid-request', 'an HTTP/1.1 request needs a Host header'))
+    }
+    handle(request, response)
+  }
   const server = createServer(
     {
       maxHeaderSize: limits.headerBytes,
       requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.requestTimeoutMs,
+      // Node wants it no longer than the request timeout.
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       // How often Node checks the two timeouts above; its default (30 s) would make short ones late.
       connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+      // Node's own answer to an HTTP/1.1 request without Host is a bare 400; onRequest answers a problem.
+      requireHostHeader: false,
+      // `Connection: close` while draining, and a lingering close after an answer that did not wait for the body.
+      ServerResponse: responseClass(() => state.draining),
     },
-    (request, response) => {
-      // While draining, answer what arrives and close the connection after it.
-      if (state.draining) response.shouldKeepAlive = false
-      handle(request, response)
-    },
+    onRequest,
   )
+  // `Expect: 100-continue`: the client is invited to send its body only once the server reads it,
+  // that is after everything that can refuse the request without it (route, method,
+  // authentication, rate limits, the declared size) has let it through. Go's net/http does the same.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    request.once('resume', () => {
+      if (!response.headersSent) response.writeContinue()
+    })
+    onRequest(request, response)
+  })
+  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
+    writeProblem(response, new HttpError('expectation-failed', 'the only expectation served is 100-continue')),
+  )
+  // CONNECT (proxy tunnels) is not served; Node would close the connection without a word.
+  server.on('connect', (request: IncomingMessage, socket: Socket) => {
+    const target = request.url ?? ''
+    const allowed = target.startsWith('/') ? allowedMethods.of(target.split('?')[0]!) : allowedMethods.all()
+    const failure =
+      allowed.length === 0
+        ? new HttpError('not-found', 'no such route')
+        : new HttpError('method-not-allowed', `CONNECT is not served; this server answers ${allowed.join(', ')}`)
+    answerOnSocket(socket, failure, allowed.length === 0 ? {} : { allow: allowed.join(', ') })
+    logger.info({ event: 'request.rejected', method: 'CONNECT', status: failure.status, error: failure.kind }, 'request rejected')
+  })
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
     answerClientError(error, socket, limits.headerBytes, logger),
   )
@@ -143,16 +204,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   const port = (server.address() as AddressInfo).port
   const url = `http://${urlHost(config.host)}:${port}`
-  announce(config, url, logger, { rateLimitStore: backend?.kind ?? 'custom', demo: demo !== undefined })
+  const demoUrl = demo === undefined ? undefined : `${url}${demoSettings?.serveAtRoot === false ? '/demo/' : '/'}`
+  announce(config, url, logger, { rateLimitStore: backend?.kind ?? 'custom', demoUrl })
 
   let closing: Promise<void> | undefined
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      state.draining = true
-      logger.info({ event: 'server.stopping' }, 'shutting down: finishing in-flight requests')
-      // Ending the sandbox answers its long polls at once, so they do not hold the drain up.
-      demo?.close()
-      // Connections that finish a request become idle; keep closing them until none is left.
+  const drain = async (drainDelayMs: number): Promise<void> => {
+    state.draining = true
+    logger.info({ event: 'server.stopping', drainDelayMs }, 'shutting down: /readyz fails, then finishing in-flight requests')
+    // Ending the sandbox answers its long polls at once, so they do not hold the drain up.
+    demo?.close()
+    if (drainDelayMs > 0) await sleep(drainDelayMs)
+    await new Promise<void>((resolve) => {
+      // Every answer now closes its connection; those that finish a request become idle: close
+      // them, until none is left.
       const sweep = setInterval(() => server.closeIdleConnections(), 50)
       const deadline = setTimeout(() => {
         logger.warn({ event: 'server.shutdown-timeout' }, 'shutdown timeout: closing the remaining connections')
@@ -161,17 +225,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       server.close(() => {
         clearInterval(sweep)
         clearTimeout(deadline)
-        // Requests are done with the store now; its close never throws and takes at most ~1 s.
-        void (backend?.close() ?? Promise.resolve()).then(() => {
-          logger.info({ event: 'server.stopped' }, 'stopped')
-          return log.close().then(resolve)
-        })
+        resolve()
       })
       server.closeIdleConnections()
     })
+    // Requests are done with the store now; its close never throws and takes at most ~1 s.
+    await backend?.close()
+    logger.info({ event: 'server.stopped' }, 'stopped')
+    await log.close()
+  }
+  const close = (options: CloseOptions = {}): Promise<void> => {
+    closing ??= drain(options.drainDelayMs ?? 0)
     return closing
   }
-  return { url, port, server, app, metrics, demo, close }
+  return { url, port, server, app, metrics, demo, demoUrl, close }
 }
 
 /** The demo's options when it is to be mounted, else undefined. */
@@ -190,9 +257,41 @@ function demoSettingsOf(config: ServerConfig, demo: StartOptions['demo']): DemoS
  * once. For entry points: `agate serve` and `node --import tsx src/server/main.ts`.
  */
 export async function runServer(options: LoadConfigOptions = {}): Promise<RunningServer> {
-  const running = await startServer(await loadConfigFromProcess(options))
-  stopOnSignals(running)
+  const config = await loadConfigFromProcess(options)
+  const running = await startServer(config)
+  // Plain text as well as the JSON log line: the addresses a person starting it wants to open.
+  process.stderr.write(`agate server: listening on ${running.url}\n`)
+  if (running.demoUrl !== undefined) process.stderr.write(`agate server: web demo at ${running.demoUrl}\n`)
+  stopOnSignals(running, config.limits.drainDelayMs)
   return running
+}
+
+/**
+ * The asterisk target: `OPTIONS *` asks what the server as a whole supports (RFC 9110 §9.3.7),
+ * answered 204 with `Allow`; with any other method it is malformed.
+ */
+function answerAsterisk(request: IncomingMessage, response: ServerResponse, allowed: readonly string[]): void {
+  if (request.method !== 'OPTIONS') return writeProblem(response, new HttpError('invalid-request', 'the request target * is only for OPTIONS'))
+  response.writeHead(204, { allow: allowed.join(', ') }).end()
+}
+
+/** A problem answer as a fetch Response (for Hono's adapter). */
+function problemResponse(failure: HttpError): Response {
+  return new Response(JSON.stringify(problemOf(failure)), { status: failure.status, headers: { 'content-type': PROBLEM_JSON } })
+}
+
+/** Writes a problem answer straight on a socket Node no longer parses (CONNECT), then closes it. */
+function answerOnSocket(socket: Socket, failure: HttpError, headers: Record<string, string>): void {
+  const body = JSON.stringify(problemOf(failure))
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  socket.end(
+    `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\nContent-Type: ${PROBLEM_JSON}\r\n${extra}` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+  // Half-closed: what the client still sends is read and dropped until it closes, or for LINGER_MS.
+  socket.resume()
+  socket.setTimeout(LINGER_MS, () => socket.destroy())
+  socket.once('error', () => socket.destroy())
 }
 
 const CLIENT_ERRORS: Record<string, ErrorKind> = {
@@ -202,7 +301,8 @@ const CLIENT_ERRORS: Record<string, ErrorKind> = {
 
 /** Answers a request Node could not parse (too-large head, timeout, bad syntax) with a problem+json. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket, headerBytes: number, logger: Logger): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // A socket closing lingeringly has had its answer; a timeout or parse error in the dropped body ends it.
+  if (error.code === 'ECONNRESET' || !socket.writable || isLingering(socket)) {
     socket.destroy()
     return
   }
@@ -214,12 +314,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, headerB
         ? 'the request did not arrive in time'
         : 'the request is not valid HTTP/1.1'
   const failure = new HttpError(kind, message)
-  const body = JSON.stringify(problemOf(failure))
   logger.info({ event: 'request.rejected', status: failure.status, error: kind }, 'request rejected')
-  socket.end(
-    `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\nContent-Type: ${PROBLEM_JSON}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  )
+  answerOnSocket(socket, failure, {})
 }
 
 function urlHost(host: string): string {
@@ -228,7 +324,7 @@ function urlHost(host: string): string {
 }
 
 /** The start banner: what is served, how, and every warning. */
-function announce(config: ServerConfig, url: string, logger: Logger, served: { rateLimitStore: string; demo: boolean }): void {
+function announce(config: ServerConfig, url: string, logger: Logger, served: { rateLimitStore: string; demoUrl: string | undefined }): void {
   const { auth } = config
   logger.info(
     {
@@ -245,7 +341,8 @@ function announce(config: ServerConfig, url: string, logger: Logger, served: { r
       policy: config.policy.source,
       cors: config.cors,
       rateLimitStore: served.rateLimitStore,
-      demo: served.demo,
+      demo: served.demoUrl !== undefined,
+      demoUrl: served.demoUrl,
     },
     `agate token server listening on ${url}`,
   )
@@ -259,7 +356,8 @@ function announce(config: ServerConfig, url: string, logger: Logger, served: { r
         dev === undefined
           ? 'Using the configured Agora credentials.'
           : `Using development credentials from ${config.devCredentialsFile} (App ID ${dev.appId}); Agora does not know them, so they only work with Agate's own verifier and sandbox.`,
-        served.demo ? `Web demo at ${url}/ and the sandbox at ${url}/sandbox.` : 'Web demo not mounted.',
+        // Only addresses that answer: `/sandbox` itself is no page, its API lives under it.
+        served.demoUrl === undefined ? 'Web demo not mounted.' : `Web demo at ${served.demoUrl} (its sandbox API under ${url}/sandbox/).`,
         'Set NODE_ENV=production (or --production) for a production server.',
       ].join(' '),
     )

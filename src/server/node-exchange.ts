@@ -34,8 +34,7 @@ export function nodeTokenListener(routes: TokenRoutes, fallback: Listener, onFai
           (answer) => writeAnswer(response, answer),
           (error: unknown) => {
             onFailure(error)
-            const failure = new HttpError('internal', 'internal error')
-            writeAnswer(response, { status: 500, headers: { 'content-type': PROBLEM_JSON }, body: JSON.stringify(problemOf(failure)) })
+            writeProblem(response, new HttpError('internal', 'internal error'))
           },
         )
         return
@@ -43,6 +42,11 @@ export function nodeTokenListener(routes: TokenRoutes, fallback: Listener, onFai
     }
     fallback(incoming, response)
   }
+}
+
+/** Writes a problem+json answer for `failure`, with its length. */
+export function writeProblem(response: ServerResponse, failure: HttpError): void {
+  writeAnswer(response, { status: failure.status, headers: { 'content-type': PROBLEM_JSON }, body: JSON.stringify(problemOf(failure)) })
 }
 
 /** Writes an answer with its length (Node would otherwise send it chunked). */
@@ -107,9 +111,9 @@ class NodeTokenRequest implements TokenRequest {
 }
 
 /**
- * Reads a body as UTF-8 text, refusing more than `limit` bytes. Past the limit the rest is read
- * and dropped (the answer goes out at once, and the connection stays usable), for no longer than
- * the server's request timeout.
+ * Reads a body as UTF-8 text, refusing more than `limit` bytes. Past the limit the answer goes out
+ * at once; the listener's response then drops the rest of the body before it closes the
+ * connection (`node-response.ts`).
  */
 function readText(incoming: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,22 +1,66 @@
 /**
- * Graceful stop on SIGTERM / SIGINT for the entry points (one process or a cluster).
+ * Graceful stop on SIGTERM / SIGINT for the entry points (one process or a cluster), and an exit at
+ * once on a second signal.
  * @module
  */
 
+/** What a server or cluster offers to the signal handlers. */
+export interface Stoppable {
+  /** Drains and stops; `drainDelayMs` is how long to keep accepting first, with `/readyz` at 503. */
+  close(options?: { drainDelayMs?: number }): Promise<void>
+  /** Called before an exit at once (the cluster kills its workers); optional. */
+  halt?(): void
+}
+
+/** The signals that stop the server. */
+export type StopSignal = 'SIGTERM' | 'SIGINT'
+
 /**
- * On the first SIGTERM or SIGINT, closes `running` gracefully and exits 0 (1 if closing fails);
- * a second signal exits at once.
+ * Calls `first` on the first SIGTERM or SIGINT and `again` on every later one. The handlers stay
+ * installed: without one, a second signal would take the default action, which for a process
+ * running as PID 1 (a container without an init) is to ignore it. Returns a function that removes
+ * them.
  */
-export function stopOnSignals(running: { close(): Promise<void> }): void {
-  const stop = (signal: NodeJS.Signals): void => {
-    process.off('SIGTERM', stop)
-    process.off('SIGINT', stop)
-    process.once(signal, () => process.exit(1))
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
+export function onStopSignals(first: (signal: StopSignal) => void, again: (signal: StopSignal) => void): () => void {
+  let seen = false
+  const handle = (signal: StopSignal): void => {
+    if (seen) return again(signal)
+    seen = true
+    first(signal)
   }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  process.on('SIGTERM', handle)
+  process.on('SIGINT', handle)
+  return () => {
+    process.off('SIGTERM', handle)
+    process.off('SIGINT', handle)
+  }
+}
+
+/**
+ * The delay a stop signal asks for: SIGTERM (an orchestrator taking the instance out of service)
+ * waits `drainDelayMs` for load balancers to see `/readyz` fail; SIGINT (Ctrl-C at a terminal)
+ * does not wait.
+ */
+export function drainDelayFor(signal: StopSignal, drainDelayMs: number): number {
+  return signal === 'SIGINT' ? 0 : drainDelayMs
+}
+
+/**
+ * On the first SIGTERM or SIGINT, closes `running` gracefully (see {@link drainDelayFor}) and exits
+ * 0 (1 if closing fails); a second signal exits 1 at once, even as PID 1. Returns a function that
+ * removes the handlers.
+ */
+export function stopOnSignals(running: Stoppable, drainDelayMs: number, exit: (code: number) => void = process.exit): () => void {
+  return onStopSignals(
+    (signal) => {
+      running.close({ drainDelayMs: drainDelayFor(signal, drainDelayMs) }).then(
+        () => exit(0),
+        () => exit(1),
+      )
+    },
+    () => {
+      running.halt?.()
+      exit(1)
+    },
+  )
 }

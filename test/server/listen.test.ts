@@ -101,6 +101,25 @@ test('graceful shutdown cuts connections still busy after the shutdown timeout',
   assert.ok((await hanging) instanceof Error)
 })
 
+test('the listener takes its timeouts from the config: keep-alive above the 60 s of load balancers, headers above keep-alive', async () => {
+  const defaults = await startServer(await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 }), {
+    logger: captureLogs().logger,
+    demo: false,
+  })
+  const { keepAliveTimeout, headersTimeout, requestTimeout } = defaults.server
+  assert.deepEqual({ keepAliveTimeout, headersTimeout, requestTimeout }, { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 70_000 })
+  await defaults.close()
+  const set = await startServer(
+    await config(
+      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000', AGATE_HEADERS_TIMEOUT_MS: '2000', AGATE_REQUEST_TIMEOUT_MS: '3000' },
+      { port: 0 },
+    ),
+    { logger: captureLogs().logger, demo: false },
+  )
+  assert.deepEqual([set.server.keepAliveTimeout, set.server.headersTimeout, set.server.requestTimeout], [1000, 2000, 3000])
+  await set.close()
+})
+
 test('a request that does not arrive in time gets 408', async () => {
   const server = await startServer(
     await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_KEEP_ALIVE_TIMEOUT_MS: '200', AGATE_HEADERS_TIMEOUT_MS: '300', AGATE_REQUEST_TIMEOUT_MS: '300' }, { port: 0 }),
@@ -123,30 +142,78 @@ test('a request that does not arrive in time gets 408', async () => {
   await server.close()
 })
 
-test('the entry point (src/server/main.ts) serves, and exits 0 on SIGTERM after draining', async () => {
+test('the entry point (src/server/main.ts) serves, prints where in plain text, and exits 0 on SIGTERM after draining', async () => {
   const main = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url))
   const cwd = tempDir()
   const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0'], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { PATH: process.env.PATH, AGATE_DEV_CREDENTIALS_FILE: `${cwd}/dev.json`, AGATE_LOG_DESTINATION: 'stdout' },
+    env: {
+      PATH: process.env.PATH,
+      AGATE_DEV_CREDENTIALS_FILE: `${cwd}/dev.json`,
+      AGATE_LOG_DESTINATION: 'stdout',
+      AGATE_DRAIN_DELAY_MS: '200',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)
       if (match !== null) resolve(match[1]!)
     })
-    child.on('exit', () => reject(new Error(`exited early: ${output}`)))
+    child.on('exit', () => reject(new Error(`exited early: ${output}${stderr}`)))
   })
   assert.equal((await get(url, '/healthz')).status, 200)
+  // Issue 12: the demo's address as plain text, and only addresses that answer.
+  while (!stderr.includes('web demo at')) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(stderr, `agate server: listening on ${url}\nagate server: web demo at ${url}/\n`)
+  const page = await get(url, '/')
+  assert.equal(page.status, 200)
+  assert.match(page.text, /^<!doctype html>/i)
+  const banner = JSON.parse(output.split('\n').find((line) => line.includes('"event":"server.banner"'))!) as { msg: string }
+  const addresses = [...banner.msg.matchAll(/http:\/\/[^\s)]+[^\s).]/g)].map((match) => match[0])
+  assert.deepEqual(addresses, [`${url}/`, `${url}/sandbox/`])
+  assert.equal((await get(url, '/sandbox/config')).status, 200, 'the sandbox API answers under /sandbox/')
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.kill('SIGTERM')
   assert.equal(await exited, 0, output)
   assert.match(output, /"event":"server.stopped"/)
   assert.match(output, /DEVELOPMENT MODE/)
+})
+
+test('close with a drain delay: /readyz fails at once, new connections are still served, every answer says Connection: close', async () => {
+  let release!: () => void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  let entered!: () => void
+  const inFlight = new Promise<void>((resolve) => (entered = resolve))
+  const server = await startServer(await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }, { port: 0 }), {
+    logger: captureLogs().logger,
+    demo: false,
+    extraRoutes: (app) =>
+      app.get('/slow', async (c) => {
+        entered()
+        await held
+        return c.text('finished')
+      }),
+  })
+  assert.equal((await get(server.url, '/healthz')).connection, 'keep-alive')
+  const slow = get(server.url, '/slow')
+  await inFlight
+  let closed = false
+  const closing = server.close({ drainDelayMs: 400 }).then(() => (closed = true))
+  const readyz = await get(server.url, '/readyz')
+  assert.deepEqual([readyz.status, JSON.parse(readyz.text), readyz.connection], [503, { status: 'draining' }, 'close'])
+  const health = await get(server.url, '/healthz')
+  assert.deepEqual([health.status, health.connection], [200, 'close'], 'a new connection during the delay is served')
+  release()
+  const finished = await slow
+  assert.deepEqual([finished.status, finished.connection], [200, 'close'], 'the request in flight at close()')
+  assert.equal(closed, false, 'still within the delay')
+  await closing
+  await assert.rejects(get(server.url, '/healthz'), { code: 'ECONNREFUSED' })
 })
 
 test('a bad setting stops the entry point with exit code 1 and the setting named', async () => {

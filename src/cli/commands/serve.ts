@@ -12,6 +12,7 @@ import {
   type ClusterOptions,
   type ServerConfig,
 } from '../../server/index.js'
+import { drainDelayFor, onStopSignals, type StopSignal } from '../../server/signals.js'
 import { expectPositionals, integerFlag, parseFlags } from '../args.js'
 import { CliError, type CliIo, EXIT, UsageError } from '../io.js'
 
@@ -19,8 +20,9 @@ import { CliError, type CliIo, EXIT, UsageError } from '../io.js'
 export const SERVE_HELP = `Usage: agate serve [--port N] [--host HOST] [--config FILE] [--production] [--workers N]
 
 Starts the token server. Settings come from the environment and the config file; these flags
-override them. In development mode it also serves the web demo at / and the sandbox at /sandbox
-(one process only). Stops on SIGINT or SIGTERM.
+override them. In development mode it also serves the web demo at / (its sandbox API under
+/sandbox/; one process only). Stops on SIGTERM after AGATE_DRAIN_DELAY_MS (with /readyz failing
+meanwhile) or on SIGINT at once, finishing the requests in flight; a second signal exits at once.
 
 Options:
   --port N         port to listen on, 0 to 65535 (0 = any free port)
@@ -43,7 +45,12 @@ export interface ServeOptions {
 /** A running server or cluster: where it listens and how to stop it. */
 export interface RunningServer {
   readonly url: string
-  close(): Promise<void>
+  /** The web demo's page, when the server mounts it. */
+  readonly demoUrl?: string | undefined
+  /** Drains and stops; `drainDelayMs`: how long to keep accepting first, with `/readyz` at 503. */
+  close(options?: { drainDelayMs?: number }): Promise<void>
+  /** Stops at once (a cluster kills its workers), before the process exits on a second signal. */
+  halt?(): void
 }
 
 /** The parts of `src/server` that `serve` calls; tests replace them. */
@@ -97,8 +104,10 @@ export async function serveCommand(argv: readonly string[], io: CliIo, server: S
 
   let running: RunningServer
   let workers: number
+  let drainDelayMs: number
   try {
     const config = await server.loadConfig(io.env, options)
+    drainDelayMs = config.limits.drainDelayMs
     workers = resolveWorkerCount(workersFlag ?? config.workers, config.mode === 'production')
     if (workers > 1) {
       // The primary checked the config above; every worker loads it again from the same
@@ -113,9 +122,10 @@ export async function serveCommand(argv: readonly string[], io: CliIo, server: S
     throw new CliError(`cannot start the server: ${messageOf(error)}`, EXIT.failure)
   }
   io.stderr(`agate serve: listening on ${running.url}${workers > 1 ? ` (${workers} workers)` : ''}\n`)
-  await stopped(io.signal)
+  if (running.demoUrl !== undefined) io.stderr(`agate serve: web demo at ${running.demoUrl}\n`)
+  const signal = await stopped(io, running)
   try {
-    await running.close()
+    await running.close({ drainDelayMs: signal === 'abort' ? 0 : drainDelayFor(signal, drainDelayMs) })
   } catch (error) {
     throw new CliError(`error while stopping the server: ${messageOf(error)}`, EXIT.failure)
   }
@@ -130,20 +140,23 @@ function definedStrings(env: Readonly<Record<string, string | undefined>>): Reco
   return out
 }
 
-/** Resolves when `signal` aborts, or on the first SIGINT/SIGTERM when there is none. */
-function stopped(signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Resolves when `io.signal` aborts, or with the first SIGINT/SIGTERM when there is none. A second
+ * signal then exits at once: the handler stays installed, since without one a process running as
+ * PID 1 (a container without an init) would ignore the signal.
+ */
+function stopped(io: CliIo, running: RunningServer): Promise<StopSignal | 'abort'> {
+  const { signal } = io
   if (signal !== undefined) {
-    if (signal.aborted) return Promise.resolve()
-    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    if (signal.aborted) return Promise.resolve('abort')
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve('abort'), { once: true }))
   }
   return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
+    onStopSignals(resolve, (again) => {
+      io.stderr(`agate serve: ${again} again: exiting at once\n`)
+      running.halt?.()
+      process.exit(EXIT.failure)
+    })
   })
 }
 

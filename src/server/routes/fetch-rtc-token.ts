@@ -54,7 +54,8 @@ export function mountFetchRtcToken(app: Hono, ctx: ServerContext, tokens: TokenR
   })
   // The docs' server answers its preflight with 200.
   app.options(PATH, (c) => ctx.cors.preflight(c, 200))
-  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], PATH, (c) => {
+  // Every other method, in the docs' shape (`all`: the POST and OPTIONS routes above come first).
+  app.all(PATH, (c) => {
     ctx.cors.apply(c)
     c.header('Allow', 'POST, OPTIONS')
     return c.json({ token: 'Unsupported method. Please check.', code: '405' }, 405)

@@ -94,6 +94,14 @@ export class ServerProcess {
     )
   }
 
+  /** `agate serve --workers N` (the CLI, `src/cli/main.ts`) on `port`: one process for 1, a cluster for more. */
+  static serve(workers: number, port: number, env: Record<string, string>): Promise<ServerProcess> {
+    const args = ['serve', '--workers', String(workers), '--port', String(port), '--host', '127.0.0.1']
+    return ServerProcess.spawn('src/cli/main.ts', args, env, (line) =>
+      (line.event === 'server.started' && workers === 1) || line.event === 'cluster.started' ? (line.url as string) : undefined,
+    )
+  }
+
   get pid(): number {
     return this.child.pid as number
   }
