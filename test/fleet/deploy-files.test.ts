@@ -238,8 +238,8 @@ describe('docs/deploy.md', () => {
     const commands = [
       'docker compose up',
       'docker build',
-      'kubectl apply -k deploy/kubernetes/overlays/dev',
-      'kubectl apply -k deploy/kubernetes/overlays/production',
+      'apply -k deploy/kubernetes/overlays/dev',
+      'apply -k deploy/kubernetes/overlays/production',
       'wrangler deploy',
       'npm run soak',
       '--workers',
