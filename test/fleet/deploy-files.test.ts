@@ -32,7 +32,9 @@ function dockerfile(): { instructions: string[]; preamble: string[]; stages: str
 
 /** Names set by ENV instructions. */
 const envNames = (lines: string[]): string[] =>
-  lines.filter((line) => /^ENV\s/i.test(line)).flatMap((line) => [...line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!))
+  lines
+    .filter((line) => /^ENV\s/i.test(line))
+    .flatMap((line) => [...line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!))
 
 describe('Dockerfile', () => {
   const { instructions, preamble, stages } = dockerfile()
@@ -51,8 +53,14 @@ describe('Dockerfile', () => {
 
   test('is multi-stage, the final stage copies the build and production dependencies only', () => {
     assert.ok(stages.length >= 2, `${stages.length} stage(s)`)
-    assert.ok(final.some((line) => /^COPY\s+--from=/i.test(line)), 'the final stage copies build output from earlier stages')
-    assert.ok(instructions.some((line) => /npm ci[^&]*--omit=dev/.test(line)), 'production dependencies only in the image')
+    assert.ok(
+      final.some((line) => /^COPY\s+--from=/i.test(line)),
+      'the final stage copies build output from earlier stages',
+    )
+    assert.ok(
+      instructions.some((line) => /npm ci[^&]*--omit=dev/.test(line)),
+      'production dependencies only in the image',
+    )
   })
 
   test('runs as a non-root user, numerically (so Kubernetes runAsNonRoot can check it)', () => {
@@ -66,7 +74,10 @@ describe('Dockerfile', () => {
   })
 
   test('tini is PID 1 and runs `agate serve`; SIGTERM stops it; a HEALTHCHECK against /healthz', () => {
-    assert.ok(final.some((line) => /^RUN\s+apk add --no-cache tini$/.test(line)), 'Alpine tini installed')
+    assert.ok(
+      final.some((line) => /^RUN\s+apk add --no-cache tini$/.test(line)),
+      'Alpine tini installed',
+    )
     const entrypoint = final.find((line) => /^ENTRYPOINT\s/i.test(line))
     assert.deepEqual(JSON.parse(entrypoint!.slice('ENTRYPOINT'.length)), ['/sbin/tini', '--'])
     const cmd = final.find((line) => /^CMD\s/i.test(line))
@@ -80,7 +91,7 @@ describe('Dockerfile', () => {
     assert.ok(final.some((line) => /^EXPOSE\s+8080$/i.test(line)))
   })
 
-  test('sets neither AGATE_PORT nor PORT (a platform\'s PORT must win), and only server settings', () => {
+  test("sets neither AGATE_PORT nor PORT (a platform's PORT must win), and only server settings", () => {
     const names = envNames(instructions)
     assert.ok(!names.includes('AGATE_PORT') && !names.includes('PORT'), names.join(', '))
     for (const name of names) assert.ok(settingOf(name) !== undefined, `${name} is not a server setting`)
@@ -105,13 +116,25 @@ describe('.dockerignore', () => {
   test('is an allow-list: everything is excluded, then only the build inputs are let in', () => {
     assert.equal(rules[0], '*')
     const allowed = rules.filter((rule) => rule.startsWith('!')).map((rule) => rule.slice(1))
-    assert.deepEqual(allowed.sort(), ['package-lock.json', 'package.json', 'scripts/', 'src/', 'tsconfig*.json', 'web/'])
+    assert.deepEqual(allowed.sort(), [
+      'package-lock.json',
+      'package.json',
+      'scripts/',
+      'src/',
+      'tsconfig*.json',
+      'web/',
+    ])
     for (const never of ['**/.env*', '**/.agate', '**/node_modules']) assert.ok(rules.includes(never), never)
     // Every directory the Dockerfile copies is let in.
     for (const match of read('Dockerfile').matchAll(/^COPY\s+(?!--from)(?:--\S+\s+)*(\S+)\s/gm)) {
       const source = match[1]!
       const pattern = (rule: string): RegExp => new RegExp(`^${rule.replace('.', '\\.').replace('*', '.*')}$`)
-      assert.ok(allowed.some((rule) => rule.replace(/\/$/, '') === source || (rule.includes('*') && pattern(rule).test(source))), `${source} is in the context`)
+      assert.ok(
+        allowed.some(
+          (rule) => rule.replace(/\/$/, '') === source || (rule.includes('*') && pattern(rule).test(source)),
+        ),
+        `${source} is in the context`,
+      )
     }
   })
 })
@@ -124,20 +147,29 @@ describe('compose.yaml', () => {
   test('runs the server built from the Dockerfile with Redis; every secret is a file, the Redis URL too', () => {
     assert.equal(agate.build, '.')
     assert.equal(agate.environment.AGATE_REDIS_URL_FILE, '/run/secrets/agate_redis_url')
-    assert.equal(agate.environment.REDIS_URL ?? agate.environment.AGATE_REDIS_URL, undefined, 'not both the URL and its file')
+    assert.equal(
+      agate.environment.REDIS_URL ?? agate.environment.AGATE_REDIS_URL,
+      undefined,
+      'not both the URL and its file',
+    )
     assert.match(agate.environment.AGATE_RATE_LIMIT_REDIS_FAILURE, /allow|refuse/)
     assert.equal(agate.depends_on.redis.condition, 'service_healthy')
     for (const name of Object.keys(agate.environment)) {
       if (SECRET_NAME.test(name)) assert.match(name, /_FILE$/, `${name} comes from a secret file`)
     }
-    for (const secret of [...agate.secrets, ...redis.secrets] as string[]) assert.match(compose!.secrets[secret].file, /^\.\/secrets\//)
+    for (const secret of [...agate.secrets, ...redis.secrets] as string[])
+      assert.match(compose!.secrets[secret].file, /^\.\/secrets\//)
     for (const [name, value] of Object.entries(agate.environment as Record<string, string>)) {
-      if (name.endsWith('_FILE')) assert.ok(agate.secrets.includes(value.replace('/run/secrets/', '')), `${name} is a mounted secret`)
+      if (name.endsWith('_FILE'))
+        assert.ok(agate.secrets.includes(value.replace('/run/secrets/', '')), `${name} is a mounted secret`)
     }
     assert.equal(agate.read_only, true)
     assert.deepEqual(agate.cap_drop, ['ALL'])
     assert.ok(agate.security_opt.includes('no-new-privileges:true'))
-    assert.ok(Number.parseInt(agate.stop_grace_period, 10) >= 10 + 5 + 5, 'longer than the drain delay plus the shutdown timeout')
+    assert.ok(
+      Number.parseInt(agate.stop_grace_period, 10) >= 10 + 5 + 5,
+      'longer than the drain delay plus the shutdown timeout',
+    )
   })
 
   test('both services have CPU, memory and process limits, and rotated logs', () => {
@@ -166,13 +198,20 @@ describe('compose.yaml', () => {
     assert.deepEqual(redis.command, ['redis-server', redis.configs[0].target])
     assert.match(conf, /^include \/run\/secrets\/redis_auth\.conf$/m)
     assert.match(conf, /^protected-mode yes$/m)
-    for (const command of ['FLUSHALL', 'FLUSHDB', 'CONFIG', 'DEBUG']) assert.match(conf, new RegExp(`^rename-command ${command} ""$`, 'm'))
+    for (const command of ['FLUSHALL', 'FLUSHDB', 'CONFIG', 'DEBUG'])
+      assert.match(conf, new RegExp(`^rename-command ${command} ""$`, 'm'))
     // The same Redis settings as the Kubernetes dev Redis, but for the include path.
     const kubernetes = read('deploy/kubernetes/overlays/dev/redis.conf')
     const directives = (text: string): string[] =>
-      text.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#') && !line.startsWith('include'))
+      text
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.trim().startsWith('#') && !line.startsWith('include'))
     assert.deepEqual(directives(conf), directives(kubernetes))
-    assert.match(redis.healthcheck.test.join(' '), /REDISCLI_AUTH=/, 'the health check authenticates without the password in argv')
+    assert.match(
+      redis.healthcheck.test.join(' '),
+      /REDISCLI_AUTH=/,
+      'the health check authenticates without the password in argv',
+    )
   })
 })
 
@@ -207,15 +246,21 @@ describe('setting names in every deploy file', () => {
       const docs = renderOverlay(overlay)
       const pod = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === 'agate')!.spec.template.spec
       const [container] = pod.containers as Doc[]
-      const config = docs.find((doc) => doc.kind === 'ConfigMap' && doc.metadata.name === container!.envFrom[0].configMapRef.name)!
-      return [`overlays/${overlay}`, [...Object.keys(config.data), ...(container!.env as Doc[]).map((entry) => entry.name as string)]]
+      const config = docs.find(
+        (doc) => doc.kind === 'ConfigMap' && doc.metadata.name === container!.envFrom[0].configMapRef.name,
+      )!
+      return [
+        `overlays/${overlay}`,
+        [...Object.keys(config.data), ...(container!.env as Doc[]).map((entry) => entry.name as string)],
+      ]
     }),
   ]
 
   test('every name is a setting the server declares (or its _FILE, or its alias): no typo is silently ignored', () => {
     for (const [file, names] of sources) {
       assert.ok(names.length > 0, file)
-      for (const name of names) assert.ok(settingOf(name) !== undefined, `${file}: ${name} is not a setting the server declares`)
+      for (const name of names)
+        assert.ok(settingOf(name) !== undefined, `${file}: ${name} is not a setting the server declares`)
     }
   })
 
@@ -227,7 +272,8 @@ describe('setting names in every deploy file', () => {
     assert.equal(settingOf('AGATE_KEEPALIVE_TIMEOUT_MS'), undefined, 'a typo is caught')
     assert.equal(settingOf('NODE_ENV_FILE'), undefined)
     // Remove PENDING_SETTINGS once these are declared (this then fails, as a reminder).
-    for (const name of PENDING_SETTINGS) assert.ok(!Object.hasOwn(SETTINGS, name), `${name} is declared now: drop it from PENDING_SETTINGS`)
+    for (const name of PENDING_SETTINGS)
+      assert.ok(!Object.hasOwn(SETTINGS, name), `${name} is declared now: drop it from PENDING_SETTINGS`)
   })
 })
 
@@ -246,7 +292,13 @@ describe('docs/deploy.md', () => {
     ]
     for (const command of commands) assert.ok(text.includes(command), command)
     assert.ok((text.match(/\/readyz|\/healthz/g) ?? []).length >= 4)
-    for (const setting of ['REDIS_URL', 'RATE_LIMIT_REDIS_FAILURE', 'WORKERS', 'AGATE_KEEP_ALIVE_TIMEOUT_MS', 'AGATE_HEADERS_TIMEOUT_MS']) {
+    for (const setting of [
+      'REDIS_URL',
+      'RATE_LIMIT_REDIS_FAILURE',
+      'WORKERS',
+      'AGATE_KEEP_ALIVE_TIMEOUT_MS',
+      'AGATE_HEADERS_TIMEOUT_MS',
+    ]) {
       assert.ok(text.includes(setting), setting)
     }
   })

@@ -25,14 +25,18 @@ import { requireRedisServer } from './helpers/redis.js'
 
 /** Secrets the operator creates (never in the kustomizations, so no placeholder is ever applied). */
 const EXTERNAL_SECRETS = ['agate-secrets', 'agate-redis']
-const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, renderOverlay(overlay)])) as Record<(typeof OVERLAYS)[number], Doc[]>
+const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, renderOverlay(overlay)])) as Record<
+  (typeof OVERLAYS)[number],
+  Doc[]
+>
 
 const find = (docs: Doc[], kind: string, name: string): Doc => {
   const found = docs.filter((doc) => doc.kind === kind && doc.metadata?.name === name)
   assert.equal(found.length, 1, `one ${kind}/${name}`)
   return found[0]!
 }
-const agateContainer = (docs: Doc[]): Doc => (find(docs, 'Deployment', 'agate').spec.template.spec.containers as Doc[]).find((c) => c.name === 'agate')!
+const agateContainer = (docs: Doc[]): Doc =>
+  (find(docs, 'Deployment', 'agate').spec.template.spec.containers as Doc[]).find((c) => c.name === 'agate')!
 /** The ConfigMap an `envFrom` names (generated, so with a hash suffix). */
 const configFor = (docs: Doc[], container: Doc): Doc => {
   const names = (container.envFrom as Doc[]).map((entry) => entry.configMapRef.name as string)
@@ -48,7 +52,8 @@ const environment = (docs: Doc[], container: Doc): Record<string, string> => ({
 describe('Kubernetes: every overlay renders and every object is valid', () => {
   test('the layout is a base, a dev and a production overlay; kustomize renders each', () => {
     assert.deepEqual(readdirSync(`${ROOT}${KUBERNETES}/overlays`).sort(), [...OVERLAYS])
-    for (const overlay of OVERLAYS) assert.ok(rendered[overlay].length >= 10, `${overlay}: ${rendered[overlay].length} objects`)
+    for (const overlay of OVERLAYS)
+      assert.ok(rendered[overlay].length >= 10, `${overlay}: ${rendered[overlay].length} objects`)
   })
 
   for (const overlay of OVERLAYS) {
@@ -61,7 +66,9 @@ describe('Kubernetes: every overlay renders and every object is valid', () => {
       for (const { owner, pod } of podTemplates(docs)) {
         const configMaps = [
           ...(pod.volumes ?? []).filter((v: Doc) => v.configMap).map((v: Doc) => v.configMap.name),
-          ...pod.containers.flatMap((c: Doc) => (c.envFrom ?? []).map((e: Doc) => e.configMapRef?.name).filter(Boolean)),
+          ...pod.containers.flatMap((c: Doc) =>
+            (c.envFrom ?? []).map((e: Doc) => e.configMapRef?.name).filter(Boolean),
+          ),
         ]
         for (const name of configMaps) {
           find(docs, 'ConfigMap', name)
@@ -140,7 +147,10 @@ describe('Kubernetes: the token server Deployment', () => {
       const pause = Number((container.lifecycle.preStop.exec.command as string[])[1])
       const drain = Number(env.AGATE_DRAIN_DELAY_MS ?? 5000) / 1000
       const shutdown = Number(env.AGATE_SHUTDOWN_TIMEOUT_MS ?? 10_000) / 1000
-      assert.ok(pod.terminationGracePeriodSeconds >= pause + drain + shutdown + 5, 'grace covers pause + drain + shutdown + margin')
+      assert.ok(
+        pod.terminationGracePeriodSeconds >= pause + drain + shutdown + 5,
+        'grace covers pause + drain + shutdown + margin',
+      )
     })
 
     test(`${overlay}: every variable is a server setting; secrets only as files; no setting given twice`, () => {
@@ -153,29 +163,39 @@ describe('Kubernetes: the token server Deployment', () => {
       for (const name of names) {
         const setting = settingOf(name)
         assert.ok(setting !== undefined, `${name} is not a setting the server declares`)
-        assert.ok(!seen.has(setting), `${seen.get(setting)} and ${name} both set ${setting}: the server refuses to start`)
+        assert.ok(
+          !seen.has(setting),
+          `${seen.get(setting)} and ${name} both set ${setting}: the server refuses to start`,
+        )
         seen.set(setting, name)
         if (SECRET_NAME.test(name)) assert.match(name, /_FILE$/, `${name} comes from a secret file`)
       }
-      for (const entry of env) assert.equal(entry.valueFrom, undefined, `${entry.name}: no secretKeyRef (env is visible)`)
+      for (const entry of env)
+        assert.equal(entry.valueFrom, undefined, `${entry.name}: no secretKeyRef (env is visible)`)
       const mount = (container.volumeMounts as Doc[]).find((m) => m.mountPath === '/var/run/secrets/agate')
       assert.ok(mount !== undefined)
-      const volume = (find(docs, 'Deployment', 'agate').spec.template.spec.volumes as Doc[]).find((v) => v.name === mount.name)
+      const volume = (find(docs, 'Deployment', 'agate').spec.template.spec.volumes as Doc[]).find(
+        (v) => v.name === mount.name,
+      )
       assert.equal(volume?.secret.secretName, 'agate-secrets')
       const example = readYaml(`${KUBERNETES}/secret.example.yaml`)[0]!
       assert.equal(example.metadata.name, 'agate-secrets')
       for (const entry of env.filter((e) => e.name.endsWith('_FILE'))) {
         const key = (entry.value as string).slice(`${mount.mountPath}/`.length)
-        assert.ok(Object.hasOwn(example.stringData, key), `${entry.name} reads ${key}, which secret.example.yaml describes`)
+        assert.ok(
+          Object.hasOwn(example.stringData, key),
+          `${entry.name} reads ${key}, which secret.example.yaml describes`,
+        )
       }
-      for (const entry of env.filter((e) => e.name.endsWith('_FILE'))) assert.ok(entry.value.startsWith(`${mount.mountPath}/`))
+      for (const entry of env.filter((e) => e.name.endsWith('_FILE')))
+        assert.ok(entry.value.startsWith(`${mount.mountPath}/`))
       assert.ok(seen.has('AGATE_REDIS_URL'), 'the rate limits are shared through Redis')
       assert.equal(config.AGATE_MODE ?? env.find((e) => e.name === 'NODE_ENV')?.value, 'production')
       assert.equal(config.AGATE_WORKERS, '1', 'pods scale out; one worker each')
     })
   }
 
-  test('production: keep-alive above the balancers\' 60 s idle timeout, headers above it, request above that', () => {
+  test("production: keep-alive above the balancers' 60 s idle timeout, headers above it, request above that", () => {
     const docs = rendered.production
     const env = environment(docs, agateContainer(docs))
     const keepAlive = Number(env.AGATE_KEEP_ALIVE_TIMEOUT_MS)
@@ -206,7 +226,10 @@ describe('Kubernetes: the token server Deployment', () => {
     const docs = rendered.dev
     find(docs, 'Deployment', 'agate-redis')
     assert.equal(find(docs, 'Service', 'agate-redis').spec.ports[0].port, 6379)
-    assert.ok(!rendered.production.some((doc) => doc.metadata.name === 'agate-redis'), 'production has no in-cluster Redis')
+    assert.ok(
+      !rendered.production.some((doc) => doc.metadata.name === 'agate-redis'),
+      'production has no in-cluster Redis',
+    )
     assert.match(read('docs/deploy.md'), /redis:\/\/:\$\w+@agate-redis:6379\/0/)
   })
 })
@@ -316,12 +339,16 @@ describe('Kubernetes dev Redis: its rendered configuration, run by a real redis-
     const [container] = redis.containers as Doc[]
     const configVolume = (redis.volumes as Doc[]).find((v) => v.configMap)!
     const conf = find(docs, 'ConfigMap', configVolume.configMap.name).data['redis.conf'] as string
-    const authMount = (container!.volumeMounts as Doc[]).find((m) => m.name === (redis.volumes as Doc[]).find((v) => v.secret)!.name)!
+    const authMount = (container!.volumeMounts as Doc[]).find(
+      (m) => m.name === (redis.volumes as Doc[]).find((v) => v.secret)!.name,
+    )!
     // The same file, with the Secret's mount point moved into the temporary directory.
     writeFileSync(join(dir, 'redis.conf'), conf.replaceAll(authMount.mountPath, dir))
     writeFileSync(join(dir, 'auth.conf'), `requirepass ${password}\n`)
     port = await freePort()
-    server = spawn(executable, [join(dir, 'redis.conf'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir], { stdio: 'ignore' })
+    server = spawn(executable, [join(dir, 'redis.conf'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir], {
+      stdio: 'ignore',
+    })
     await listening(port)
   })
 
@@ -330,18 +357,36 @@ describe('Kubernetes dev Redis: its rendered configuration, run by a real redis-
     rmSync(dir, { recursive: true, force: true })
   })
 
-  test('starts, wants the password, and refuses the commands that would wipe or reconfigure it', { skip: executable === undefined }, async () => {
-    const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: (n) => (n > 50 ? null : 100) })
-    try {
-      await client.connect()
-      assert.equal(await client.ping(), 'PONG')
-      assert.match(await rawReply(port, 'PING\r\n'), /^-NOAUTH/, 'a client without the password gets nothing')
-      for (const command of ['FLUSHALL', 'FLUSHDB', 'CONFIG']) {
-        await assert.rejects(client.call(command, ...(command === 'CONFIG' ? ['GET', 'maxmemory'] : [])), /unknown command/i, command)
+  test(
+    'starts, wants the password, and refuses the commands that would wipe or reconfigure it',
+    { skip: executable === undefined },
+    async () => {
+      const client = new Redis({
+        port,
+        host: '127.0.0.1',
+        password,
+        lazyConnect: true,
+        retryStrategy: (n) => (n > 50 ? null : 100),
+      })
+      try {
+        await client.connect()
+        assert.equal(await client.ping(), 'PONG')
+        assert.match(await rawReply(port, 'PING\r\n'), /^-NOAUTH/, 'a client without the password gets nothing')
+        for (const command of ['FLUSHALL', 'FLUSHDB', 'CONFIG']) {
+          await assert.rejects(
+            client.call(command, ...(command === 'CONFIG' ? ['GET', 'maxmemory'] : [])),
+            /unknown command/i,
+            command,
+          )
+        }
+        assert.equal(
+          await client.eval("return redis.call('INCR', KEYS[1])", 1, 'agate:rl:test'),
+          1,
+          'the rate-limit script still runs',
+        )
+      } finally {
+        client.disconnect()
       }
-      assert.equal(await client.eval("return redis.call('INCR', KEYS[1])", 1, 'agate:rl:test'), 1, 'the rate-limit script still runs')
-    } finally {
-      client.disconnect()
-    }
-  })
+    },
+  )
 })

@@ -19,11 +19,14 @@ export const read = (path: string): string => readFileSync(`${ROOT}${path}`, 'ut
 
 /** Every document of a YAML stream; a syntax error or warning fails, naming the file. */
 export function parseYaml(text: string, name: string): Doc[] {
-  return parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true }).map((document) => {
-    const problems = [...document.errors, ...document.warnings]
-    if (problems.length > 0) throw new SyntaxError(`${name}: ${problems.map((problem) => problem.message).join('; ')}`)
-    return document.toJS() as Doc
-  }).filter((doc) => doc !== null)
+  return parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true })
+    .map((document) => {
+      const problems = [...document.errors, ...document.warnings]
+      if (problems.length > 0)
+        throw new SyntaxError(`${name}: ${problems.map((problem) => problem.message).join('; ')}`)
+      return document.toJS() as Doc
+    })
+    .filter((doc) => doc !== null)
 }
 
 export const readYaml = (path: string): Doc[] => parseYaml(read(path), path)
@@ -57,7 +60,8 @@ export const SETTING_ALIASES: Readonly<Record<string, string>> = Object.fromEntr
 export function settingOf(name: string): string | undefined {
   const base = name.endsWith('_FILE') ? name.slice(0, -5) : name
   for (const candidate of [name, base]) {
-    if (Object.hasOwn(SETTINGS, candidate) || (PENDING_SETTINGS as readonly string[]).includes(candidate)) return candidate
+    if (Object.hasOwn(SETTINGS, candidate) || (PENDING_SETTINGS as readonly string[]).includes(candidate))
+      return candidate
     const aliased = Object.entries(SETTING_ALIASES).find(([, alias]) => alias === candidate)
     if (aliased !== undefined) return aliased[0]
     if (RUNTIME_NAMES.includes(candidate) && candidate === name) return candidate
@@ -100,7 +104,9 @@ const MODEL_PACKAGES: Readonly<Record<string, string>> = {
  * `kubernetes-models` classes; throws naming the object and the fields. A kind without a model fails.
  */
 export async function validateObject(doc: Doc): Promise<void> {
-  const [group, version] = String(doc.apiVersion).includes('/') ? String(doc.apiVersion).split('/') : ['', String(doc.apiVersion)]
+  const [group, version] = String(doc.apiVersion).includes('/')
+    ? String(doc.apiVersion).split('/')
+    : ['', String(doc.apiVersion)]
   const base = MODEL_PACKAGES[group!] ?? (group === '' ? 'kubernetes-models' : `kubernetes-models/${group}`)
   const specifier = `${base}/${version}/${doc.kind}`
   let Model: new (data: Doc) => { validate(): void }
@@ -120,7 +126,11 @@ export async function validateObject(doc: Doc): Promise<void> {
 export function podTemplates(docs: Doc[]): { owner: string; pod: Doc; labels: Doc }[] {
   return docs
     .filter((doc) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(doc.kind))
-    .map((doc) => ({ owner: `${doc.kind}/${doc.metadata.name}`, pod: doc.spec.template.spec, labels: doc.spec.template.metadata.labels }))
+    .map((doc) => ({
+      owner: `${doc.kind}/${doc.metadata.name}`,
+      pod: doc.spec.template.spec,
+      labels: doc.spec.template.metadata.labels,
+    }))
 }
 
 /** Whether a label selector (`matchLabels` only, as these manifests use) selects `labels`. */
