@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
+import { pino } from 'pino'
+import { createApiKey } from '../../src/server/auth/api-keys.js'
+import { ConfigError, loadConfig } from '../../src/server/config.js'
+import { startServer } from '../../src/server/listen.js'
 import {
   type Doc,
   KUBERNETES,
@@ -17,10 +21,12 @@ import {
   ROOT,
   SECRET_NAME,
   selects,
+  PENDING_SETTINGS,
   settingOf,
   validateObject,
 } from './helpers/deploy-files.js'
 import { freePort } from './helpers/ports.js'
+import { APP_ID, CERTIFICATE } from './helpers/processes.js'
 import { requireRedisServer } from './helpers/redis.js'
 
 /** Secrets the operator creates (never in the kustomizations, so no placeholder is ever applied). */
@@ -325,7 +331,7 @@ function rawReply(port: number, command: string): Promise<string> {
   })
 }
 
-describe('Kubernetes dev Redis: its rendered configuration, run by a real redis-server', () => {
+describe("Kubernetes, run for real: the dev Redis configuration, and each overlay's environment starting the server", () => {
   const executable = requireRedisServer()
   const dir = mkdtempSync(join(tmpdir(), 'agate-redis-conf-'))
   const password = 'dev-only-password-for-the-test'
@@ -389,4 +395,75 @@ describe('Kubernetes dev Redis: its rendered configuration, run by a real redis-
       }
     },
   )
+  for (const overlay of OVERLAYS) {
+    test(
+      `${overlay}: the pod's environment and Secret files start the server, counting limits in the password-protected Redis`,
+      { skip: executable === undefined },
+      async () => {
+        const docs = rendered[overlay]
+        const container = agateContainer(docs)
+        const mount = '/var/run/secrets/agate'
+        const secrets = join(dir, `secrets-${overlay}`)
+        mkdirSync(secrets)
+        const apiKey = createApiKey()
+        const files: Record<string, string> = {
+          AGORA_APP_CERTIFICATE: CERTIFICATE,
+          AGATE_API_KEYS: `test=${apiKey.hash}`,
+          AGATE_REDIS_URL: `redis://:${password}@127.0.0.1:${port}/0`,
+          AGATE_METRICS_TOKEN: 'metrics-token-for-the-deploy-test',
+        }
+        for (const [key, value] of Object.entries(files)) writeFileSync(join(secrets, key), value)
+        // The pod's variables, with the Secret's mount point moved into the temporary directory.
+        const env = Object.fromEntries(
+          Object.entries(environment(docs, container)).map(([name, value]) => [name, value.replace(mount, secrets)]),
+        )
+        // The App ID is a placeholder until the operator sets it, and it stops the start by name.
+        await assert.rejects(
+          loadConfig(env),
+          (error: unknown) => error instanceof ConfigError && error.setting === 'AGORA_APP_ID',
+        )
+        const config = await loadConfig({ ...env, AGORA_APP_ID: APP_ID }, { port: 0, host: '127.0.0.1' })
+        assert.equal(config.mode, 'production')
+        assert.equal(config.rateLimit.store.redisUrl, files.AGATE_REDIS_URL)
+        assert.equal(config.limits.keepAliveTimeoutMs, Number(env.AGATE_KEEP_ALIVE_TIMEOUT_MS))
+        for (const warning of config.warnings) {
+          assert.ok(
+            PENDING_SETTINGS.some((name) => warning.startsWith(`${name} is not`)),
+            warning,
+          )
+        }
+        const server = await startServer(config, { logger: pino({ level: 'silent' }) })
+        const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true })
+        try {
+          assert.equal((await fetch(`${server.url}/readyz`)).status, 200)
+          const response = await fetch(`${server.url}/fetch_rtc_token`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey.key },
+            body: JSON.stringify({ uid: 7, ChannelName: overlay, role: 1 }),
+          })
+          assert.equal(response.status, 200)
+          await client.connect()
+          const [, keys] = await client.scan(
+            '0',
+            'MATCH',
+            `${config.rateLimit.store.redisKeyPrefix ?? 'agate:rl:'}*`,
+            'COUNT',
+            1000,
+          )
+          assert.ok(keys.length > 0, 'the request was counted in Redis')
+          const metricsProtected = env.AGATE_METRICS_TOKEN_FILE !== undefined
+          assert.equal((await fetch(`${server.url}/metrics`)).status, metricsProtected ? 401 : 200)
+          if (metricsProtected) {
+            const scrape = await fetch(`${server.url}/metrics`, {
+              headers: { Authorization: `Bearer ${files.AGATE_METRICS_TOKEN}` },
+            })
+            assert.equal(scrape.status, 200)
+          }
+        } finally {
+          client.disconnect()
+          await server.close()
+        }
+      },
+    )
+  }
 })
