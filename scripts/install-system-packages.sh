@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real: Chromium for the browser tests and
-# redis-server for the shared rate-limit tests. Runs before `npm test`; does nothing when they are
-# present. Without root or apt-get it only says what is missing: those tests then skip locally
-# (and fail under CI, where they must run).
+# Installs the Debian packages the test suite drives for real: Chromium for the browser tests,
+# redis-server for the shared rate-limit tests and tini for the image-runtime test (the image's init).
+# Runs before `npm test`; does nothing when they are present. Without root or apt-get it only says
+# what is missing: those tests then skip locally (and fail under CI, where they must run).
+# kubectl (for the Kubernetes manifests' tests) is checked, not installed: Debian's own
+# kubernetes-client is 1.20, whose kustomize is too old for the overlays.
 set -u
+command -v kubectl >/dev/null 2>&1 ||
+  echo "note: kubectl not found; the Kubernetes manifest tests need kubectl 1.27 or later on PATH" >&2
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${AGATE_CHROMIUM:-}" ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v tini >/dev/null 2>&1 || missing+=(tini)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

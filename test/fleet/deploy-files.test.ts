@@ -1,39 +1,64 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { readToml } from './helpers/toml.js'
-import { parseYamlDocuments } from './helpers/yaml.js'
+import {
+  type Doc,
+  OVERLAYS,
+  read,
+  readToml,
+  readYaml,
+  renderOverlay,
+  SECRET_NAME,
+  SETTING_ALIASES,
+  settingOf,
+} from './helpers/deploy-files.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const read = (path: string): string => readFileSync(`${ROOT}${path}`, 'utf8')
-
-/** A parsed manifest; its fields are checked one by one. */
-type Doc = Record<string, any>
-
-/** Names that carry secrets: none of them may be a build argument or a baked-in variable. */
-const SECRET_NAME = /SECRET|CERT|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|REDIS_URL|CREDENTIAL/i
-
-describe('Dockerfile', () => {
-  const text = read('Dockerfile')
-  const instructions = text
+/** The Dockerfile as instructions (continuations joined, comments dropped), grouped by stage. */
+function dockerfile(): { instructions: string[]; preamble: string[]; stages: string[][] } {
+  const instructions = read('Dockerfile')
     .replace(/\\\n/g, ' ')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
+  const preamble: string[] = []
   const stages: string[][] = []
   for (const line of instructions) {
     if (/^FROM\s/i.test(line)) stages.push([line])
-    else stages[stages.length - 1]?.push(line)
+    else (stages[stages.length - 1] ?? preamble).push(line)
   }
+  return { instructions, preamble, stages }
+}
+
+/** Names set by ENV instructions. */
+const envNames = (lines: string[]): string[] =>
+  lines
+    .filter((line) => /^ENV\s/i.test(line))
+    .flatMap((line) => [...line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!))
+
+describe('Dockerfile', () => {
+  const { instructions, preamble, stages } = dockerfile()
   const final = stages[stages.length - 1] ?? []
 
-  test('is multi-stage, with named stages and a small final base', () => {
+  test('every stage is Node 24 (the current LTS), pinned to a release and an Alpine branch', () => {
+    const arg = preamble.find((line) => /^ARG\s+NODE_IMAGE=/.test(line))
+    assert.ok(arg !== undefined, 'ARG NODE_IMAGE=… before the first FROM')
+    const image = arg.split('=')[1]!
+    assert.match(image, /^node:24\.\d+\.\d+-alpine3\.\d+(@sha256:[0-9a-f]{64})?$/, image)
+    for (const stage of stages) assert.match(stage[0]!, /^FROM\s+\$\{NODE_IMAGE\}\s+AS\s+\w+$/i)
+    // The image's Node line satisfies the package's engines.
+    const engines = JSON.parse(read('package.json')).engines.node as string
+    assert.ok(Number(/^node:(\d+)/.exec(image)![1]) >= Number(/>=\s*(\d+)/.exec(engines)![1]), engines)
+  })
+
+  test('is multi-stage, the final stage copies the build and production dependencies only', () => {
     assert.ok(stages.length >= 2, `${stages.length} stage(s)`)
-    for (const stage of stages) assert.match(stage[0]!, /^FROM\s+\S+\s+AS\s+\w+/i)
-    assert.match(final[0]!, /alpine|distroless|slim/, 'the final stage starts from a small base image')
-    assert.ok(final.some((line) => /^COPY\s+--from=/i.test(line)), 'the final stage copies build output from earlier stages')
-    assert.ok(instructions.some((line) => /npm ci[^&]*--omit=dev/.test(line)), 'production dependencies only in the image')
+    assert.ok(
+      final.some((line) => /^COPY\s+--from=/i.test(line)),
+      'the final stage copies build output from earlier stages',
+    )
+    assert.ok(
+      instructions.some((line) => /npm ci[^&]*--omit=dev/.test(line)),
+      'production dependencies only in the image',
+    )
   })
 
   test('runs as a non-root user, numerically (so Kubernetes runAsNonRoot can check it)', () => {
@@ -42,26 +67,38 @@ describe('Dockerfile', () => {
     const user = users[0]!.split(/\s+/)[1]!
     assert.match(user, /^\d+(:\d+)?$/)
     assert.notEqual(user.split(':')[0], '0')
-    const userIndex = final.indexOf(users[0]!)
-    const after = final.slice(userIndex + 1)
+    const after = final.slice(final.indexOf(users[0]!) + 1)
     assert.ok(after.some((line) => /^CMD\s/i.test(line)) && !after.some((line) => /^USER\s+(0|root)\b/i.test(line)))
   })
 
-  test('has a HEALTHCHECK against /healthz and drains on SIGTERM', () => {
+  test('tini is PID 1 and runs `agate serve`; SIGTERM stops it; a HEALTHCHECK against /healthz', () => {
+    assert.ok(
+      final.some((line) => /^RUN\s+apk add --no-cache tini$/.test(line)),
+      'Alpine tini installed',
+    )
+    const entrypoint = final.find((line) => /^ENTRYPOINT\s/i.test(line))
+    assert.deepEqual(JSON.parse(entrypoint!.slice('ENTRYPOINT'.length)), ['/sbin/tini', '--'])
+    const cmd = final.find((line) => /^CMD\s/i.test(line))
+    assert.deepEqual(JSON.parse(cmd!.slice(3)), ['node', 'dist/cli/main.js', 'serve'])
+    assert.equal(JSON.parse(read('package.json')).bin.agate, './dist/cli/main.js')
     const check = final.find((line) => /^HEALTHCHECK\s/i.test(line))
-    assert.ok(check !== undefined)
-    assert.match(check, /\/healthz/)
-    assert.match(check, /--timeout=\d+s/)
+    assert.match(check!, /\/healthz/)
+    assert.match(check!, /--timeout=\d+s/)
+    assert.match(check!, /AGATE_PORT\|\|process\.env\.PORT\|\|8080/, 'the health check follows the port rule')
     assert.ok(final.some((line) => /^STOPSIGNAL\s+SIGTERM$/i.test(line)))
     assert.ok(final.some((line) => /^EXPOSE\s+8080$/i.test(line)))
   })
 
+  test("sets neither AGATE_PORT nor PORT (a platform's PORT must win), and only server settings", () => {
+    const names = envNames(instructions)
+    assert.ok(!names.includes('AGATE_PORT') && !names.includes('PORT'), names.join(', '))
+    for (const name of names) assert.ok(settingOf(name) !== undefined, `${name} is not a server setting`)
+  })
+
   test('no build argument or environment variable carries a secret, and no secret file is copied', () => {
     for (const line of instructions) {
-      if (/^ARG\s/i.test(line)) assert.doesNotMatch(line.split(/\s+/)[1]!, SECRET_NAME, line)
-      if (/^ENV\s/i.test(line)) {
-        for (const name of line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)) assert.doesNotMatch(name[1]!, SECRET_NAME, line)
-      }
+      if (/^ARG\s/i.test(line)) assert.doesNotMatch(line.split(/\s+/)[1]!.split('=')[0]!, SECRET_NAME, line)
+      for (const name of envNames([line])) assert.doesNotMatch(name, SECRET_NAME, line)
       if (/^COPY\s/i.test(line)) assert.doesNotMatch(line, /\.env|secrets|\.agate|\bcredentials/i, line)
       assert.doesNotMatch(line, /--mount=type=secret|--build-arg/i)
     }
@@ -77,136 +114,118 @@ describe('.dockerignore', () => {
   test('is an allow-list: everything is excluded, then only the build inputs are let in', () => {
     assert.equal(rules[0], '*')
     const allowed = rules.filter((rule) => rule.startsWith('!')).map((rule) => rule.slice(1))
-    assert.deepEqual(allowed.sort(), ['package-lock.json', 'package.json', 'scripts/', 'src/', 'tsconfig*.json', 'web/'])
+    assert.deepEqual(allowed.sort(), [
+      'package-lock.json',
+      'package.json',
+      'scripts/',
+      'src/',
+      'tsconfig*.json',
+      'web/',
+    ])
     for (const never of ['**/.env*', '**/.agate', '**/node_modules']) assert.ok(rules.includes(never), never)
     // Every directory the Dockerfile copies is let in.
     for (const match of read('Dockerfile').matchAll(/^COPY\s+(?!--from)(?:--\S+\s+)*(\S+)\s/gm)) {
       const source = match[1]!
-      assert.ok(allowed.some((rule) => rule.replace(/\/$/, '') === source || (rule.includes('*') && new RegExp(`^${rule.replace('.', '\\.').replace('*', '.*')}$`).test(source))), `${source} is in the context`)
+      const pattern = (rule: string): RegExp => new RegExp(`^${rule.replace('.', '\\.').replace('*', '.*')}$`)
+      assert.ok(
+        allowed.some(
+          (rule) => rule.replace(/\/$/, '') === source || (rule.includes('*') && pattern(rule).test(source)),
+        ),
+        `${source} is in the context`,
+      )
     }
   })
 })
 
 describe('compose.yaml', () => {
-  const [compose] = parseYamlDocuments(read('compose.yaml')) as Doc[]
+  const [compose] = readYaml('compose.yaml') as Doc[]
+  const agate = compose!.services.agate
+  const redis = compose!.services.redis
 
-  test('runs the server built from the Dockerfile with Redis, secrets as files', () => {
-    const agate = compose!.services.agate
-    const redis = compose!.services.redis
+  test('runs the server built from the Dockerfile with Redis; every secret is a file, the Redis URL too', () => {
     assert.equal(agate.build, '.')
-    assert.match(redis.image, /^redis:\d/)
-    assert.equal(agate.environment.REDIS_URL, 'redis://redis:6379/0')
-    assert.match(agate.environment.RATE_LIMIT_REDIS_FAILURE, /allow|refuse/)
+    assert.equal(agate.environment.AGATE_REDIS_URL_FILE, '/run/secrets/agate_redis_url')
+    assert.equal(
+      agate.environment.REDIS_URL ?? agate.environment.AGATE_REDIS_URL,
+      undefined,
+      'not both the URL and its file',
+    )
+    assert.match(agate.environment.AGATE_RATE_LIMIT_REDIS_FAILURE, /allow|refuse/)
     assert.equal(agate.depends_on.redis.condition, 'service_healthy')
-    assert.ok(Array.isArray(redis.healthcheck.test))
     for (const name of Object.keys(agate.environment)) {
-      if (SECRET_NAME.test(name) && name !== 'REDIS_URL') assert.match(name, /_FILE$/, `${name} comes from a secret file`)
+      if (SECRET_NAME.test(name)) assert.match(name, /_FILE$/, `${name} comes from a secret file`)
     }
-    for (const secret of agate.secrets as string[]) assert.match(compose!.secrets[secret].file, /^\.\/secrets\//)
-    assert.equal(agate.environment.AGORA_APP_CERTIFICATE_FILE, '/run/secrets/agora_app_certificate')
+    for (const secret of [...agate.secrets, ...redis.secrets] as string[])
+      assert.match(compose!.secrets[secret].file, /^\.\/secrets\//)
+    for (const [name, value] of Object.entries(agate.environment as Record<string, string>)) {
+      if (name.endsWith('_FILE'))
+        assert.ok(agate.secrets.includes(value.replace('/run/secrets/', '')), `${name} is a mounted secret`)
+    }
     assert.equal(agate.read_only, true)
     assert.deepEqual(agate.cap_drop, ['ALL'])
-    assert.ok(Number.parseInt(agate.stop_grace_period, 10) > 10, 'longer than the server shutdown timeout')
+    assert.ok(agate.security_opt.includes('no-new-privileges:true'))
+    assert.ok(
+      Number.parseInt(agate.stop_grace_period, 10) >= 10 + 5 + 5,
+      'longer than the drain delay plus the shutdown timeout',
+    )
+  })
+
+  test('both services have CPU, memory and process limits, and rotated logs', () => {
+    for (const [name, service] of Object.entries(compose!.services as Record<string, Doc>)) {
+      const limits = service.deploy.resources.limits
+      assert.ok(Number(limits.cpus) > 0, `${name}: cpus`)
+      assert.match(limits.memory, /^\d+[MG]$/, `${name}: memory`)
+      assert.ok(service.pids_limit > 0, `${name}: pids_limit`)
+      assert.equal(service.logging.driver, 'json-file', name)
+      assert.match(service.logging.options['max-size'], /^\d+[km]$/, name)
+      assert.ok(Number(service.logging.options['max-file']) >= 1, name)
+    }
+    // Workers: one per CPU of the limit (the server counts cgroup cpu.max), or a number within it.
+    const workers = /^\$\{AGATE_WORKERS:-(\d+)\}$/.exec(agate.environment.AGATE_WORKERS)
+    assert.ok(workers !== null && Number(workers[1]) <= Number(agate.deploy.resources.limits.cpus))
+  })
+
+  test('Redis is pinned, unpublished, password-protected and hardened', () => {
+    assert.match(redis.image, /^redis:\d+\.\d+\.\d+-alpine3\.\d+(@sha256:[0-9a-f]{64})?$/)
     assert.equal(redis.ports, undefined, 'Redis is not published')
-  })
-})
-
-describe('Kubernetes manifests', () => {
-  const dir = 'deploy/kubernetes/'
-  const kustomization = parseYamlDocuments(read(`${dir}kustomization.yaml`))[0] as Doc
-  const all = (kustomization.resources as string[]).flatMap((file) => parseYamlDocuments(read(`${dir}${file}`)) as Doc[])
-  const find = (kind: string, name: string): Doc => {
-    const found = all.find((doc) => doc.kind === kind && doc.metadata?.name === name)
-    assert.ok(found !== undefined, `${kind}/${name}`)
-    return found
-  }
-
-  test('every manifest parses and names its apiVersion, kind and name', () => {
-    assert.ok(all.length >= 7)
-    for (const doc of all) {
-      assert.equal(typeof doc.apiVersion, 'string')
-      assert.equal(typeof doc.kind, 'string')
-      assert.equal(typeof doc.metadata?.name, 'string')
-    }
-    for (const file of kustomization.resources as string[]) assert.ok(existsSync(`${ROOT}${dir}${file}`), file)
-  })
-
-  test('the Deployment has readiness and liveness probes, resource requests, and drains in time', () => {
-    const deployment = find('Deployment', 'agate')
-    const pod = deployment.spec.template.spec
-    const [container] = pod.containers as Doc[]
-    assert.deepEqual(container!.readinessProbe.httpGet, { path: '/readyz', port: 'http' })
-    assert.deepEqual(container!.livenessProbe.httpGet, { path: '/healthz', port: 'http' })
-    assert.match(container!.resources.requests.cpu, /^\d+m?$/)
-    assert.match(container!.resources.requests.memory, /^\d+(Mi|Gi)$/)
-    assert.ok(container!.resources.limits.memory)
-    assert.equal(container!.ports[0].containerPort, 8080)
-    assert.equal(pod.securityContext.runAsNonRoot, true)
-    assert.equal(container!.securityContext.readOnlyRootFilesystem, true)
-    assert.equal(container!.securityContext.allowPrivilegeEscalation, false)
-    assert.deepEqual(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels)
-    assert.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0)
-    const preStop = Number((container!.lifecycle.preStop.exec.command as string[])[1])
-    assert.ok(pod.terminationGracePeriodSeconds >= preStop + 10 + 5, 'grace covers the pause, the shutdown timeout and a margin')
-  })
-
-  test('secrets reach the pod as files, from the Secret the example describes', () => {
-    const deployment = find('Deployment', 'agate')
-    const [container] = deployment.spec.template.spec.containers as Doc[]
-    const secret = parseYamlDocuments(read(`${dir}secret.example.yaml`))[0] as Doc
-    assert.equal(secret.kind, 'Secret')
-    assert.ok(!(kustomization.resources as string[]).includes('secret.example.yaml'), 'the example is never applied with the rest')
-    const volume = (deployment.spec.template.spec.volumes as Doc[]).find((entry) => entry.secret !== undefined)
-    assert.equal(volume!.secret.secretName, secret.metadata.name)
-    const mount = (container!.volumeMounts as Doc[]).find((entry) => entry.name === volume!.name)
-    for (const key of Object.keys(secret.stringData)) {
-      const env = (container!.env as Doc[]).find((entry) => entry.name === `${key}_FILE`)
-      assert.equal(env?.value, `${mount!.mountPath}/${key}`, `${key}_FILE points at the mounted key`)
-    }
-    const config = find('ConfigMap', 'agate-config')
-    for (const name of Object.keys(config.data)) assert.ok(!SECRET_NAME.test(name) || name === 'REDIS_URL', `${name} is not in the ConfigMap`)
-    assert.doesNotMatch(config.data.REDIS_URL, /@/, 'no password in the ConfigMap')
-  })
-
-  test('a Service, an HPA and a PodDisruptionBudget target the Deployment', () => {
-    const labels = find('Deployment', 'agate').spec.template.metadata.labels
-    const service = find('Service', 'agate')
-    assert.deepEqual(service.spec.selector, labels)
-    assert.equal(service.spec.ports[0].targetPort, 'http')
-    const hpa = find('HorizontalPodAutoscaler', 'agate')
-    assert.equal(hpa.apiVersion, 'autoscaling/v2')
-    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'agate' })
-    assert.ok(hpa.spec.minReplicas >= 2 && hpa.spec.maxReplicas > hpa.spec.minReplicas)
-    assert.equal(hpa.spec.metrics[0].resource.name, 'cpu')
-    const pdb = find('PodDisruptionBudget', 'agate')
-    assert.equal(pdb.apiVersion, 'policy/v1')
-    assert.deepEqual(pdb.spec.selector.matchLabels, labels)
-    assert.ok(pdb.spec.minAvailable < hpa.spec.minReplicas, 'a node can always be drained')
-  })
-
-  test('Redis for shared limits is there, and the config points at it', () => {
-    const redisService = find('Service', 'agate-redis')
-    find('Deployment', 'agate-redis')
-    const config = find('ConfigMap', 'agate-config')
-    assert.equal(config.data.REDIS_URL, `redis://${redisService.metadata.name}:${redisService.spec.ports[0].port}/0`)
-    assert.equal(config.data.WORKERS, '1', 'pods scale out; one worker each')
+    assert.equal(redis.read_only, true)
+    assert.deepEqual(redis.cap_drop, ['ALL'])
+    assert.ok(redis.security_opt.includes('no-new-privileges:true'))
+    assert.match(redis.user, /^[1-9]\d*:\d+$/, 'non-root from the start, so no capability is needed')
+    const conf = compose!.configs[redis.configs[0].source].content as string
+    assert.deepEqual(redis.command, ['redis-server', redis.configs[0].target])
+    assert.match(conf, /^include \/run\/secrets\/redis_auth\.conf$/m)
+    assert.match(conf, /^protected-mode yes$/m)
+    for (const command of ['FLUSHALL', 'FLUSHDB', 'CONFIG', 'DEBUG'])
+      assert.match(conf, new RegExp(`^rename-command ${command} ""$`, 'm'))
+    // The same Redis settings as the Kubernetes dev Redis, but for the include path.
+    const kubernetes = read('deploy/kubernetes/overlays/dev/redis.conf')
+    const directives = (text: string): string[] =>
+      text
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.trim().startsWith('#') && !line.startsWith('include'))
+    assert.deepEqual(directives(conf), directives(kubernetes))
+    assert.match(
+      redis.healthcheck.test.join(' '),
+      /REDISCLI_AUTH=/,
+      'the health check authenticates without the password in argv',
+    )
   })
 })
 
 describe('wrangler.toml', () => {
-  const toml = readToml(read('wrangler.toml'))
-  const top = toml[''] ?? {}
+  const toml = readToml('wrangler.toml')
 
   test('deploys the bundle the Workers test runs, without Node compatibility flags', async () => {
     // @ts-expect-error: a plain .mjs build script without declarations
     const { buildWorker } = (await import('../../scripts/build-worker.mjs')) as { buildWorker: unknown }
     assert.equal(typeof buildWorker, 'function')
-    assert.equal(top.main, 'dist/cloudflare/worker.js')
+    assert.equal(toml.main, 'dist/cloudflare/worker.js')
     assert.match(read('scripts/build-worker.mjs'), /dist\/cloudflare\/worker\.js/)
-    assert.equal(top.no_bundle, true)
+    assert.equal(toml.no_bundle, true)
     assert.equal(toml.build?.command, 'node scripts/build-worker.mjs')
-    assert.match(String(top.compatibility_date), /^\d{4}-\d{2}-\d{2}$/)
-    assert.equal(top.compatibility_flags, undefined)
+    assert.match(String(toml.compatibility_date), /^\d{4}-\d{2}-\d{2}$/)
+    assert.equal(toml.compatibility_flags, undefined)
   })
 
   test('no secret is a plain var', () => {
@@ -215,14 +234,67 @@ describe('wrangler.toml', () => {
   })
 })
 
+describe('setting names in every deploy file', () => {
+  /** Where each variable name is set, by file. */
+  const sources: [string, string[]][] = [
+    ['Dockerfile', envNames(dockerfile().instructions)],
+    ['compose.yaml', Object.keys((readYaml('compose.yaml')[0] as Doc).services.agate.environment)],
+    ['wrangler.toml', Object.keys(readToml('wrangler.toml').vars ?? {})],
+    ...OVERLAYS.map((overlay): [string, string[]] => {
+      const docs = renderOverlay(overlay)
+      const pod = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === 'agate')!.spec.template.spec
+      const [container] = pod.containers as Doc[]
+      const config = docs.find(
+        (doc) => doc.kind === 'ConfigMap' && doc.metadata.name === container!.envFrom[0].configMapRef.name,
+      )!
+      return [
+        `overlays/${overlay}`,
+        [...Object.keys(config.data), ...(container!.env as Doc[]).map((entry) => entry.name as string)],
+      ]
+    }),
+  ]
+
+  test('every name is a setting the server declares (or its _FILE, or its alias): no typo is silently ignored', () => {
+    for (const [file, names] of sources) {
+      assert.ok(names.length > 0, file)
+      for (const name of names)
+        assert.ok(settingOf(name) !== undefined, `${file}: ${name} is not a setting the server declares`)
+    }
+  })
+
+  test('the check itself: aliases come from SETTINGS, and pending names are not declared yet', () => {
+    assert.equal(SETTING_ALIASES.AGATE_REDIS_URL, 'REDIS_URL')
+    assert.equal(SETTING_ALIASES.AGATE_PORT, 'PORT')
+    assert.equal(settingOf('REDIS_URL_FILE'), 'AGATE_REDIS_URL')
+    assert.equal(settingOf('AGATE_REDIS_URL_FILE'), 'AGATE_REDIS_URL')
+    assert.equal(settingOf('AGATE_KEEPALIVE_TIMEOUT_MS'), undefined, 'a typo is caught')
+    assert.equal(settingOf('NODE_ENV_FILE'), undefined)
+  })
+})
+
 describe('docs/deploy.md', () => {
   const text = read('docs/deploy.md')
 
   test('gives each platform its start command and its "is it up" check', () => {
-    for (const command of ['docker compose up', 'docker build', 'kubectl apply -k deploy/kubernetes', 'wrangler deploy', 'npm run soak', '--workers']) {
-      assert.ok(text.includes(command), command)
-    }
+    const commands = [
+      'docker compose up',
+      'docker build',
+      'apply -k deploy/kubernetes/overlays/dev',
+      'apply -k deploy/kubernetes/overlays/production',
+      'wrangler deploy',
+      'npm run soak',
+      '--workers',
+    ]
+    for (const command of commands) assert.ok(text.includes(command), command)
     assert.ok((text.match(/\/readyz|\/healthz/g) ?? []).length >= 4)
-    for (const setting of ['REDIS_URL', 'RATE_LIMIT_REDIS_FAILURE', 'WORKERS']) assert.ok(text.includes(setting), setting)
+    for (const setting of [
+      'REDIS_URL',
+      'RATE_LIMIT_REDIS_FAILURE',
+      'WORKERS',
+      'AGATE_KEEP_ALIVE_TIMEOUT_MS',
+      'AGATE_HEADERS_TIMEOUT_MS',
+    ]) {
+      assert.ok(text.includes(setting), setting)
+    }
   })
 })

@@ -11,7 +11,7 @@ import { Miniflare, type WorkerOptions } from 'miniflare'
 import { buildWorker } from '../../scripts/build-worker.mjs'
 import { APP_ID, CERTIFICATE } from './helpers/processes.js'
 import { sleep, waitFor } from './helpers/redis.js'
-import { readToml } from './helpers/toml.js'
+import { parse as parseToml } from 'smol-toml'
 
 const API_KEY = 'agate_durableObjectsTestKey0123456789'
 const OTHER_KEY = 'agate_durableObjectsOtherKey012345678'
@@ -22,14 +22,14 @@ const V1_BODY = JSON.stringify({ rtc: { channelName: 'edge-room', uid: 42, role:
 const FETCH_BODY = JSON.stringify({ uid: 42, ChannelName: 'edge-room', role: 1 })
 
 /** What is deployed: the Durable Object bindings, migrations and date of wrangler.toml. */
-const WRANGLER = readToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8'))
-const COMPATIBILITY_DATE = String(WRANGLER['']?.compatibility_date)
-const DO_BINDINGS = Object.entries(WRANGLER)
-  .filter(([name]) => name.startsWith('durable_objects.bindings['))
-  .map(([, table]) => ({ name: String(table.name), className: String(table.class_name) }))
-const SQLITE_CLASSES = Object.entries(WRANGLER)
-  .filter(([name]) => name.startsWith('migrations['))
-  .flatMap(([, table]) => (table.new_sqlite_classes ?? []) as string[])
+const WRANGLER = parseToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8')) as {
+  compatibility_date: string
+  durable_objects: { bindings: { name: string; class_name: string }[] }
+  migrations: { new_sqlite_classes?: string[] }[]
+}
+const COMPATIBILITY_DATE = WRANGLER.compatibility_date
+const DO_BINDINGS = WRANGLER.durable_objects.bindings.map((table) => ({ name: table.name, className: table.class_name }))
+const SQLITE_CLASSES = WRANGLER.migrations.flatMap((migration) => migration.new_sqlite_classes ?? [])
 
 /**
  * Objects that fail while told to, standing in for a counter that throws (a bug, an overloaded or

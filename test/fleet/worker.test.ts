@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
+import { parse as parseToml } from 'smol-toml'
 // @ts-expect-error: a plain .mjs build script without declarations
 import { buildWorker } from '../../scripts/build-worker.mjs'
 import { createApiKey, hashApiKey } from '../../src/server/auth/api-keys.js'
@@ -12,12 +13,11 @@ import { bytesToHex, utf8Bytes } from '../../src/token/primitives/bytes.js'
 import { sha256 } from '../../src/token/primitives/sha256.js'
 import { settingsOf } from '../../src/worker/settings.js'
 import { APP_ID, CERTIFICATE } from './helpers/processes.js'
-import { readToml } from './helpers/toml.js'
 
 const API_KEY = 'agate_workersTestKeyWorkersTestKey0123'
 const METRICS_TOKEN = 'workers-metrics-token-0123456789'
 /** The date the deployment uses (wrangler.toml), so the test runs what is deployed. */
-const COMPATIBILITY_DATE = String(readToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8'))['']?.compatibility_date)
+const COMPATIBILITY_DATE = String(parseToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8')).compatibility_date)
 
 interface BuildResult {
   outputFiles: { text: string }[]

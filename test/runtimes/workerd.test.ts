@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { test } from 'node:test'
 import { Miniflare } from 'miniflare'
-import { readToml } from '../fleet/helpers/toml.js'
+import { parse as parseToml } from 'smol-toml'
 import { bundleSuite, ROOT } from './helpers/bundle.js'
 import { assertSuitePassed } from './helpers/run.js'
 import type { RuntimeResult } from './helpers/suite-entry.js'
@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url)
 const MINIFLARE_VERSION = (require('miniflare/package.json') as { version: string }).version
 /** The workerd miniflare runs: its own dependency. */
 const WORKERD_VERSION = (createRequire(require.resolve('miniflare'))('workerd/package.json') as { version: string }).version
-const COMPATIBILITY_DATE = String(readToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8'))['']?.compatibility_date)
+const COMPATIBILITY_DATE = String(parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')).compatibility_date)
 
 const WORKER_MAIN = `export default {
   fetch() {
