@@ -30,7 +30,10 @@ export interface RtcTokenOptions extends Credentials, Reproducible {
   channelName: string
   /** A numeric uid, 0 to 2^32-1; 0 lets any uid join. Give `uid` or `account`. */
   uid?: number
-  /** A user account (string uid), at most 255 bytes. Give `uid` or `account`. */
+  /**
+   * A user account (string uid): at most 255 bytes of Agora's 89 characters (a-z A-Z 0-9 space and
+   * `! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,`). Give `uid` or `account`.
+   */
   account?: string
   /** Default `publisher`. */
   role?: RtcRole
