@@ -60,7 +60,6 @@ const u32 = fc.integer({ min: 0, max: 0xffff_ffff })
 const u16 = fc.integer({ min: 0, max: 0xffff })
 const hex32 = fc.stringMatching(/^[0-9a-fA-F]{32}$/)
 const credentials = fc.record({ appId: hex32, appCertificate: hex32 })
-const bytes = (text: string) => Buffer.byteLength(text)
 /** Well-formed Unicode: the 006 reference's CRC and the APaaS MD5 only agree with UTF-8 on it. */
 const text = fc.string({ unit: 'grapheme', maxLength: 24 })
 /** Any UTF-16, lone surrogates included: Buffer.from and TextEncoder both write U+FFFD for them. */
