@@ -12,12 +12,12 @@ export const MAX_LIFETIME_SECONDS = 86_400
 // a-z A-Z 0-9 space ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,
 // Channel names and user accounts: https://docs.agora.io/en/Video/API%20Reference/flutter/agora_rtc_engine/RtcEngine/joinChannelWithUserAccount.html
 // RTM user ids: https://pub.dev/documentation/agora_rtm/latest/agora_rtm/AgoraRtmClient/login.html
-const AGORA_CHARACTERS = /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]*$/
-const AGORA_CHARACTERS_TEXT = 'a-z, A-Z, 0-9, space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,'
+export const AGORA_CHARACTERS = /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]*$/
+export const AGORA_CHARACTERS_TEXT = 'a-z, A-Z, 0-9, space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,'
 // Agora Chat user ids: "64 characters or less", a-z 0-9 _ - . and no uppercase letters (the service
 // lowercases them, so a token for "Alice" would not match the user):
 // https://docs.agora.io/en/api-reference/api-ref/im/user-system-registration
-const CHAT_CHARACTERS = /^[a-z0-9_.-]*$/
+export const CHAT_CHARACTERS = /^[a-z0-9_.-]*$/
 
 /**
  * Whether `value` is 32 hexadecimal characters. A loop, not a RegExp: V8 keeps the last RegExp
