@@ -10,6 +10,8 @@ import { encodeNow006, priviledges } from './access-token.js'
 import { toUint32, userIdText } from './coerce.js'
 
 export { TokenError, type TokenErrorCode } from '../token/errors.js'
+/** The signing-key cache the drop-in shares with the modern API; see its TSDoc in 'agate-tokens'. */
+export { signingKeyCache, type SigningKeyCacheControl } from '../token/signing-keys.js'
 export { AccessToken, priviledges } from './access-token.js'
 
 /**

@@ -22,6 +22,8 @@ import {
 import { accountText, requireString, toUint32, userIdText } from './coerce.js'
 
 export { TokenError, type TokenErrorCode } from '../token/errors.js'
+/** The signing-key cache the drop-in shares with the modern API; see its TSDoc in 'agate-tokens'. */
+export { signingKeyCache, type SigningKeyCacheControl } from '../token/signing-keys.js'
 export {
   AccessToken2,
   Rtm2Permissions,

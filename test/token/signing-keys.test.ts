@@ -78,6 +78,11 @@ test('changing the certificate changes the signature: no stale key, cached, evic
   }
 })
 
+test('both compat entry points export the one cache', () => {
+  assert.equal(compat.signingKeyCache, signingKeyCache)
+  assert.equal(compat006.signingKeyCache, signingKeyCache)
+})
+
 test('a cleared or evicted key is zeroed', () => {
   const certificate = newCertificate()
   buildRtcToken({ ...fixed, appCertificate: certificate })
