@@ -1,13 +1,18 @@
 // Library benchmark: Agate's modern API and its drop-in compat layer against the npm reference
-// packages, side by side in one process. Each benchmark alternates its implementations over several
-// rounds (modern, compat, reference, modern, ...) so machine noise hits them alike, and reports the
-// median of each and each Agate API's ratio against the reference of the same run. Inputs vary from
-// call to call (channels, uids, accounts, user ids), as on a real server.
+// packages. Each benchmark alternates its implementations over several rounds (modern, compat,
+// reference, modern, ...) so machine noise hits them alike, and reports the median of each and each
+// Agate API's ratio against the reference of the same run. Each implementation runs in a process of
+// its own (this script, forked with BENCH_SIDE), so none pays for collecting another's garbage or
+// runs in a heap another one shaped. Inputs vary from call to call (channels, uids, accounts, user
+// ids), as on a real server.
 // Run: npm run bench                 (times and ratios)
 //      npm run bench -- --markdown   (one table per benchmark, ratios only, for the README)
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 
 // The built library by default; AGATE_BENCH_SOURCE=1 (with --import tsx) measures src/ directly.
 const source = Boolean(process.env.AGATE_BENCH_SOURCE)
@@ -63,26 +68,48 @@ function opsPerSecond(fn, iterations) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /**
- * One benchmark: each Agate row and the reference, alternated round by round. Each row has a name,
- * a function and an optional target ratio; the result adds its median ops/s and ratio.
+ * One benchmark: Agate rows (a name, a function and an optional target ratio) and the reference,
+ * as data; {@link run} measures it.
  */
 function benchmark(title, reference, rows) {
-  if (FILTER !== undefined && !title.includes(FILTER)) return undefined
-  const sides = [...rows.map((row) => row.fn), reference.fn]
-  const iterations = sides.map((fn) => calibrate(fn, ROUND_SECONDS))
-  const samples = sides.map(() => [])
-  for (let round = 0; round < ROUNDS; round++) {
-    // No forced collection between sides: after one, V8 restarts with a small young generation and
-    // the references, which allocate much more, measured up to twice as slow. Left alone, a side may
-    // pay for collecting garbage the side before it left, which mostly charges Agate for the references'.
-    sides.forEach((fn, side) => samples[side].push(opsPerSecond(fn, iterations[side])))
-  }
-  const medians = samples.map(median)
-  const theirs = medians.at(-1)
-  return {
-    title,
-    reference: { name: reference.name, ops: theirs },
-    rows: rows.map((row, index) => ({ ...row, title, ops: medians[index], ratio: medians[index] / theirs })),
+  return { title, reference, rows }
+}
+
+/** The function of one side: rows first, the reference last. */
+const sideFn = (spec, side) => (side < spec.rows.length ? spec.rows[side].fn : spec.reference.fn)
+
+async function ask(child, message) {
+  child.send(message)
+  const [reply] = await once(child, 'message')
+  return reply
+}
+
+/** Measures a benchmark, each side in its own process, alternated round by round. */
+async function run(spec, index) {
+  const sides = spec.rows.length + 1
+  const self = fileURLToPath(import.meta.url)
+  const children = Array.from({ length: sides }, (_, side) =>
+    fork(self, [], { env: { ...process.env, BENCH_SIDE: `${index}:${side}` } }),
+  )
+  try {
+    const iterations = []
+    for (const child of children) iterations.push((await ask(child, { cmd: 'calibrate' })).iterations)
+    const samples = children.map(() => [])
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let side = 0; side < sides; side++) {
+        samples[side].push((await ask(children[side], { cmd: 'round', iterations: iterations[side] })).ops)
+      }
+    }
+    const medians = samples.map(median)
+    const theirs = medians.at(-1)
+    return {
+      title: spec.title,
+      reference: { name: spec.reference.name, ops: theirs },
+      rows: spec.rows.map((row, side) => ({ ...row, title: spec.title, ops: medians[side], ratio: medians[side] / theirs })),
+    }
+  } finally {
+    for (const child of children) child.send({ cmd: 'exit' })
+    await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)))
   }
 }
 
@@ -98,7 +125,7 @@ for (const token of tokens007.slice(0, 8)) {
 const now = () => Math.floor(Date.now() / 1000)
 const uid = (i) => uids[userOf(i) & (INPUTS - 1)]
 const account = (i) => accounts[userOf(i) & (INPUTS - 1)]
-const all = [
+const specs = [
   benchmark('007 RTC build, uid', {
     name: 'agora-token `RtcTokenBuilder.buildTokenWithUid`',
     fn: (i) => agoraToken.RtcTokenBuilder.buildTokenWithUid(appId, appCertificate, channelOf(i), uid(i), 1, 600, 600),
@@ -226,7 +253,30 @@ const all = [
     },
   ]),
 ]
-const results = all.filter((result) => result !== undefined)
+
+const SIDE = process.env.BENCH_SIDE
+if (SIDE !== undefined) {
+  // A child: serve one side of one benchmark until told to exit.
+  const [index, side] = SIDE.split(':').map(Number)
+  const fn = sideFn(specs[index], side)
+  process.on('message', (message) => {
+    if (message.cmd === 'calibrate') {
+      // A fresh process: let the JIT and the heap settle (about a second of calls) before timing.
+      calibrate(fn, 1)
+      process.send({ iterations: calibrate(fn, ROUND_SECONDS) })
+    }
+    else if (message.cmd === 'round') process.send({ ops: opsPerSecond(fn, message.iterations) })
+    else process.exit(sink === 0.5 ? 1 : 0)
+  })
+} else {
+  await report()
+}
+
+async function report() {
+const results = []
+for (const [index, spec] of specs.entries()) {
+  if (FILTER === undefined || spec.title.includes(FILTER)) results.push(await run(spec, index))
+}
 
 const verdict = (row) => (row.target === undefined ? '' : row.ratio >= row.target ? `>= ${row.target}x met` : `>= ${row.target}x MISSED`)
 const missed = results.flatMap((result) => result.rows).filter((row) => row.target !== undefined && row.ratio < row.target)
@@ -235,7 +285,7 @@ const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, 
 
 if (markdown) {
   // One table per benchmark, ratios only: clock times say more about the host than about Agate.
-  console.log(`Machine: ${machine}; ${ROUNDS} alternating rounds, medians of CPU time, varied inputs.`)
+  console.log(`Machine: ${machine}; ${ROUNDS} alternating rounds, a process per side, medians of CPU time, varied inputs.`)
   for (const result of results) {
     console.log(`\n**${result.title}** (against ${result.reference.name})\n`)
     console.log('| case | target | ratio |')
@@ -246,7 +296,7 @@ if (markdown) {
   }
 } else {
   const format = (n) => `${n >= 1000 ? `${(n / 1000).toFixed(1)} k/s` : `${n.toFixed(0)} /s`} (${(1e6 / n).toFixed(2)} µs)`
-  console.log(`${machine}; ${ROUNDS} alternating rounds of ~${ROUND_SECONDS}s per side, medians of CPU time, varied inputs`)
+  console.log(`${machine}; ${ROUNDS} alternating rounds of ~${ROUND_SECONDS}s per side, a process per side, medians of CPU time, varied inputs`)
   for (const result of results) {
     console.log(`\n${result.title}: reference ${result.reference.name} ${format(result.reference.ops)}`)
     for (const row of result.rows) console.log(`  ${row.name}: ${format(row.ops)}, ${row.ratio.toFixed(2)}x ${verdict(row)}`)
@@ -271,3 +321,4 @@ if (markdown) {
 }
 console.log(missed.length === 0 ? '\nAll targets met.' : `\n${missed.length} target(s) missed: ${missed.map((row) => `${row.title}: ${row.name}`).join('; ')}.`)
 if (sink === 0.5) console.log('')
+}
