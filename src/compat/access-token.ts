@@ -39,6 +39,34 @@ export const priviledges = {
 const MISSING_UID = 'is missing (give a uid number, 0 for any, or an account string)'
 
 /**
+ * Encodes a 006 token as `new AccessToken(appID, appCertificate, channelName, uid)`, the given
+ * privileges and `build()` would (a fresh salt, `ts` now + 24 h, the same checks naming the same
+ * fields), for builders that know their privileges: no object, no privilege ids to re-parse.
+ * @param privileges - [id, absolute expiry] in ascending id order, expiries already checked
+ */
+export function encodeNow006(
+  appID: string | undefined,
+  appCertificate: string | undefined,
+  channelName: string,
+  uid: string | number,
+  privileges: ReadonlyArray<readonly [number, number]>,
+): string {
+  const uidText = accountText(uid, 'uid')
+  const salt = compatSources.salt006()
+  const ts = compatSources.nowSeconds() + 24 * 3600
+  if (uidText === undefined) throw invalidArgument('uid', MISSING_UID)
+  return encodeToken006({
+    appId: appID === undefined ? '' : appID,
+    appCertificate: appCertificate === undefined ? '' : appCertificate,
+    channelName: requireString(channelName, 'channelName'),
+    uid: uidText,
+    salt: toUint32(salt, 'salt'),
+    ts: toUint32(ts, 'ts'),
+    privileges,
+  })
+}
+
+/**
  * An AccessToken (006), as the reference's class: built for one channel and uid (0 = any; for RTM
  * the user account goes in the channel slot and the uid is `''`), with privileges that expire at
  * ABSOLUTE Unix times. `salt` is fresh and cryptographic per object (the reference draws one per

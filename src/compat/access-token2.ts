@@ -5,7 +5,8 @@
  */
 import { invalidArgument, TokenError } from '../token/errors.js'
 import { constantTimeEqual } from '../token/primitives/bytes.js'
-import { encodeToken007, type ServiceSpec } from '../token/v007/build.js'
+import { isHex32 } from '../token/validate.js'
+import { encodeToken007, type EncodeRules, type ServiceSpec } from '../token/v007/build.js'
 import { decodeToken007, type ParsedService } from '../token/v007/parse.js'
 import { RTM2_PERMISSIONS, RTM2_RESOURCES, type Rtm2Permissions as Rtm2PermissionSpec } from '../token/v007/services.js'
 import { sign007 } from '../token/v007/signing.js'
@@ -32,8 +33,6 @@ export const kRtm2ServiceType = 8
 export const kConvoAIServiceType = 9
 /** Service type of {@link ServiceStt}. */
 export const kSttServiceType = 10
-
-const HEX32 = /^[0-9a-fA-F]{32}$/
 
 /**
  * A service of an AccessToken2: its type and privileges (privilege id → seconds from the issue
@@ -359,9 +358,9 @@ export class AccessToken2 {
   /** Random per token, 1..99999999 as in the reference. */
   salt: number
   services: Service[]
-  #signature: Uint8Array = new Uint8Array(0)
-  #signingInfo: Uint8Array = new Uint8Array(0)
-  #parsed = false
+  // Set by from_string() only; a token built here never allocates them.
+  #signature: Uint8Array | undefined = undefined
+  #signingInfo: Uint8Array | undefined = undefined
 
   constructor(appId: string = '', appCertificate: string = '', issueTs?: number, expire?: number) {
     this.appId = appId
@@ -396,17 +395,12 @@ export class AccessToken2 {
     if (!Array.isArray(this.services) || this.services.length === 0) {
       throw invalidArgument('services', 'add at least one service before build()')
     }
-    return encodeToken007(
-      {
-        appId: this.appId,
-        appCertificate: this.appCertificate,
-        issuedAt: toUint32(this.issueTs, 'issueTs'),
-        expire: toUint32(this.expire, 'expire'),
-        salt: toUint32(this.salt, 'salt'),
-        services: this.services.map((service, index) => serviceSpecOf(service, `services[${index}]`)),
-      },
-      { strict: false },
-    )
+    const issuedAt = toUint32(this.issueTs, 'issueTs')
+    const expire = toUint32(this.expire, 'expire')
+    const salt = toUint32(this.salt, 'salt')
+    const services: ServiceSpec[] = []
+    for (let i = 0; i < this.services.length; i++) services.push(serviceSpecOf(this.services[i]!, `services[${i}]`))
+    return encodeToken007({ appId: this.appId, appCertificate: this.appCertificate, issuedAt, expire, salt, services }, WIRE_RULES)
   }
 
   /**
@@ -420,9 +414,8 @@ export class AccessToken2 {
     this.expire = 0
     this.salt = 0
     this.services = []
-    this.#signature = new Uint8Array(0)
-    this.#signingInfo = new Uint8Array(0)
-    this.#parsed = false
+    this.#signature = undefined
+    this.#signingInfo = undefined
     if (typeof origin_token !== 'string' || origin_token.slice(0, 3) !== '007') return false
     let decoded: ReturnType<typeof decodeToken007>
     try {
@@ -440,7 +433,6 @@ export class AccessToken2 {
     this.services = services
     this.#signature = decoded.signature.slice()
     this.#signingInfo = decoded.signingInfo.slice()
-    this.#parsed = true
     return true
   }
 
@@ -449,12 +441,35 @@ export class AccessToken2 {
    * Compares in constant time; false for a certificate or App ID that is not 32 hex characters.
    */
   verifySignature(appCertificate: string): boolean {
-    if (!this.#parsed || this.#signature.length === 0 || this.#signingInfo.length === 0) return false
-    if (typeof appCertificate !== 'string' || !HEX32.test(appCertificate) || !HEX32.test(this.appId)) return false
+    if (this.#signature === undefined || this.#signingInfo === undefined) return false
+    if (!isHex32(appCertificate) || !isHex32(this.appId)) return false
     const expected = new Uint8Array(32)
     sign007(appCertificate, this.issueTs, this.salt, this.#signingInfo, expected)
     return constantTimeEqual(expected, this.#signature)
   }
+}
+
+/** The compat layer checks only what the wire format requires, as the references do. */
+const WIRE_RULES: EncodeRules = { strict: false }
+
+/**
+ * Encodes an AccessToken2 issued now with a fresh salt, as `new AccessToken2(appId, appCertificate,
+ * 0, expire)` plus `build()` would, for builders that already hold their services in the
+ * encoder's shape: no service objects to create and convert back, no privilege ids to re-parse.
+ * The App ID and certificate default to `''` as in the constructor (and are rejected by the encoder).
+ */
+export function encodeNow007(appId: string | undefined, appCertificate: string | undefined, expire: number, services: ServiceSpec[]): string {
+  return encodeToken007(
+    {
+      appId: appId === undefined ? '' : appId,
+      appCertificate: appCertificate === undefined ? '' : appCertificate,
+      issuedAt: compatSources.nowSeconds(),
+      expire,
+      salt: compatSources.salt007(),
+      services,
+    },
+    WIRE_RULES,
+  )
 }
 
 /** The privileges of a compat service in the encoder's shape: id → u32, every value checked. */
@@ -469,7 +484,8 @@ function privilegesOf(service: Service, field: string): Record<number, number> {
   return privileges
 }
 
-function requireAccount(value: string | undefined, field: string): string {
+/** A service's account text, which `build()` needs: `undefined` (a missing uid) throws naming `field`. */
+export function requireAccount(value: string | undefined, field: string): string {
   if (value === undefined) {
     throw invalidArgument(field, 'is missing (give a uid number, 0 for any, or an account string)')
   }

@@ -6,10 +6,12 @@
  * @module
  */
 import { invalidArgument } from '../token/errors.js'
-import { AccessToken, priviledges } from './access-token.js'
+import { encodeNow006, priviledges } from './access-token.js'
 import { toUint32, userIdText } from './coerce.js'
 
 export { TokenError, type TokenErrorCode } from '../token/errors.js'
+/** The signing-key cache the drop-in shares with the modern API; see its TSDoc in 'agate-tokens'. */
+export { signingKeyCache, type SigningKeyCacheControl } from '../token/signing-keys.js'
 export { AccessToken, priviledges } from './access-token.js'
 
 /**
@@ -79,14 +81,15 @@ export class RtcTokenBuilder {
     privilegeExpiredTs: number,
   ): string {
     const expiresAt = toUint32(privilegeExpiredTs, 'privilegeExpiredTs')
-    const key = new AccessToken(appID, appCertificate, channelName, account)
-    key.addPriviledge(priviledges.kJoinChannel, expiresAt)
-    if (publishes(role)) {
-      key.addPriviledge(priviledges.kPublishAudioStream, expiresAt)
-      key.addPriviledge(priviledges.kPublishVideoStream, expiresAt)
-      key.addPriviledge(priviledges.kPublishDataStream, expiresAt)
-    }
-    return key.build()
+    const privileges: Array<[number, number]> = publishes(role)
+      ? [
+          [priviledges.kJoinChannel, expiresAt],
+          [priviledges.kPublishAudioStream, expiresAt],
+          [priviledges.kPublishVideoStream, expiresAt],
+          [priviledges.kPublishDataStream, expiresAt],
+        ]
+      : [[priviledges.kJoinChannel, expiresAt]]
+    return encodeNow006(appID, appCertificate, channelName, account, privileges)
   }
 }
 
@@ -112,8 +115,6 @@ export class RtmTokenBuilder {
     const expiresAt = toUint32(privilegeExpiredTs, 'privilegeExpiredTs')
     // The reference crashes on a missing account; an empty one would be a token for user "".
     if (account === undefined || account === null) throw invalidArgument('account', 'is missing')
-    const key = new AccessToken(appID, appCertificate, userIdText(account, 'account'), '')
-    key.addPriviledge(priviledges.kRtmLogin, expiresAt)
-    return key.build()
+    return encodeNow006(appID, appCertificate, userIdText(account, 'account'), '', [[priviledges.kRtmLogin, expiresAt]])
   }
 }

@@ -7,22 +7,23 @@
 import { invalidArgument } from '../token/errors.js'
 import { utf8Bytes } from '../token/primitives/bytes.js'
 import { md5Hex } from '../token/primitives/md5.js'
+import type { ServiceSpec } from '../token/v007/build.js'
 import {
   AccessToken2,
+  encodeNow007,
+  requireAccount,
   Rtm2Permissions,
   ServiceApaas,
   ServiceChat,
-  ServiceConvoAI,
   ServiceFpa,
-  ServiceRtc,
   ServiceRtm,
   ServiceRtm2,
-  ServiceStt,
-  type Service,
 } from './access-token2.js'
-import { toUint32, userIdText } from './coerce.js'
+import { accountText, requireString, toUint32, userIdText } from './coerce.js'
 
 export { TokenError, type TokenErrorCode } from '../token/errors.js'
+/** The signing-key cache the drop-in shares with the modern API; see its TSDoc in 'agate-tokens'. */
+export { signingKeyCache, type SigningKeyCacheControl } from '../token/signing-keys.js'
 export {
   AccessToken2,
   Rtm2Permissions,
@@ -66,49 +67,62 @@ function isPublisherLoose(role: unknown): boolean {
   return role == 1
 }
 
-/** Builds one RTC (+ optional RTM) token the way every agora-token RTC builder does. */
+/** The RTC privileges of a token, in the encoder's named shape. */
+type RtcPrivileges = {
+  joinChannel: number
+  publishAudioStream?: number
+  publishVideoStream?: number
+  publishDataStream?: number
+}
+
+/**
+ * Builds one RTC (+ optional RTM, + optional agent) token as every agora-token RTC builder does,
+ * straight into the encoder: the same checks, in the same order and naming the same fields, as
+ * `new AccessToken2()`, `new ServiceRtc()`, `new ServiceRtm()` and `build()`, without creating
+ * those objects and converting them back.
+ */
 function rtcToken(
   appId: string,
   appCertificate: string,
   channelName: string,
   account: string | number,
   tokenExpire: number,
-  privileges: { join: number; audio?: number; video?: number; data?: number },
+  privileges: RtcPrivileges,
   rtm?: { userId: string | number; expire: number },
-  extra?: Service,
+  agent?: 'convoai' | 'stt',
 ): string {
-  const token = new AccessToken2(appId, appCertificate, 0, toUint32(tokenExpire, 'tokenExpire'))
-  const rtc = new ServiceRtc(channelName, account)
-  rtc.add_privilege(ServiceRtc.kPrivilegeJoinChannel, privileges.join)
-  if (privileges.audio !== undefined) rtc.add_privilege(ServiceRtc.kPrivilegePublishAudioStream, privileges.audio)
-  if (privileges.video !== undefined) rtc.add_privilege(ServiceRtc.kPrivilegePublishVideoStream, privileges.video)
-  if (privileges.data !== undefined) rtc.add_privilege(ServiceRtc.kPrivilegePublishDataStream, privileges.data)
-  token.add_service(rtc)
-  if (rtm !== undefined) {
-    const service = new ServiceRtm(rtm.userId)
-    service.add_privilege(ServiceRtm.kPrivilegeLogin, rtm.expire)
-    token.add_service(service)
-  }
-  if (extra !== undefined) token.add_service(extra)
-  return token.build()
+  const expire = toUint32(tokenExpire, 'tokenExpire')
+  const accountValue = accountText(account, 'uid')
+  const rtmUserId = rtm === undefined ? undefined : userIdText(rtm.userId, 'userId')
+  const services: ServiceSpec[] = [
+    {
+      type: 'rtc',
+      channelName: requireString(channelName, 'services[0].channelName'),
+      account: requireAccount(accountValue, 'services[0].uid'),
+      privileges,
+    },
+  ]
+  if (rtm !== undefined) services.push({ type: 'rtm', userId: rtmUserId!, privileges: { login: rtm.expire } })
+  if (agent !== undefined) services.push({ type: agent, privileges: {} })
+  return encodeNow007(appId, appCertificate, expire, services)
 }
 
 /** The four RTC privileges: always (the *AndPrivilege builders) or for publishers only. */
-function rtcPrivileges(
-  publishes: boolean,
-  join: unknown,
-  audio: unknown,
-  video: unknown,
-  data: unknown,
-): { join: number; audio?: number; video?: number; data?: number } {
-  const privileges = { join: toUint32(join, 'joinChannelPrivilegeExpire') }
-  if (!publishes) return privileges
+function rtcPrivileges(publishes: boolean, join: unknown, audio: unknown, video: unknown, data: unknown): RtcPrivileges {
+  const joinChannel = toUint32(join, 'joinChannelPrivilegeExpire')
+  if (!publishes) return { joinChannel }
   return {
-    ...privileges,
-    audio: toUint32(audio, 'pubAudioPrivilegeExpire'),
-    video: toUint32(video, 'pubVideoPrivilegeExpire'),
-    data: toUint32(data, 'pubDataStreamPrivilegeExpire'),
+    joinChannel,
+    publishAudioStream: toUint32(audio, 'pubAudioPrivilegeExpire'),
+    publishVideoStream: toUint32(video, 'pubVideoPrivilegeExpire'),
+    publishDataStream: toUint32(data, 'pubDataStreamPrivilegeExpire'),
   }
+}
+
+/** One privilege lifetime for all four RTC privileges, or join only. */
+function samePrivileges(publishes: boolean, expire: number): RtcPrivileges {
+  if (!publishes) return { joinChannel: expire }
+  return { joinChannel: expire, publishAudioStream: expire, publishVideoStream: expire, publishDataStream: expire }
 }
 
 /**
@@ -150,8 +164,7 @@ export class RtcTokenBuilder {
     tokenExpire: number,
     privilegeExpire: number = 0,
   ): string {
-    const expire = toUint32(privilegeExpire, 'privilegeExpire')
-    const privileges = rtcPrivileges(isPublisherLoose(role), expire, expire, expire, expire)
+    const privileges = samePrivileges(isPublisherLoose(role), toUint32(privilegeExpire, 'privilegeExpire'))
     return rtcToken(appId, appCertificate, channelName, account, tokenExpire, privileges)
   }
 
@@ -240,8 +253,7 @@ export class RtcTokenBuilder {
     tokenExpire: number,
     privilegeExpire: number = 0,
   ): string {
-    const expire = toUint32(privilegeExpire, 'privilegeExpire')
-    const privileges = rtcPrivileges(isPublisherLoose(role), expire, expire, expire, expire)
+    const privileges = samePrivileges(isPublisherLoose(role), toUint32(privilegeExpire, 'privilegeExpire'))
     const rtm = { userId: account, expire: toUint32(tokenExpire, 'tokenExpire') }
     return rtcToken(appId, appCertificate, channelName, account, tokenExpire, privileges, rtm)
   }
@@ -281,7 +293,7 @@ export class RtcTokenBuilder {
  * reference compares the role strictly (`rtcRole === Role.PUBLISHER`); so do we.
  */
 function agentToken(
-  agent: Service,
+  agent: 'convoai' | 'stt',
   appId: string,
   appCertificate: string,
   channelName: string,
@@ -333,7 +345,7 @@ export class ConvoAITokenBuilder {
     rtmTokenExpire: number,
   ): string {
     return agentToken(
-      new ServiceConvoAI(),
+      'convoai',
       appId,
       appCertificate,
       channelName,
@@ -377,7 +389,7 @@ export class SttTokenBuilder {
     rtmTokenExpire: number,
   ): string {
     return agentToken(
-      new ServiceStt(),
+      'stt',
       appId,
       appCertificate,
       channelName,
@@ -407,11 +419,8 @@ export class RtmTokenBuilder {
   /** RTM login for `userId` (a number becomes its decimal text), token and privilege lasting `expire` seconds. */
   static buildToken(appId: string, appCertificate: string, userId: string | number, expire: number): string {
     const lifetime = toUint32(expire, 'expire')
-    const token = new AccessToken2(appId, appCertificate, 0, lifetime)
-    const rtm = new ServiceRtm(userId)
-    rtm.add_privilege(ServiceRtm.kPrivilegeLogin, lifetime)
-    token.add_service(rtm)
-    return token.build()
+    const services: ServiceSpec[] = [{ type: 'rtm', userId: userIdText(userId, 'userId'), privileges: { login: lifetime } }]
+    return encodeNow007(appId, appCertificate, lifetime, services)
   }
 
   /** RTM2 login with resource permissions (a feature Agora enables per project). */
@@ -444,21 +453,14 @@ export class ChatTokenBuilder {
   /** A Chat user token for `userUuid` (a number becomes its decimal text). */
   static buildUserToken(appId: string, appCertificate: string, userUuid: string | number, expire: number): string {
     const lifetime = toUint32(expire, 'expire')
-    const token = new AccessToken2(appId, appCertificate, 0, lifetime)
-    const chat = new ServiceChat(userUuid)
-    chat.add_privilege(ServiceChat.kPrivilegeUser, lifetime)
-    token.add_service(chat)
-    return token.build()
+    const services: ServiceSpec[] = [{ type: 'chat', userId: userIdText(userUuid, 'userId'), privileges: { user: lifetime } }]
+    return encodeNow007(appId, appCertificate, lifetime, services)
   }
 
   /** A Chat app token. */
   static buildAppToken(appId: string, appCertificate: string, expire: number): string {
     const lifetime = toUint32(expire, 'expire')
-    const token = new AccessToken2(appId, appCertificate, 0, lifetime)
-    const chat = new ServiceChat()
-    chat.add_privilege(ServiceChat.kPrivilegeApp, lifetime)
-    token.add_service(chat)
-    return token.build()
+    return encodeNow007(appId, appCertificate, lifetime, [{ type: 'chat', userId: '', privileges: { app: lifetime } }])
   }
 }
 

@@ -7,6 +7,7 @@ export { TokenError, type TokenErrorCode, type TokenErrorOptions } from './error
 export type { Credentials, Reproducible, TokenVersion } from './options.js'
 export { DEFAULT_EXPIRE_SECONDS } from './options.js'
 export { MAX_LIFETIME_SECONDS } from './validate.js'
+export { signingKeyCache, type SigningKeyCacheControl } from './signing-keys.js'
 export { buildToken, type BuildTokenOptions } from './build-token.js'
 export { buildRtcToken, type RtcTokenOptions, type RtcRole, type RtcPrivilegeLifetimes } from './builders/rtc.js'
 export { buildRtmToken, type RtmTokenOptions } from './builders/rtm.js'

@@ -8,9 +8,29 @@ import { utf8Length } from './primitives/bytes.js'
 /** The longest lifetime the modern API accepts, in seconds: Agora caps privileges at 24 hours. */
 export const MAX_LIFETIME_SECONDS = 86_400
 
-const HEX32 = /^[0-9a-fA-F]{32}$/
-// Agora's documented channel-name alphabet: a-z A-Z 0-9 space ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,
-const CHANNEL_CHARACTERS = /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]*$/
+// Agora's documented alphabet of channel names, user accounts and RTM user ids (89 characters):
+// a-z A-Z 0-9 space ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,
+// Channel names and user accounts: https://docs.agora.io/en/Video/API%20Reference/flutter/agora_rtc_engine/RtcEngine/joinChannelWithUserAccount.html
+// RTM user ids: https://pub.dev/documentation/agora_rtm/latest/agora_rtm/AgoraRtmClient/login.html
+export const AGORA_CHARACTERS = /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]*$/
+export const AGORA_CHARACTERS_TEXT = 'a-z, A-Z, 0-9, space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,'
+// Agora Chat user ids: "64 characters or less", a-z 0-9 _ - . and no uppercase letters (the service
+// lowercases them, so a token for "Alice" would not match the user):
+// https://docs.agora.io/en/api-reference/api-ref/im/user-system-registration
+export const CHAT_CHARACTERS = /^[a-z0-9_.-]*$/
+
+/**
+ * Whether `value` is 32 hexadecimal characters. A loop, not a RegExp: V8 keeps the last RegExp
+ * input reachable (`RegExp.input`), and a certificate must not stay behind that way.
+ */
+export function isHex32(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== 32) return false
+  for (let i = 0; i < 32; i++) {
+    const c = value.charCodeAt(i) | 0x20 // ASCII letters to lowercase; digits keep their codes
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false
+  }
+  return true
+}
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -21,14 +41,14 @@ function describe(value: unknown): string {
 
 /** An App ID: 32 hex characters. */
 export function assertAppId(value: unknown, field = 'appId'): asserts value is string {
-  if (typeof value !== 'string' || !HEX32.test(value)) {
+  if (!isHex32(value)) {
     throw invalidArgument(field, `must be 32 hexadecimal characters, got ${describe(value)}`)
   }
 }
 
 /** An App Certificate: 32 hex characters. Never echoed back, not even its length beyond that. */
 export function assertCertificate(value: unknown, field = 'appCertificate'): asserts value is string {
-  if (typeof value !== 'string' || !HEX32.test(value)) {
+  if (!isHex32(value)) {
     throw invalidArgument(field, 'must be 32 hexadecimal characters')
   }
 }
@@ -37,12 +57,7 @@ export function assertCertificate(value: unknown, field = 'appCertificate'): ass
 export function assertChannelName(value: unknown, field = 'channelName'): asserts value is string {
   if (typeof value !== 'string') throw invalidArgument(field, `must be a string, got ${describe(value)}`)
   if (value.length >= 64) throw invalidArgument(field, `must be under 64 bytes, got ${value.length}`)
-  if (!CHANNEL_CHARACTERS.test(value)) {
-    throw invalidArgument(
-      field,
-      'may contain only a-z, A-Z, 0-9, space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,',
-    )
-  }
+  if (!AGORA_CHARACTERS.test(value)) throw invalidArgument(field, `may contain only ${AGORA_CHARACTERS_TEXT}`)
 }
 
 /** An integer in `min..max`. */
@@ -64,15 +79,50 @@ export function assertString(value: unknown, field: string, maxBytes: number): a
   if (length > maxBytes) throw invalidArgument(field, `must be at most ${maxBytes} bytes, got ${length}`)
 }
 
-/** A user account (RTC): at most 255 bytes; empty is the wildcard. */
+/**
+ * A user account (RTC string uid): at most 255 bytes of Agora's 89 characters (the alphabet of
+ * channel names; see the links above); empty is the wildcard, as uid 0 is.
+ */
 export function assertAccount(value: unknown, field = 'account'): asserts value is string {
-  assertString(value, field, 255)
+  assertAgoraText(value, field, 255)
 }
 
-/** An RTM user id: 1 to 64 bytes. */
+/**
+ * An RTM user id: 1 to 64 bytes of Agora's 89 characters, not starting with a space (RTM's login
+ * docs, linked above). Those docs say "less than 64 bytes", the token builders' "at most 64 bytes";
+ * we take the builders' bound. Also the rule for an APaaS `userUuid`, which logs in to RTM.
+ */
 export function assertRtmUserId(value: unknown, field = 'userId'): asserts value is string {
-  assertString(value, field, 64)
+  assertAgoraText(value, field, 64)
   if (value.length === 0) throw invalidArgument(field, 'must not be empty')
+  if (value.charCodeAt(0) === 0x20) throw invalidArgument(field, 'must not start with a space')
+}
+
+/** An Agora Chat user id: 1 to 64 characters of a-z, 0-9, "_", "-" and "." (see the link above). */
+export function assertChatUserId(value: unknown, field = 'userId'): asserts value is string {
+  if (typeof value !== 'string') throw invalidArgument(field, `must be a string, got ${describe(value)}`)
+  if (value.length === 0) throw invalidArgument(field, 'must not be empty')
+  if (!CHAT_CHARACTERS.test(value)) {
+    throw invalidArgument(field, 'may contain only a-z, 0-9, "_", "-" and "." (Agora Chat user ids have no capitals)')
+  }
+  if (value.length > 64) throw invalidArgument(field, `must be at most 64 characters, got ${value.length}`)
+}
+
+/**
+ * A Flexible Classroom room id: it is also the RTC and RTM channel name, so 1 to 63 characters of
+ * the channel alphabet ("less than 64 characters":
+ * https://docs.agora.io/en/flexible-classroom/restful-api/classroom-api).
+ */
+export function assertRoomUuid(value: unknown, field = 'roomUuid'): asserts value is string {
+  assertChannelName(value, field)
+  if (value.length === 0) throw invalidArgument(field, 'must not be empty')
+}
+
+/** A string of Agora's 89 characters, at most `maxBytes` long (each of them is one byte). */
+function assertAgoraText(value: unknown, field: string, maxBytes: number): asserts value is string {
+  if (typeof value !== 'string') throw invalidArgument(field, `must be a string, got ${describe(value)}`)
+  if (!AGORA_CHARACTERS.test(value)) throw invalidArgument(field, `may contain only ${AGORA_CHARACTERS_TEXT}`)
+  if (value.length > maxBytes) throw invalidArgument(field, `must be at most ${maxBytes} bytes, got ${value.length}`)
 }
 
 /** A lifetime in seconds for the modern API: an integer from `min` to 24 hours. */

@@ -269,7 +269,7 @@ test('bad requests are RFC 9457 problems with a stable code and the field', asyn
       { chat: { userId: 'x'.repeat(256) } },
       'invalid-argument',
       'chat.userId',
-      'chat.userId: Too big: expected string to have <=255 characters',
+      'chat.userId: must be at most 64 characters',
     ],
   ]
   for (const [body, code, field, detail] of cases) {

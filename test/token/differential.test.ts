@@ -60,7 +60,6 @@ const u32 = fc.integer({ min: 0, max: 0xffff_ffff })
 const u16 = fc.integer({ min: 0, max: 0xffff })
 const hex32 = fc.stringMatching(/^[0-9a-fA-F]{32}$/)
 const credentials = fc.record({ appId: hex32, appCertificate: hex32 })
-const bytes = (text: string) => Buffer.byteLength(text)
 /** Well-formed Unicode: the 006 reference's CRC and the APaaS MD5 only agree with UTF-8 on it. */
 const text = fc.string({ unit: 'grapheme', maxLength: 24 })
 /** Any UTF-16, lone surrogates included: Buffer.from and TextEncoder both write U+FFFD for them. */
@@ -70,8 +69,12 @@ const wideLifetime = fc.oneof(u32, fc.integer({ min: 0, max: 100_000 }))
 const wideRole = fc.oneof(fc.constantFrom(1, 2), fc.integer({ min: -3, max: 200 }))
 
 const channel = fc.stringMatching(/^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,63}$/)
-const account = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => bytes(s) <= 255)
-const rtmUserId = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => bytes(s) >= 1 && bytes(s) <= 64)
+// Agora's documented identifiers: user accounts and RTM user ids use the channel-name alphabet (RTM
+// ids do not start with a space), Chat user ids a-z 0-9 _ - . only, APaaS rooms are channel names.
+const account = fc.stringMatching(/^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,80}$/)
+const rtmUserId = fc.stringMatching(/^[a-zA-Z0-9!#$%&()+\-:;<=.>?@[\]^_{}|~,][a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,40}$/)
+const chatUserId = fc.stringMatching(/^[a-z0-9_.-]{1,64}$/)
+const roomUuid = fc.stringMatching(/^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{1,63}$/)
 const expire = fc.integer({ min: 1, max: 86_400 })
 const privilegeLifetime = fc.integer({ min: 0, max: 86_400 })
 const role = fc.constantFrom(1, 2)
@@ -549,7 +552,7 @@ property(
   '007 ChatTokenBuilder.buildUserToken / buildAppToken: compat and buildChatToken',
   fc.oneof(
     fc.record({ modern: fc.constant(false), credentials, userId: fc.option(rawText), expire: wideLifetime }),
-    fc.record({ modern: fc.constant(true), credentials, userId: fc.option(account.filter((s) => s !== '')), expire }),
+    fc.record({ modern: fc.constant(true), credentials, userId: fc.option(chatUserId), expire }),
   ),
   ({ modern, credentials: { appId, appCertificate: cert }, userId, expire }) => {
     sameAsReference007(
@@ -594,7 +597,7 @@ for (const name of ['ApaasTokenBuilder', 'EducationTokenBuilder'] as const) {
     `007 ${name}.buildRoomUserToken: compat and buildApaasToken give the documented payload`,
     fc.oneof(
       fc.record({ modern: fc.constant(false), credentials, roomUuid: text, userUuid: text, role: i16, expire: wideLifetime }),
-      fc.record({ modern: fc.constant(true), credentials, roomUuid: account, userUuid: rtmUserId, role: i16, expire }),
+      fc.record({ modern: fc.constant(true), credentials, roomUuid, userUuid: rtmUserId, role: i16, expire }),
     ),
     ({ modern, credentials: { appId, appCertificate: cert }, roomUuid, userUuid, role, expire }) => {
       const theirs = agoraToken[name].buildRoomUserToken(appId, cert, roomUuid, userUuid, role, expire)

@@ -9,6 +9,7 @@
  */
 import type { Hono } from 'hono'
 import { z } from 'zod'
+import { assertAccount, assertChatUserId, assertRtmUserId } from '../../token/validate.js'
 import { findApp, type ServerContext } from '../context.js'
 import { HttpError } from '../errors.js'
 import type { TokenOrder } from '../mint.js'
@@ -69,9 +70,8 @@ export function mountGetToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         order.rtc = { channelName: checkChannel(body.channel), role: role(body.role), ...uidOrAccount(uid) }
       } else if (body.tokenType === 'rtm') {
         if (uid === '') throw new HttpError('invalid-argument', 'invalid: missing user ID or account', { field: 'uid' })
-        if (uid.length > 64) {
-          throw new HttpError('invalid-argument', 'uid: an RTM user id is at most 64 characters', { field: 'uid' })
-        }
+        // Agora's RTM user-id rules (1 to 64 of its characters, no leading space); a 400 naming `uid`.
+        assertRtmUserId(uid, 'uid')
         order.rtm = { userId: uid }
         // A channel adds the RTC join privilege RTM 2 stream channels need; "*" means any channel.
         // Only AccessToken2 holds both services, and RTM 2 takes nothing else.
@@ -82,6 +82,7 @@ export function mountGetToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes
       } else {
         // Chat exists only in AccessToken2.
         order.version = '007'
+        if (uid !== '') assertChatUserId(uid, 'uid')
         order.chat = uid === '' ? {} : { userId: uid }
       }
       const { token } = issue(ctx, call, order)
@@ -106,9 +107,15 @@ function role(value: string | undefined): 'publisher' | 'subscriber' {
   throw new HttpError('invalid-argument', 'role: must be publisher or subscriber', { field: 'role' })
 }
 
-/** Digits are a numeric uid (which must fit 32 bits); anything else is a user account. */
+/**
+ * Digits are a numeric uid (which must fit 32 bits); anything else is a user account, which must
+ * follow Agora's rules (at most 255 of its 89 characters). Either way a 400 names `uid`.
+ */
 export function uidOrAccount(uid: string): { uid: number } | { account: string } {
-  if (!/^\d+$/.test(uid)) return { account: uid }
+  if (!/^\d+$/.test(uid)) {
+    assertAccount(uid, 'uid')
+    return { account: uid }
+  }
   const value = Number(uid)
   if (value > 4_294_967_295) {
     throw new HttpError('invalid-argument', 'uid: must be an integer from 0 to 4294967295', { field: 'uid' })

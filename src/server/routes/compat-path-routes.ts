@@ -10,6 +10,7 @@
  * @module
  */
 import type { Hono } from 'hono'
+import { assertAccount, assertChatUserId, assertRtmUserId } from '../../token/validate.js'
 import { findApp, type ServerContext } from '../context.js'
 import { HttpError } from '../errors.js'
 import type { TokenOrder } from '../mint.js'
@@ -69,7 +70,10 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: Tok
       ...order,
       rtc: rtcPart(request.param('channel'), request.param('role'), request.param('tokentype'), rtcUid),
     }
-    const rtmOrder: TokenOrder = { ...order, rtm: { userId: rtmUser(rtmUid ?? rtcUid) } }
+    const rtmOrder: TokenOrder = {
+      ...order,
+      rtm: { userId: rtmUid === undefined ? rtmUser(rtcUid, 'rtcuid') : rtmUser(rtmUid, 'rtmuid') },
+    }
     const [rtcToken, rtmToken] = issueEach(ctx, call, { ...order, rtc: rtcOrder.rtc, rtm: rtmOrder.rtm }, [rtcOrder, rtmOrder])
     return respondJson(call, { rtcToken, rtmToken })
   }
@@ -82,9 +86,8 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: Tok
   })
   mount('/chat/account/:chatid', (request, call) => {
     const userId = request.param('chatid') ?? ''
-    if (userId === '' || userId.length > 255) {
-      throw new HttpError('invalid-argument', 'chatid: must be 1 to 255 characters', { field: 'chatid' })
-    }
+    // Agora Chat's user-id rules (1 to 64 of a-z 0-9 _ - .); a 400 naming `chatid`.
+    assertChatUserId(userId, 'chatid')
     const order = { ...base(request), version: '007' as const, chat: { userId } }
     return respondJson(call, { chatToken: issue(ctx, call, order).token })
   })
@@ -128,16 +131,18 @@ function rtcPart(
     return { channelName, role: rtcRole, ...parsed }
   }
   if (tokenType === 'userAccount') {
-    if (text.length > 255) throw new HttpError('invalid-argument', 'uid: an account is at most 255 characters', { field: 'uid' })
+    // Agora's user-account rules (at most 255 of its 89 characters); a 400 naming `uid`.
+    assertAccount(text, 'uid')
     return { channelName, role: rtcRole, account: text }
   }
   throw new HttpError('invalid-argument', 'token type is invalid: use uid or userAccount', { field: 'tokentype' })
 }
 
-function rtmUser(uid: string | undefined): string {
+/** An RTM user id from the path: not empty or "0" (as the originals), then Agora's RTM user-id rules. */
+function rtmUser(uid: string | undefined, field = 'uid'): string {
   if (uid === undefined || uid === '' || uid === '0') {
-    throw new HttpError('invalid-argument', 'invalid RTM user id: must not be empty or "0"', { field: 'uid' })
+    throw new HttpError('invalid-argument', 'invalid RTM user id: must not be empty or "0"', { field })
   }
-  if (uid.length > 64) throw new HttpError('invalid-argument', 'invalid RTM user id: at most 64 characters', { field: 'uid' })
+  assertRtmUserId(uid, field)
   return uid
 }

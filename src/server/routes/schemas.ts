@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod'
+import { AGORA_CHARACTERS, AGORA_CHARACTERS_TEXT, CHAT_CHARACTERS } from '../../token/validate.js'
 import { HttpError } from '../errors.js'
 
 /** Agora's channel-name alphabet (the library checks the same, and the byte length). */
@@ -29,17 +30,44 @@ export const uid = z
   .max(4_294_967_295, { error: UID_MESSAGE })
   .meta({ description: 'Numeric uid, 0 to 4294967295 (0 = any uid)' })
 
-/** A user account (string uid): at most 255 characters; "" is the wildcard. */
+// The identifiers follow the library's rules (src/token/validate.ts, which cites Agora's pages):
+// the server says what is wrong before the library is called, naming the request's own field.
+const AGORA_MESSAGE = `may contain only ${AGORA_CHARACTERS_TEXT}`
+
+/** A user account (string uid): at most 255 of Agora's 89 characters; "" is the wildcard. */
 export const account = z
   .string({ error: 'must be a string' })
   .max(255, { error: 'must be at most 255 characters' })
-  .meta({ description: 'User account (string uid), at most 255 bytes ("" = any user)' })
+  .regex(AGORA_CHARACTERS, { error: AGORA_MESSAGE })
+  .meta({ description: `User account (string uid), at most 255 characters of ${AGORA_CHARACTERS_TEXT} ("" = any user)` })
 
-/** An RTM user id: 1 to 64 characters. */
+/** An RTM user id: 1 to 64 of Agora's 89 characters, not starting with a space. */
 export const rtmUserId = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(64, { error: 'must be at most 64 characters' })
+  .regex(AGORA_CHARACTERS, { error: AGORA_MESSAGE })
+  .regex(/^(?! )/, { error: 'must not start with a space' })
+  .meta({ description: `RTM user id: 1 to 64 characters of ${AGORA_CHARACTERS_TEXT}, not starting with a space` })
+
+/** An Agora Chat user id: 1 to 64 characters of a-z, 0-9, "_", "-" and ".". */
+export const chatUserId = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(64, { error: 'must be at most 64 characters' })
+  .regex(CHAT_CHARACTERS, { error: 'may contain only a-z, 0-9, "_", "-" and "." (Agora Chat user ids have no capitals)' })
+  .meta({ description: 'Chat user id: 1 to 64 characters of a-z 0-9 _ - .' })
+
+/** A Flexible Classroom room id: also the room's channel name, so 1 to 63 of its characters. */
+export const roomUuid = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(63, { error: 'must be under 64 characters' })
+  .regex(AGORA_CHARACTERS, { error: AGORA_MESSAGE })
+  .meta({ description: `Flexible Classroom room id: 1 to 63 characters of ${AGORA_CHARACTERS_TEXT}` })
+
+/** A Flexible Classroom user id: the user's RTM login, so an RTM user id. */
+export const userUuid = rtmUserId.meta({ description: 'Flexible Classroom user id: an RTM user id (1 to 64 characters, no leading space)' })
 
 const LIFETIME_MESSAGE = 'must be an integer number of seconds from 1 to 86400'
 /** A lifetime in seconds: 1 to 24 hours. */

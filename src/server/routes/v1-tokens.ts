@@ -14,7 +14,7 @@ import type { Answer } from '../exchange.js'
 import { issue, respondJson, type Call } from '../pipeline.js'
 import type { TokenRoutes } from '../token-routes.js'
 import { ROLE_NAMES } from '../policy.js'
-import { account, channelName, lifetime, rtmUserId, uid, validate, version } from './schemas.js'
+import { account, channelName, chatUserId, lifetime, roomUuid, rtmUserId, uid, userUuid, validate, version } from './schemas.js'
 
 const rtcPrivilegeLifetimes = z.strictObject({
   joinChannel: lifetime.optional(),
@@ -71,13 +71,13 @@ export const tokenRequestSchema = z
       })
       .optional(),
     chat: z
-      .strictObject({ userId: z.string().min(1, { error: 'must not be empty' }).max(255).optional() })
+      .strictObject({ userId: chatUserId.optional() })
       .optional()
       .meta({ description: 'A Chat user token with userId; an app token without' }),
     apaas: z
       .strictObject({
-        roomUuid: z.string().min(1).max(255).optional(),
-        userUuid: z.string().min(1).max(64).optional(),
+        roomUuid: roomUuid.optional(),
+        userUuid: userUuid.optional(),
         role: z.union([z.enum(ROLE_NAMES.slice(2) as [string, ...string[]]), z.number().int().min(-32768).max(32767)]).optional(),
       })
       .optional()

@@ -6,7 +6,7 @@ import { invalidArgument } from '../errors.js'
 import { DEFAULT_EXPIRE_SECONDS, lifetime, resolveCommon, type Credentials, type Reproducible } from '../options.js'
 import { utf8Bytes } from '../primitives/bytes.js'
 import { md5Hex } from '../primitives/md5.js'
-import { assertInteger, assertString } from '../validate.js'
+import { assertInteger, assertRoomUuid, assertRtmUserId } from '../validate.js'
 import { encodeToken007, type ServiceSpec } from '../v007/build.js'
 
 /** Flexible Classroom roles (AgoraIO/Tools PR #215): a name or the number itself. */
@@ -14,9 +14,16 @@ export const APAAS_ROLES = { invisible: 0, teacher: 1, student: 2, assistant: 3,
 
 /** Options of {@link buildApaasToken}. */
 export interface ApaasTokenOptions extends Credentials, Reproducible {
-  /** The room. With `userUuid`, builds a room-user token. */
+  /**
+   * The room. With `userUuid`, builds a room-user token. It is also the room's channel name, so
+   * 1 to 63 characters of Agora's channel-name alphabet.
+   */
   roomUuid?: string
-  /** The user. Alone, builds a user token; with neither, an app token. */
+  /**
+   * The user. Alone, builds a user token; with neither, an app token. It is the user's RTM login
+   * id, so it follows RTM's user-id rules (1 to 64 bytes of Agora's characters, no leading space):
+   * Agora documents no rule of its own for it.
+   */
   userUuid?: string
   /** The user's role in the room; required for room-user tokens, not allowed otherwise. */
   role?: keyof typeof APAAS_ROLES | number
@@ -42,9 +49,9 @@ export function buildApaasToken(options: ApaasTokenOptions): string {
   const { roomUuid, userUuid } = options
   let services: ServiceSpec[]
   if (roomUuid !== undefined) {
-    assertString(roomUuid, 'roomUuid', 255)
+    assertRoomUuid(roomUuid)
     if (userUuid === undefined) throw invalidArgument('userUuid', 'is needed with roomUuid (a room-user token)')
-    assertString(userUuid, 'userUuid', 64)
+    assertRtmUserId(userUuid, 'userUuid')
     const role = apaasRole(options.role)
     services = [
       { type: 'apaas', roomUuid, userUuid, role, privileges: { roomUser: expire } },
@@ -52,7 +59,7 @@ export function buildApaasToken(options: ApaasTokenOptions): string {
       { type: 'chat', userId: md5Hex(utf8Bytes(userUuid)), privileges: { user: expire } },
     ]
   } else if (userUuid !== undefined) {
-    assertString(userUuid, 'userUuid', 64)
+    assertRtmUserId(userUuid, 'userUuid')
     if (options.role !== undefined) throw invalidArgument('role', 'applies to room-user tokens only; give roomUuid')
     services = [{ type: 'apaas', roomUuid: '', userUuid, role: -1, privileges: { user: expire } }]
   } else {

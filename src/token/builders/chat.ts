@@ -3,13 +3,16 @@
  * @module
  */
 import { DEFAULT_EXPIRE_SECONDS, lifetime, resolveCommon, type Credentials, type Reproducible } from '../options.js'
-import { assertString } from '../validate.js'
+import { assertChatUserId } from '../validate.js'
 import { invalidArgument } from '../errors.js'
 import { encodeToken007 } from '../v007/build.js'
 
 /** Options of {@link buildChatToken}. */
 export interface ChatTokenOptions extends Credentials, Reproducible {
-  /** The Chat user id (a user token). Leave it out for an app token (server REST calls). */
+  /**
+   * The Chat user id (a user token): 1 to 64 characters of a-z, 0-9, `_`, `-` and `.`, as Agora Chat
+   * defines it. Leave it out for an app token (server REST calls).
+   */
   userId?: string
   /** Lifetime in seconds, 1 to 86400. Default 3600. */
   expire?: number
@@ -33,8 +36,8 @@ export function buildChatToken(options: ChatTokenOptions): string {
   if (options.userId === undefined) {
     service = { type: 'chat' as const, userId: '', privileges: { app: expire } }
   } else {
-    assertString(options.userId, 'userId', 255)
     if (options.userId === '') throw invalidArgument('userId', 'must not be empty; leave it out for an app token')
+    assertChatUserId(options.userId)
     service = { type: 'chat' as const, userId: options.userId, privileges: { user: expire } }
   }
   return encodeToken007(

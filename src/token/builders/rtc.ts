@@ -30,7 +30,10 @@ export interface RtcTokenOptions extends Credentials, Reproducible {
   channelName: string
   /** A numeric uid, 0 to 2^32-1; 0 lets any uid join. Give `uid` or `account`. */
   uid?: number
-  /** A user account (string uid), at most 255 bytes. Give `uid` or `account`. */
+  /**
+   * A user account (string uid): at most 255 bytes of Agora's 89 characters (a-z A-Z 0-9 space and
+   * `! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,`). Give `uid` or `account`.
+   */
   account?: string
   /** Default `publisher`. */
   role?: RtcRole
@@ -81,10 +84,7 @@ export function buildRtcToken(options: RtcTokenOptions): string {
       uid: account,
       salt,
       ts: issuedAt + 86_400,
-      privileges: Object.entries(privileges).map(([name, seconds]) => [
-        PRIVILEGES_006[name as keyof RtcPrivilegeLifetimes],
-        seconds === 0 ? 0 : issuedAt + seconds,
-      ]),
+      privileges: absolutePrivileges006(privileges, issuedAt),
     })
   }
   if (options.version !== undefined && options.version !== '007') throw invalidArgument('version', 'must be "006" or "007"')
@@ -121,6 +121,20 @@ function rtcAccount(options: { uid?: number; account?: string }): string {
 }
 
 const PUBLISH_PRIVILEGES = ['publishAudioStream', 'publishVideoStream', 'publishDataStream'] as const
+
+/** The 006 privilege list, ids ascending: absolute expiry times, where 0 keeps its "no limit of its own". */
+function absolutePrivileges006(
+  privileges: Required<Pick<RtcPrivilegeLifetimes, 'joinChannel'>> & RtcPrivilegeLifetimes,
+  issuedAt: number,
+): Array<[number, number]> {
+  const absolute = (seconds: number): number => (seconds === 0 ? 0 : issuedAt + seconds)
+  const list: Array<[number, number]> = [[PRIVILEGES_006.joinChannel, absolute(privileges.joinChannel)]]
+  for (const name of PUBLISH_PRIVILEGES) {
+    const seconds = privileges[name]
+    if (seconds !== undefined) list.push([PRIVILEGES_006[name], absolute(seconds)])
+  }
+  return list
+}
 
 function rtcPrivileges(
   privilegeExpire: RtcTokenOptions['privilegeExpire'],

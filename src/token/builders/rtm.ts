@@ -12,7 +12,7 @@ import type { Rtm2Permissions } from '../v007/services.js'
 
 /** Options of {@link buildRtmToken}. */
 export interface RtmTokenOptions extends Credentials, Reproducible {
-  /** The RTM user id: 1 to 64 bytes. */
+  /** The RTM user id: 1 to 64 bytes of Agora's 89 characters (as a user account), not starting with a space. */
   userId: string
   /** Token (and login) lifetime in seconds, 1 to 86400. Default 3600. */
   expire?: number

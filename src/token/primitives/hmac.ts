@@ -31,7 +31,10 @@ function copyState(source: Int32Array, target: Int32Array): void {
   for (let i = 0; i < 8; i++) target[i] = source[i]!
 }
 
-/** Absorbs the ipad and opad blocks of the key in `keyBlock` into `target`'s two states. */
+/**
+ * Absorbs the ipad and opad blocks of the key in `keyBlock` into `target`'s two states, then zeroes
+ * both blocks: keys are certificates or derived from them, and must not linger in module scratch.
+ */
 function absorbPads(target: PreparedHmacKey): PreparedHmacKey {
   for (let i = 0; i < 16; i++) padBlock[i] = keyBlock[i]! ^ 0x36363636
   copyState(SHA256_IV, target.inner)
@@ -39,6 +42,7 @@ function absorbPads(target: PreparedHmacKey): PreparedHmacKey {
   for (let i = 0; i < 16; i++) padBlock[i] = keyBlock[i]! ^ 0x5c5c5c5c
   copyState(SHA256_IV, target.outer)
   sha256Compress(target.outer, padBlock)
+  for (let i = 0; i < 16; i++) keyBlock[i] = padBlock[i] = 0
   return target
 }
 

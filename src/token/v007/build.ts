@@ -11,7 +11,9 @@ import {
   assertAppId,
   assertCertificate,
   assertChannelName,
+  assertChatUserId,
   assertInteger,
+  assertRoomUuid,
   assertRtmUserId,
   assertString,
   assertUid,
@@ -196,18 +198,27 @@ function writeService(service: ServiceSpec, field: string, rules: EncodeRules): 
       else assertString(service.userId, `${field}.userId`, 0xffff)
       writer.putString(service.userId, `${field}.userId`)
       return
-    case 'chat':
-      assertString(service.userId ?? '', `${field}.userId`, rules.strict ? 255 : 0xffff)
-      writer.putString(service.userId ?? '', `${field}.userId`)
+    case 'chat': {
+      // "" is the app privilege's user id.
+      const userId = service.userId ?? ''
+      if (rules.strict && userId !== '') assertChatUserId(userId, `${field}.userId`)
+      else assertString(userId, `${field}.userId`, 0xffff)
+      writer.putString(userId, `${field}.userId`)
       return
-    case 'apaas':
-      assertString(service.roomUuid ?? '', `${field}.roomUuid`, rules.strict ? 255 : 0xffff)
-      assertString(service.userUuid ?? '', `${field}.userUuid`, rules.strict ? 255 : 0xffff)
+    }
+    case 'apaas': {
+      // "" leaves a field unset (user and app tokens).
+      const { roomUuid = '', userUuid = '' } = service
+      if (rules.strict && roomUuid !== '') assertRoomUuid(roomUuid, `${field}.roomUuid`)
+      else assertString(roomUuid, `${field}.roomUuid`, 0xffff)
+      if (rules.strict && userUuid !== '') assertRtmUserId(userUuid, `${field}.userUuid`)
+      else assertString(userUuid, `${field}.userUuid`, 0xffff)
       assertInteger(service.role ?? -1, `${field}.role`, -32768, 32767)
-      writer.putString(service.roomUuid ?? '', `${field}.roomUuid`)
-      writer.putString(service.userUuid ?? '', `${field}.userUuid`)
+      writer.putString(roomUuid, `${field}.roomUuid`)
+      writer.putString(userUuid, `${field}.userUuid`)
       writer.putInt16LE(service.role ?? -1)
       return
+    }
     case 'rtm2':
       if (rules.strict) assertRtmUserId(service.userId, `${field}.userId`)
       else assertString(service.userId, `${field}.userId`, 0xffff)
