@@ -21,6 +21,19 @@ test('the docs request gets {"token", "code": "200"} with a token both verifiers
   assert.equal(reference.expire, 3600)
 })
 
+test("lifetime: 40 s in development, as the docs' sample server; the app's own in production; AGATE_FETCH_RTC_TOKEN_EXPIRE sets it", async () => {
+  const lifetimeFrom = async (env: Record<string, string>, headers: Record<string, string> = {}) => {
+    const { app } = await makeApp(env)
+    const body = await json(await post(app, '/fetch_rtc_token', GO_SAMPLE, headers), 200)
+    return referenceVerify007(body.token, CERT).expire
+  }
+  const development = { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }
+  assert.equal(await lifetimeFrom(development), 40)
+  assert.equal(await lifetimeFrom({ ...development, AGATE_FETCH_RTC_TOKEN_EXPIRE: '90' }), 90)
+  assert.equal(await lifetimeFrom(productionEnv({ AGATE_TOKEN_EXPIRE: '1800' }), bearer(KEYS.web.key)), 1800)
+  assert.equal(await lifetimeFrom(productionEnv({ AGATE_FETCH_RTC_TOKEN_EXPIRE: '600' }), bearer(KEYS.web.key)), 600)
+})
+
 test('keys match case-insensitively, as Go decodes them (the docs web client sends channelName)', async () => {
   const { app } = await makeApp()
   for (const body of [

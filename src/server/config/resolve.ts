@@ -107,6 +107,7 @@ export function resolveConfig(input: ConfigInput): ServerConfig {
     auth,
     policy,
     cors,
+    fetchRtcTokenExpire: source.get('AGATE_FETCH_RTC_TOKEN_EXPIRE'),
     rateLimit: {
       windowMs: source.get('AGATE_RATE_LIMIT_WINDOW') * 1000,
       perIdentity: source.get('AGATE_RATE_LIMIT_PER_IDENTITY'),

@@ -110,6 +110,13 @@ export const SETTINGS = {
     defaultText: '`AGATE_TOKEN_VERSION`',
     description: 'Version minted by `POST /fetch_rtc_token`.',
   },
+  AGATE_FETCH_RTC_TOKEN_EXPIRE: {
+    schema: integer(1, 86_400),
+    default: byMode<number | undefined>(40, undefined),
+    defaultText: "`40` (dev), the app's token lifetime (prod)",
+    description:
+      "Lifetime of the tokens `POST /fetch_rtc_token` mints, seconds. The docs' sample server hands out 40 s tokens so that the renewal flow shows within a minute; development mode does the same.",
+  },
   AGATE_COMPAT_TOKEN_VERSION: {
     schema: version,
     defaultText: '`AGATE_TOKEN_VERSION`',

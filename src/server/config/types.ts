@@ -64,6 +64,8 @@ export interface ServerConfig {
   readonly policy: { readonly rules: readonly PolicyRule[]; readonly source: string }
   /** `'*'` or exact origins; empty sends no CORS headers. */
   readonly cors: '*' | readonly string[]
+  /** Lifetime of `POST /fetch_rtc_token`'s tokens, seconds; undefined: the app's token lifetime. */
+  readonly fetchRtcTokenExpire: number | undefined
   /**
    * `trustProxy`: how many proxies in front append to `X-Forwarded-For` (0 = use the socket address).
    * `store`: where the limits are counted (in memory, or in Redis shared by a fleet).

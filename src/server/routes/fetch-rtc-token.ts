@@ -32,7 +32,8 @@ function renderError(error: HttpError, call: Call): Answer {
 /**
  * Mounts the route. Answers `200 {"token": "...", "code": "200"}`; errors are
  * `{"token": "<message>", "code": "<status>"}` with that status (400 for bad input). The token is
- * minted with the app's `fetchRtcToken` version and default lifetimes; `?app=<name>` picks an app.
+ * minted with the app's `fetchRtcToken` version, for `AGATE_FETCH_RTC_TOKEN_EXPIRE` (40 s in
+ * development, as the docs' sample server does) or else the app's lifetimes; `?app=<name>` picks an app.
  */
 export function mountFetchRtcToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes): void {
   const { config } = ctx
@@ -46,7 +47,7 @@ export function mountFetchRtcToken(app: Hono, ctx: ServerContext, tokens: TokenR
       const { token } = issue(ctx, call, {
         app: target,
         version: target.versions.fetchRtcToken,
-        expire: undefined,
+        expire: config.fetchRtcTokenExpire,
         rtc: { channelName: body.ChannelName, uid: body.uid, role: body.role === 1 ? 'publisher' : 'subscriber' },
       })
       return respondJson(call, { token, code: '200' })
