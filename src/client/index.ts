@@ -1,5 +1,5 @@
 /**
- * Agate's browser helper (`agate/client`): fetch fresh tokens from a token server and keep an Agora
+ * Agate's browser helper (`agate-tokens/client`): fetch fresh tokens from a token server and keep an Agora
  * RTC or RTM client's token fresh. Browser code only: no Node APIs and no secrets.
  * @module
  */
@@ -23,6 +23,7 @@ export {
   type RtcTokenSessionOptions,
   type RtcTokenEvent,
   type RtcPhase,
+  type RtcStopReason,
 } from './rtc-session.js'
 export {
   keepRtmTokenFresh,
@@ -31,5 +32,7 @@ export {
   type RtmTokenSessionOptions,
   type RtmTokenEvent,
   type RtmPhase,
+  type RtmStopReason,
 } from './rtm-session.js'
+export { DEFAULT_JOIN_TIMEOUT_MS, type SessionState } from './lifecycle.js'
 export type { Listener } from './emitter.js'
