@@ -8,7 +8,7 @@ import { checkToken, type TokenFacts } from './check-token.js'
 import type { TokenRequest } from './endpoints.js'
 import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
-import { isFinal, joinTimeoutError, joinTimeoutOf, raceCall, type SessionState } from './lifecycle.js'
+import { isFinal, joinTimeoutError, joinTimeoutOf, raceCall, sdkCode, type SessionState } from './lifecycle.js'
 import { toFetcher } from './rtc-session.js'
 import { DEFAULT_MIN_VALIDITY_SECONDS, expectationOf, type RetryInfo, type TokenFetcher, type TokenSource } from './token-source.js'
 
@@ -84,6 +84,9 @@ export interface RtmTokenSession {
   /** Stops like `logout()` but does not log out (state `left`, reason `disposed`). */
   dispose(): void
 }
+
+/** The RTM SDK's code for a login cancelled by `logout()` (its `RTM_ERROR_LOGIN_CANCELED`). */
+const RTM_ERROR_LOGIN_CANCELED = -10023
 
 interface LinkStateEvent {
   currentState: string
@@ -207,6 +210,11 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
           helperLoggingOut++
           await client.logout().catch(() => {})
           helperLoggingOut--
+        } else if (sdkCode(error) === RTM_ERROR_LOGIN_CANCELED) {
+          // The app logged out while the login was connecting: its own cancel, not a failure. (The
+          // SDK rejects the login before it reports the link IDLE.)
+          stop('logged-out')
+          throw aborted(signal)
         }
         throw error
       }

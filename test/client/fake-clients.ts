@@ -147,8 +147,10 @@ export class FakeRtmClient {
     this.logouts++
     const pending = this.#pendingLogin
     this.#pendingLogin = undefined
-    this.link('IDLE', 'LOGOUT')
+    // As the SDK does: the pending login rejects first, the link goes IDLE after.
     pending?.(Object.assign(new Error('Login RTM service was canceled by user.'), { code: -10023 }))
+    await new Promise((resolve) => setImmediate(resolve))
+    this.link('IDLE', 'LOGOUT')
     return { timestamp: Date.now() }
   }
 
