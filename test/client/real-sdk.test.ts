@@ -8,29 +8,13 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
 import { after, before, test } from 'node:test'
-import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium, MISSING_CHROMIUM, requireChromium } from '../helpers/chromium.js'
 import { APP_ID, rtcToken, rtmToken } from './fixtures.js'
+import { bundleForPage as bundle } from './page-bundle.js'
 
-const root = resolve(import.meta.dirname, '../..')
 const executable = requireChromium()
-
-async function bundle(entry: string, globalName?: string): Promise<string> {
-  const result = await build({
-    entryPoints: [resolve(root, entry)],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome110',
-    logLevel: 'silent',
-    ...(globalName === undefined ? {} : { globalName }),
-  })
-  return result.outputFiles[0]!.text
-}
 
 let server: Server | undefined
 let browser: Browser | undefined
@@ -48,7 +32,7 @@ before(async () => {
   const [timers, sdk, helper, races] = await Promise.all([
     bundle('test/client/real-sdk/timers.ts'),
     bundle(sdkEntry),
-    bundle('src/client/index.ts', 'AgateClient'),
+    bundle('src/client/index.ts', { globalName: 'AgateClient' }),
     bundle('test/client/real-sdk/races.ts'),
   ])
   const files: Record<string, string> = { '/timers.js': timers, '/sdk.js': sdk, '/helper.js': helper, '/races.js': races }
