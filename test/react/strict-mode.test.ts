@@ -120,12 +120,11 @@ test('StrictMode: one join, renewals accepted by the sandbox, and after the unmo
 test('StrictMode: unmounted while the token is being fetched, the app never joins', { timeout: 60_000 }, async (t) => {
   if (executable === undefined) return t.skip(MISSING_CHROMIUM)
   const { page, problems } = await openApp()
-  await page.evaluate(() => (window as any).app.mount(400))
-  await sleep(100)
+  await page.evaluate(() => (window as any).app.mount(2000))
+  await page.waitForFunction(() => (window as any).app.stats().fetches >= 1)
   await page.evaluate(() => (window as any).app.unmount())
-  await sleep(1500)
+  await sleep(3000) // past the 2 s fetch: a join would have started by now
   const gone = await stats(page)
-  assert.ok(gone.fetches >= 1)
   assert.equal(gone.joins, 0, 'no join after the unmount')
   assert.equal(gone.connectionState, 'DISCONNECTED')
   assert.equal(gone.helperTimers, 0)
