@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const BUILT = ['index.html', 'react.html', 'demo.css', 'demo.js', 'demo.js.map', 'react-demo.js', 'react-demo.js.map']
 
 /**
  * Builds the demo into `outdir` (default dist/web) and returns the files written. The bundle is
@@ -17,7 +18,8 @@ export async function buildWeb({ outdir = join(root, 'dist/web'), watch = false,
   const { build, context } = await import('esbuild')
   await mkdir(outdir, { recursive: true })
   const options = {
-    entryPoints: { demo: join(root, 'web/src/main.ts') },
+    // The React page (react.html) is separate: only it carries React and agora-rtc-react.
+    entryPoints: { demo: join(root, 'web/src/main.ts'), 'react-demo': join(root, 'web/src/react-demo.ts') },
     outdir,
     bundle: true,
     format: 'esm',
@@ -30,14 +32,14 @@ export async function buildWeb({ outdir = join(root, 'dist/web'), watch = false,
     // Types of the Agora SDKs are imported type-only; nothing of them may end up in the bundle.
     external: ['agora-rtc-sdk-ng', 'agora-rtm-sdk'],
   }
-  await Promise.all([copyFile(join(root, 'web/index.html'), join(outdir, 'index.html')), copyFile(join(root, 'web/demo.css'), join(outdir, 'demo.css'))])
+  await Promise.all(['index.html', 'react.html', 'demo.css'].map((name) => copyFile(join(root, 'web', name), join(outdir, name))))
   if (watch) {
     const ctx = await context(options)
     await ctx.watch()
-    return ['index.html', 'demo.css', 'demo.js', 'demo.js.map']
+    return BUILT
   }
   await build(options)
-  return ['index.html', 'demo.css', 'demo.js', 'demo.js.map']
+  return BUILT
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -15,7 +15,9 @@
  * - `ERR_TOKEN_UNREADABLE`: the fetched text is not a 006 or 007 token.
  * - `ERR_TOKEN_MISMATCH`: the token is for another App ID, channel, uid, account or user id.
  * - `ERR_TOKEN_EXPIRING`: the token has less life left than `minValiditySeconds`.
- * - `ERR_ABORTED`: the caller's signal aborted, or the session was disposed.
+ * - `ERR_JOIN_TIMEOUT`: the SDK did not connect within the session's `joinTimeoutMs` (RTM: `loginTimeoutMs`).
+ * - `ERR_INVALID_STATE`: the session cannot do that now (e.g. `renew()` before the join).
+ * - `ERR_ABORTED`: the caller's signal aborted, or the session was left, disposed or stopped.
  */
 export type TokenClientErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -26,6 +28,8 @@ export type TokenClientErrorCode =
   | 'ERR_TOKEN_UNREADABLE'
   | 'ERR_TOKEN_MISMATCH'
   | 'ERR_TOKEN_EXPIRING'
+  | 'ERR_JOIN_TIMEOUT'
+  | 'ERR_INVALID_STATE'
   | 'ERR_ABORTED'
 
 /** Options of a {@link TokenClientError}. */

@@ -23,6 +23,7 @@ export {
   type RtcTokenSessionOptions,
   type RtcTokenEvent,
   type RtcPhase,
+  type RtcStopReason,
 } from './rtc-session.js'
 export {
   keepRtmTokenFresh,
@@ -31,5 +32,7 @@ export {
   type RtmTokenSessionOptions,
   type RtmTokenEvent,
   type RtmPhase,
+  type RtmStopReason,
 } from './rtm-session.js'
+export { DEFAULT_JOIN_TIMEOUT_MS, type SessionState } from './lifecycle.js'
 export type { Listener } from './emitter.js'

@@ -1,5 +1,6 @@
 /**
- * Keeps an Agora Web SDK 4.x client's token fresh: renew on will-expire, join again on did-expire.
+ * Keeps an Agora Web SDK 4.x client's token fresh: renew on will-expire, join again on did-expire,
+ * within a session lifecycle that a leave, an abort or a terminal disconnect ends for good.
  * @module
  */
 import type { IAgoraRTCClient, UID } from 'agora-rtc-sdk-ng'
@@ -7,6 +8,7 @@ import { checkToken, type TokenFacts } from './check-token.js'
 import type { RtcTokenRequest } from './endpoints.js'
 import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
+import { isFinal, joinTimeoutError, joinTimeoutOf, raceCall, sdkCode, type SessionState } from './lifecycle.js'
 import { DEFAULT_MIN_VALIDITY_SECONDS, expectationOf, type RetryInfo, type TokenFetcher, type TokenSource } from './token-source.js'
 
 /**
@@ -18,8 +20,16 @@ export type RtcClientLike = Pick<IAgoraRTCClient, 'on' | 'off' | 'join' | 'leave
 /** Why the session is fetching a token. */
 export type RtcPhase = 'join' | 'renew' | 'rejoin'
 
+/**
+ * Why a session stopped: the app left (`session.leave()`, `client.leave()`, also while the SDK was
+ * connecting), its `signal` aborted, it was disposed, the SDK disconnected for good (`sdkReason`
+ * says why: `UID_BANNED`, `SERVER_ERROR`…), or a join or rejoin failed (the `error` event before says why).
+ */
+export type RtcStopReason = 'left' | 'aborted' | 'disposed' | 'disconnected' | 'failed'
+
 /** What the session reports, for the app's UI and logs. Tokens themselves are never in events. */
 export type RtcTokenEvent =
+  | { type: 'state'; state: SessionState; previous: SessionState }
   | { type: 'fetching'; phase: RtcPhase }
   | { type: 'retry'; phase: RtcPhase; retry: number; delayMs: number; error: TokenClientError }
   | {
@@ -32,12 +42,13 @@ export type RtcTokenEvent =
       tokenExpiresAt: number
     }
   | { type: 'joined'; uid: UID }
+  | { type: 'join-timeout'; phase: 'join' | 'rejoin'; timeoutMs: number }
   | { type: 'will-expire'; renewing: boolean }
   | { type: 'renewed'; expiresAt: number; trigger: 'will-expire' | 'watchdog' | 'manual' }
   | { type: 'did-expire'; rejoining: boolean }
   | { type: 'rejoined'; uid: UID }
   | { type: 'error'; phase: RtcPhase; error: unknown }
-  | { type: 'stopped'; reason: 'disposed' | 'left' }
+  | { type: 'stopped'; reason: RtcStopReason; sdkReason?: string }
 
 /** Options of {@link keepRtcTokenFresh}. */
 export interface RtcTokenSessionOptions {
@@ -63,31 +74,51 @@ export interface RtcTokenSessionOptions {
   watchdog?: boolean
   /** Refuse tokens with less life than this, seconds; default 30. */
   minValiditySeconds?: number
+  /**
+   * How long `client.join()` may take to connect, ms; default 30000. Past it the helper emits
+   * `join-timeout`, calls `client.leave()` to stop the SDK's retries, and the join rejects with
+   * `ERR_JOIN_TIMEOUT`. (Fetching the token has its own timeout, in the token source.)
+   */
+  joinTimeoutMs?: number
+  /** Aborting it is `session.leave()`: nothing in flight goes on, and the client leaves if the helper joined it. */
+  signal?: AbortSignal
   /** Called with every {@link RtcTokenEvent}; the same as `session.on('*', listener)`. */
   onEvent?: (event: RtcTokenEvent) => void
 }
 
 /** What {@link keepRtcTokenFresh} returns. */
 export interface RtcTokenSession {
-  /** Fetches a token and joins the channel; resolves with the uid the SDK joined with. */
+  /**
+   * Fetches a token and joins the channel; resolves with the uid the SDK joined with. Called again
+   * while joining it shares that join; once joined it resolves with the uid at once.
+   */
   join(): Promise<UID>
+  /**
+   * Leaves for good: cancels whatever is in flight (fetch, join, renewal, rejoin), removes the SDK
+   * listeners and timers, then calls `client.leave()` if the helper had started to join. Use it rather
+   * than `client.leave()` while a token is being fetched: the client is not connecting yet then, and
+   * the SDK raises no event for the helper to see.
+   */
+  leave(): Promise<void>
   /** Fetches a token and renews now (what will-expire does); shares a renewal already running. */
   renew(): Promise<void>
   /** Whether will-expire renews; turn off to watch did-expire and the rejoin. */
   autoRenew: boolean
   /** Whether did-expire joins again. */
   autoRejoin: boolean
+  /** Where the session is in its lifecycle; every change is also a `state` event. */
+  readonly state: SessionState
   /** When the current token stops working for this session, Unix s; undefined before a join. */
   readonly expiresAt: number | undefined
   /** The token server's clock as the token source knows it, ms (for countdowns). */
   now(): number
-  /** True once disposed or once the client left. */
+  /** True once the session reached `left` or `failed`. */
   readonly stopped: boolean
   /** Adds a listener for one event type, or `'*'` for all; returns a function that removes it. */
   on<T extends RtcTokenEvent['type'] | '*'>(type: T, listener: Listener<RtcTokenEvent, T>): () => void
   /** Removes a listener. */
   off<T extends RtcTokenEvent['type'] | '*'>(type: T, listener: Listener<RtcTokenEvent, T>): void
-  /** Stops: removes the SDK listeners, cancels any fetch in flight and the watchdog. Does not leave. */
+  /** Stops like `leave()` but does not leave the channel (state `left`, reason `disposed`). */
   dispose(): void
 }
 
@@ -96,9 +127,14 @@ export interface RtcTokenSession {
  * describe: on `token-privilege-will-expire` it fetches a fresh token and calls `renewToken`; on
  * `token-privilege-did-expire` it fetches one and joins again. Every fetched token is checked
  * first: a token for another App ID, channel or uid, or one with less than `minValiditySeconds`
- * left, is refused (reported as an `error` event) and never handed to the SDK. It stops when
- * disposed or when the app calls `client.leave()`. Works with the real SDK and with Agate's
- * sandbox client alike.
+ * left, is refused (reported as an `error` event) and never handed to the SDK.
+ *
+ * The session has a lifecycle (`session.state`, see {@link SessionState}) with these rules: after a
+ * leave or an abort it never joins nor renews; a leave while the SDK connects ends it quietly; every
+ * terminal disconnect (leave, banned uid/IP/channel, server or network error…) removes its timers and
+ * listeners, while the SDK's own reconnects do not; a join that does not connect within
+ * `joinTimeoutMs` emits `join-timeout` and rejects. A client that the app joined itself (e.g. with
+ * agora-rtc-react's `useJoin`) is adopted when it connects: its token is then kept fresh too.
  *
  * @example
  * ```ts
@@ -111,6 +147,8 @@ export interface RtcTokenSession {
  *   onEvent: (event) => console.log(event.type),
  * })
  * await session.join()
+ * // later
+ * await session.leave()
  * ```
  * @throws {TokenClientError} `ERR_INVALID_ARGUMENT` for bad options.
  */
@@ -119,11 +157,13 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object')
   if (typeof options.appId !== 'string' || options.appId === '') throw invalidOption('appId', 'must be the App ID the client joins with')
   if (typeof options.channel !== 'string') throw invalidOption('channel', 'must be a string')
-  const { uid } = options
+  const { uid, signal } = options
   if (typeof uid === 'number' ? !Number.isInteger(uid) || uid < 0 || uid > 0xffffffff : typeof uid !== 'string' || uid === '') {
     throw invalidOption('uid', 'must be an integer in 0..4294967295 or a non-empty user account')
   }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'must be an AbortSignal')
   const fetchToken = toFetcher(options.tokenSource)
+  const joinTimeoutMs = joinTimeoutOf(options.joinTimeoutMs, 'joinTimeoutMs')
   const minValidity = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS
   const request: RtcTokenRequest = {
     service: 'rtc',
@@ -135,12 +175,22 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
   const events = new Emitter<RtcTokenEvent>()
   if (options.onEvent !== undefined) events.on('*', options.onEvent)
 
-  let stopped = false
+  let state: SessionState = 'idle'
   let facts: TokenFacts | undefined
+  let joinedUid: UID | undefined
   let operation: { phase: RtcPhase; controller: AbortController; promise: Promise<unknown> } | undefined
   let watchdog: ReturnType<typeof setTimeout> | undefined
-  // Set while the helper itself leaves before a rejoin, so that leave is not taken for the app's.
-  let leavingForRejoin = false
+  // Above zero while the helper itself leaves (before a rejoin, after a join timeout): not the app's leave.
+  let helperLeaving = 0
+  // While client.join() runs: the DISCONNECTED the SDK reported meanwhile, if any (the join's outcome decides).
+  let joinAttempt: { disconnected: boolean; reason: string | undefined } | undefined
+
+  function setState(next: SessionState): void {
+    if (state === next) return
+    const previous = state
+    state = next
+    events.emit({ type: 'state', state: next, previous })
+  }
 
   async function fetchChecked(phase: RtcPhase, signal: AbortSignal): Promise<{ token: string; facts: TokenFacts }> {
     events.emit({ type: 'fetching', phase })
@@ -158,21 +208,25 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
 
   /** Runs one operation at a time; a request for the same phase joins the one running. */
   function run<T>(phase: RtcPhase, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (stopped) return Promise.reject(new TokenClientError('ERR_ABORTED', 'the token session was disposed'))
+    if (isFinal(state)) return Promise.reject(new TokenClientError('ERR_ABORTED', `the token session has stopped (${state})`))
     if (operation !== undefined) {
       if (operation.phase === phase || phase === 'renew') return operation.promise as Promise<T>
       // A rejoin (did-expire) supersedes a renewal in flight: the old token is gone anyway.
       operation.controller.abort(new TokenClientError('ERR_ABORTED', `superseded by ${phase}`))
     }
     const controller = new AbortController()
-    const promise = body(controller.signal).then(
-      (value) => value,
-      (error: unknown) => {
-        // Cancellation by dispose or by a newer operation is not a failure worth reporting.
-        if (!controller.signal.aborted) events.emit({ type: 'error', phase, error })
-        throw error
-      },
-    )
+    const promise = body(controller.signal).catch((error: unknown) => {
+      // Cancellation by a leave, an abort or a newer operation is not a failure worth reporting.
+      if (controller.signal.aborted) throw error
+      events.emit({ type: 'error', phase, error })
+      if (phase === 'renew') {
+        // The session goes on: the watchdog or did-expire gives the token another chance.
+        if (state === 'renewing') setState('joined')
+      } else {
+        stop('failed')
+      }
+      throw error
+    })
     const current = { phase, controller, promise }
     operation = current
     const clear = (): void => {
@@ -185,82 +239,146 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
   function armWatchdog(): void {
     clearTimeout(watchdog)
     watchdog = undefined
-    if (options.watchdog === false || facts === undefined || stopped) return
+    if (options.watchdog === false || facts === undefined || isFinal(state)) return
     const left = facts.expiresAt * 1000 - now()
     // 10 s after the SDK's own will-expire would have come; never sooner than half the life left.
     const delay = Math.max(left - 20_000, left / 2, 1000)
     const armedFor = facts
     watchdog = setTimeout(() => {
       watchdog = undefined
-      if (facts === armedFor && session.autoRenew && !stopped) renewWith('watchdog').catch(() => {})
+      if (facts === armedFor && session.autoRenew && state === 'joined') renewWith('watchdog').catch(() => {})
     }, delay)
   }
 
   function renewWith(trigger: 'will-expire' | 'watchdog' | 'manual'): Promise<void> {
+    if (operation?.phase !== 'renew' && state !== 'joined' && !isFinal(state)) {
+      return Promise.reject(new TokenClientError('ERR_INVALID_STATE', `renew() needs a joined session (state ${state})`))
+    }
     return run('renew', async (signal) => {
+      setState('renewing')
       const fresh = await fetchChecked('renew', signal)
-      if (signal.aborted) throw aborted(signal)
       await client.renewToken(fresh.token)
       if (signal.aborted) throw aborted(signal)
       facts = fresh.facts
+      setState('joined')
       events.emit({ type: 'renewed', expiresAt: fresh.facts.expiresAt, trigger })
       armWatchdog()
     })
   }
 
+  /** Leaves on the helper's own account: its state changes are not taken for the app's. */
+  async function leaveForHelper(): Promise<void> {
+    helperLeaving++
+    try {
+      await client.leave()
+    } finally {
+      helperLeaving--
+    }
+  }
+
   function joinWith(phase: 'join' | 'rejoin'): Promise<UID> {
+    if (phase === 'join' && operation?.phase !== 'join' && joinedUid !== undefined && !isFinal(state)) return Promise.resolve(joinedUid)
     return run(phase, async (signal) => {
+      setState(phase === 'join' ? 'fetching' : 'rejoining')
       const fresh = await fetchChecked(phase, signal)
-      if (signal.aborted) throw aborted(signal)
+      if (phase === 'join') setState('joining')
       if (phase === 'rejoin' && client.connectionState !== 'DISCONNECTED') {
         // Some SDK builds stay connected after did-expire; join() refuses unless the client left.
-        leavingForRejoin = true
-        try {
-          await client.leave()
-        } finally {
-          leavingForRejoin = false
-        }
+        await leaveForHelper()
+        if (signal.aborted) throw aborted(signal)
       }
-      const joinedUid = await client.join(options.appId, options.channel, fresh.token, uid)
+      const attempt: { disconnected: boolean; reason: string | undefined } = { disconnected: false, reason: undefined }
+      joinAttempt = attempt
+      let joined: UID
+      try {
+        joined = await raceCall(client.join(options.appId, options.channel, fresh.token, uid), joinTimeoutMs, signal, () => joinTimeoutError(joinTimeoutMs, 'joinTimeoutMs'))
+      } catch (error) {
+        if (signal.aborted) throw aborted(signal)
+        if (error instanceof TokenClientError && error.code === 'ERR_JOIN_TIMEOUT') {
+          events.emit({ type: 'join-timeout', phase, timeoutMs: joinTimeoutMs })
+          // Stop the SDK's own retries, or it may connect later with nobody keeping its token fresh.
+          await leaveForHelper().catch(() => {})
+        } else if (attempt.disconnected && (attempt.reason === 'LEAVE' || sdkCode(error) === 'OPERATION_ABORTED')) {
+          // The app left while the SDK was connecting: its own cancel, not a failure.
+          stop('left')
+          throw aborted(signal)
+        }
+        throw error
+      } finally {
+        if (joinAttempt === attempt) joinAttempt = undefined
+      }
       if (signal.aborted) throw aborted(signal)
       facts = fresh.facts
-      events.emit(phase === 'join' ? { type: 'joined', uid: joinedUid } : { type: 'rejoined', uid: joinedUid })
+      joinedUid = joined
+      setState('joined')
+      events.emit(phase === 'join' ? { type: 'joined', uid: joined } : { type: 'rejoined', uid: joined })
       armWatchdog()
-      return joinedUid
+      return joined
     })
   }
 
   const onWillExpire = (): void => {
-    if (stopped) return
+    if (state !== 'joined' && state !== 'renewing') return
     events.emit({ type: 'will-expire', renewing: session.autoRenew })
     if (session.autoRenew) renewWith('will-expire').catch(() => {})
   }
 
   const onDidExpire = (): void => {
-    if (stopped) return
+    if (state !== 'joined' && state !== 'renewing') return
     facts = undefined
     clearTimeout(watchdog)
+    watchdog = undefined
     events.emit({ type: 'did-expire', rejoining: session.autoRejoin })
     if (operation?.phase === 'renew') operation.controller.abort(new TokenClientError('ERR_ABORTED', 'the token expired'))
     if (session.autoRejoin) joinWith('rejoin').catch(() => {})
+    else stop('disconnected', 'TOKEN_EXPIRE')
   }
 
   const onStateChange = (current: string, _previous: string, reason?: string): void => {
-    if (stopped || leavingForRejoin) return
-    if (current === 'DISCONNECTED' && reason === 'LEAVE') stop('left')
+    if (isFinal(state) || helperLeaving > 0) return
+    if (current === 'CONNECTED' && state === 'idle') {
+      // Joined by the app itself (e.g. agora-rtc-react's useJoin): keep its token fresh from now on.
+      setState('joined')
+      return
+    }
+    // Connecting, reconnecting and disconnecting are the SDK's own business; it comes back or disconnects.
+    if (current !== 'DISCONNECTED') return
+    // did-expire follows and decides (rejoin, or stop when rejoin is off).
+    if (reason === 'TOKEN_EXPIRE') return
+    if (joinAttempt !== undefined) {
+      joinAttempt.disconnected = true
+      joinAttempt.reason = reason
+      return
+    }
+    if (state === 'idle' || state === 'fetching') return
+    if (reason === undefined || reason === 'LEAVE') stop('left')
+    else stop('disconnected', reason)
   }
 
-  function stop(reason: 'disposed' | 'left'): void {
-    if (stopped) return
-    stopped = true
+  const onAbort = (): void => {
+    void leaveWith('aborted').catch(() => {})
+  }
+
+  function stop(reason: RtcStopReason, sdkReason?: string): void {
+    if (isFinal(state)) return
     clearTimeout(watchdog)
     watchdog = undefined
-    operation?.controller.abort(new TokenClientError('ERR_ABORTED', `the token session was ${reason === 'left' ? 'left' : 'disposed'}`))
+    operation?.controller.abort(new TokenClientError('ERR_ABORTED', `the token session stopped (${reason})`))
     client.off('token-privilege-will-expire', onWillExpire)
     client.off('token-privilege-did-expire', onDidExpire)
     client.off('connection-state-change', onStateChange)
-    events.emit({ type: 'stopped', reason })
+    signal?.removeEventListener('abort', onAbort)
+    setState(reason === 'disconnected' || reason === 'failed' ? 'failed' : 'left')
+    events.emit(sdkReason === undefined ? { type: 'stopped', reason } : { type: 'stopped', reason, sdkReason })
     events.clear()
+  }
+
+  async function leaveWith(reason: 'left' | 'aborted'): Promise<void> {
+    if (isFinal(state)) return
+    // Past the fetch the helper has handed the client a join (or it is joined): take it back out.
+    const touched = state !== 'idle' && state !== 'fetching'
+    stop(reason)
+    if (touched) await client.leave()
   }
 
   client.on('token-privilege-will-expire', onWillExpire)
@@ -269,20 +387,27 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
 
   const session: RtcTokenSession = {
     join: () => joinWith('join'),
+    leave: () => leaveWith('left'),
     renew: () => renewWith('manual'),
     autoRenew: options.autoRenew ?? true,
     autoRejoin: options.autoRejoin ?? true,
+    get state() {
+      return state
+    },
     get expiresAt() {
       return facts?.expiresAt
     },
     now,
     get stopped() {
-      return stopped
+      return isFinal(state)
     },
     on: (type, listener) => events.on(type, listener),
     off: (type, listener) => events.off(type, listener),
     dispose: () => stop('disposed'),
   }
+  if (signal?.aborted) stop('aborted')
+  else signal?.addEventListener('abort', onAbort, { once: true })
+  if (client.connectionState === 'CONNECTED') state = 'joined'
   return session
 }
 

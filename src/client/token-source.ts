@@ -205,6 +205,8 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
         const controller = new AbortController()
         const created: Flight = { controller, waiters: 0, promise: Promise.resolve('') }
         created.promise = withRetries(request, { ...getOptions, signal: controller.signal }).finally(() => inFlight.delete(key))
+        // Its waiters handle its failure; when the only one was aborted before waiting, nobody else will.
+        created.promise.catch(() => {})
         inFlight.set(key, created)
         flight = created
       }

@@ -31,7 +31,7 @@ const FORBIDDEN = [
   /^node:/,
 ]
 
-for (const entry of ['src/client/index.ts', 'src/sandbox/client.ts', 'web/src/main.ts']) {
+for (const entry of ['src/client/index.ts', 'src/react/index.ts', 'src/sandbox/client.ts', 'web/src/main.ts', 'web/src/react-demo.ts']) {
   test(`the browser bundle of ${entry} holds no builder, signing, server or Node code`, async () => {
     const inputs = await inputsOf(entry)
     assert.ok(inputs.length >= 1)

@@ -16,6 +16,13 @@ export class FakeRtcClient {
   /** Set to make the next join / renewToken reject. */
   joinError: Error | undefined
   renewError: Error | undefined
+  /**
+   * Set to make join() stay CONNECTING, as the SDK does offline, until {@link connect} or a leave
+   * (which, like the SDK, reports DISCONNECTING then DISCONNECTED without a reason and makes the join
+   * reject with OPERATION_ABORTED).
+   */
+  hangJoins = false
+  #pending: { resolve: (uid: number) => void; reject: (error: Error) => void; uid: number } | undefined
 
   on(event: string, listener: Listener): void {
     let set = this.listeners.get(event)
@@ -45,12 +52,34 @@ export class FakeRtcClient {
       this.joinError = undefined
       throw error
     }
+    const joinedUid = typeof uid === 'number' ? uid : 1
+    if (this.hangJoins) {
+      this.state('CONNECTING')
+      return new Promise((resolve, reject) => (this.#pending = { resolve, reject, uid: joinedUid }))
+    }
     this.state('CONNECTED')
-    return typeof uid === 'number' ? uid : 1
+    return joinedUid
+  }
+
+  /** Lets a hanging join connect. */
+  connect(): void {
+    const pending = this.#pending
+    this.#pending = undefined
+    this.state('CONNECTED')
+    pending?.resolve(pending.uid)
   }
 
   async leave(): Promise<void> {
     this.leaves++
+    if (this.connectionState === 'DISCONNECTED') return
+    const pending = this.#pending
+    this.#pending = undefined
+    if (pending !== undefined) {
+      this.state('DISCONNECTING')
+      this.state('DISCONNECTED')
+      pending.reject(Object.assign(new Error('cancel token canceled'), { name: 'AgoraRTCException', code: 'OPERATION_ABORTED' }))
+      return
+    }
     this.state('DISCONNECTED', 'LEAVE')
   }
 
@@ -81,6 +110,10 @@ export class FakeRtmClient {
   readonly listeners = new Map<string, Set<Listener>>()
   readonly logins: (string | undefined)[] = []
   readonly renewals: { token: string; channelName: string | undefined }[] = []
+  logouts = 0
+  /** Set to make login() stay CONNECTING until a logout (which rejects it, as the SDK does). */
+  hangLogins = false
+  #pendingLogin: ((error: Error) => void) | undefined
 
   addEventListener(event: string, listener: Listener): void {
     let set = this.listeners.get(event)
@@ -104,7 +137,26 @@ export class FakeRtmClient {
 
   async login(options?: { token?: string }): Promise<{ timestamp: number }> {
     this.logins.push(options?.token)
+    this.link('CONNECTING', 'LOGIN')
+    if (this.hangLogins) return new Promise((_resolve, reject) => (this.#pendingLogin = reject))
+    this.link('CONNECTED', 'LOGIN_SUCCESS')
     return { timestamp: Date.now() }
+  }
+
+  async logout(): Promise<{ timestamp: number }> {
+    this.logouts++
+    const pending = this.#pendingLogin
+    this.#pendingLogin = undefined
+    // As the SDK does: the pending login rejects first, the link goes IDLE after.
+    pending?.(Object.assign(new Error('Login RTM service was canceled by user.'), { code: -10023 }))
+    await new Promise((resolve) => setImmediate(resolve))
+    this.link('IDLE', 'LOGOUT')
+    return { timestamp: Date.now() }
+  }
+
+  /** Raises linkState as the SDK does. */
+  link(currentState: string, reasonCode: string): void {
+    this.emit('linkState', { currentState, reasonCode })
   }
 
   async renewToken(token: string, options?: { channelName?: string }): Promise<{ timestamp: number }> {

@@ -32,7 +32,8 @@ function start(options: Partial<Parameters<typeof keepRtcTokenFresh>[1]> = {}, s
     channel: 'ChannelA',
     uid: 42,
     tokenSource: source.fetch,
-    onEvent: (event) => events.push(event),
+    // State changes have their own tests (rtc-lifecycle.test.ts).
+    onEvent: (event) => event.type !== 'state' && events.push(event),
     ...options,
   })
   const types = (): string[] => events.filter((e) => e.type !== 'fetching').map((e) => e.type)
@@ -120,15 +121,14 @@ test('did-expire on an SDK that stays connected: the helper leaves first, withou
   session.dispose()
 })
 
-test('with rejoin off, did-expire is reported and nothing else happens', async () => {
+test('with rejoin off, did-expire is reported and ends the session (the SDK has left)', async () => {
   const { client, session, events } = start({ autoRejoin: false })
   await session.join()
   client.expire()
   await flush()
-  assert.deepEqual(events.at(-1), { type: 'did-expire', rejoining: false })
+  assert.deepEqual(events.slice(-2), [{ type: 'did-expire', rejoining: false }, { type: 'stopped', reason: 'disconnected', sdkReason: 'TOKEN_EXPIRE' }])
   assert.equal(client.joins.length, 1)
   assert.equal(session.expiresAt, undefined)
-  session.dispose()
 })
 
 test('did-expire during a renewal cancels the renewal and rejoins', async () => {
@@ -184,18 +184,20 @@ test('a token with less than 30 s left is refused (configurable), and join() rej
   relaxed.session.dispose()
 })
 
-test('SDK failures are reported: a refused join rejects join(), a refused renewToken is an error event', async () => {
+test('SDK failures are reported: a refused join rejects join() and ends the session, a refused renewToken is an error event', async () => {
+  const refused = start()
+  refused.client.joinError = Object.assign(new Error('invalid token, authorized failed'), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
+  await assert.rejects(refused.session.join(), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
+  assert.equal(refused.session.state, 'failed', 'the app starts a new session to try again')
+  assert.deepEqual(refused.events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])), [['join', 'CAN_NOT_GET_GATEWAY_SERVER']])
+
   const { client, session, events } = start()
-  client.joinError = Object.assign(new Error('invalid token, authorized failed'), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
-  await assert.rejects(session.join(), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
   await session.join()
   client.renewError = Object.assign(new Error('refused'), { name: 'AgoraRTCError', code: 'UNEXPECTED_RESPONSE' })
   client.emit('token-privilege-will-expire')
   await flush()
-  assert.deepEqual(
-    events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])),
-    [['join', 'CAN_NOT_GET_GATEWAY_SERVER'], ['renew', 'UNEXPECTED_RESPONSE']],
-  )
+  assert.deepEqual(events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])), [['renew', 'UNEXPECTED_RESPONSE']])
+  assert.equal(session.state, 'joined', 'a failed renewal is not the end: the watchdog or did-expire comes next')
   session.dispose()
 })
 

@@ -279,3 +279,23 @@ test('sleep resolves after its time and rejects at once on abort', async () => {
   controller.abort()
   await assert.rejects(waiting, { name: 'TokenClientError', code: 'ERR_ABORTED' })
 })
+
+test('a caller whose signal was aborted before it waited leaves no unhandled rejection behind', async () => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const source = createTokenSource({
+      url: '/fetch_rtc_token',
+      fetch: ((_url: string, init: RequestInit) =>
+        new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as unknown as typeof fetch,
+    })
+    const controller = new AbortController()
+    controller.abort()
+    await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: 42 }, { signal: controller.signal }), { code: 'ERR_ABORTED' })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(unhandled, [])
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+})

@@ -3,7 +3,7 @@
  * @module
  */
 import type { IAgoraRTC } from 'agora-rtc-sdk-ng'
-import { createTokenSource, keepRtcTokenFresh, type RtcClientLike, type RtcTokenSession, type TokenSource } from '../../src/client/index.js'
+import { createTokenSource, keepRtcTokenFresh, type RtcClientLike, type RtcTokenEvent, type RtcTokenSession, type TokenSource } from '../../src/client/index.js'
 import type { DemoConfig } from '../../src/demo/config.js'
 import { createSandboxClient, type SandboxRtcClient } from '../../src/sandbox/client.js'
 import { byId } from './dom.js'
@@ -78,8 +78,11 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
     event.preventDefault()
     void join()
   })
+  // The session's leave, not the client's: during the token fetch the client is not connecting yet,
+  // and only the session knows to cancel the fetch and never join.
   leaveButton.addEventListener('click', () => {
-    void client?.leave()
+    if (session !== undefined) void session.leave().catch((error: unknown) => timeline.add('error', 'Error', describeError(error), 'bad'))
+    else void client?.leave()
   })
 
   async function join(): Promise<void> {
@@ -136,7 +139,7 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
       tokenSource: recording,
       autoRenew: autoRenew.checked,
       onEvent: (event) => {
-        timeline.addSessionEvent(event, current.now() / 1000)
+        describeOnTimeline(event, current.now() / 1000)
         if (event.type === 'renewed') renewals.textContent = String(++renewCount)
         if (event.type === 'joined' || event.type === 'rejoined') joinedUid.textContent = String(event.uid)
         if (event.type === 'joined' || event.type === 'renewed' || event.type === 'rejoined') resetBar()
@@ -157,6 +160,18 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
       current.dispose()
       if (session === current) session = undefined
       setBusy(false)
+    }
+  }
+
+  /** Puts a session event on the timeline, with the lifecycle's endings told apart. */
+  function describeOnTimeline(event: RtcTokenEvent, nowSeconds: number): void {
+    if (event.type === 'join-timeout') {
+      timeline.add('join-timeout', 'Join timed out', `the SDK did not connect within ${formatDuration(Math.round(event.timeoutMs / 1000))}; the helper left`, 'bad')
+    } else if (event.type === 'stopped' && event.reason !== 'left' && event.reason !== 'disposed') {
+      const why = { aborted: 'the session was aborted', disconnected: `the SDK disconnected (${event.sdkReason ?? 'no reason'})`, failed: 'the join did not succeed' }[event.reason]
+      timeline.add('stopped', 'Stopped', `${why}; the helper stopped`, event.reason === 'aborted' ? 'info' : 'bad')
+    } else {
+      timeline.addSessionEvent(event, nowSeconds)
     }
   }
 

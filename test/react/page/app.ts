@@ -1,0 +1,102 @@
+/**
+ * A small React app as the docs' flow goes with agora-rtc-react: `useJoin` gets its token from
+ * `useFreshJoinOptions`, `useTokenRenewal` keeps it fresh, all under StrictMode, against the sandbox
+ * (whose client has the SDK client's surface). It counts what the client is asked to do.
+ * @module
+ */
+import type * as AgoraRTCReactType from 'agora-rtc-react'
+import type * as ReactType from 'react'
+import type * as ReactDOMClientType from 'react-dom/client'
+import type * as AgateType from './agate.js'
+
+declare global {
+  interface Window {
+    React: typeof ReactType
+    ReactDOMClient: typeof ReactDOMClientType
+    AgoraRTCReact: typeof AgoraRTCReactType
+    Agate: typeof AgateType
+    helperTimers(): number
+  }
+}
+
+const { React, ReactDOMClient, AgoraRTCReact, Agate } = window
+const h = React.createElement
+const params = new URLSearchParams(location.search)
+const appId = params.get('appId') ?? ''
+
+const counts = { joins: 0, leaves: 0, fetches: 0, renewals: 0, errors: [] as string[], listeners: {} as Record<string, number>, events: [] as string[] }
+const client = Agate.createSandboxClient({ baseUrl: '/sandbox', timeScale: 8 })
+// agora-rtc-react's useJoin unpublishes and stops client.localTracks before it leaves; the sandbox
+// client publishes no real tracks, so it has none.
+Object.assign(client, { localTracks: [] })
+const join = client.join.bind(client)
+const leave = client.leave.bind(client)
+const on = client.on.bind(client)
+const off = client.off.bind(client)
+Object.assign(client, {
+  join: (...args: Parameters<typeof client.join>) => {
+    counts.joins++
+    return join(...args)
+  },
+  leave: () => {
+    counts.leaves++
+    return leave()
+  },
+  on: (event: string, listener: never) => {
+    counts.listeners[event] = (counts.listeners[event] ?? 0) + 1
+    on(event, listener)
+  },
+  off: (event: string, listener: never) => {
+    counts.listeners[event] = (counts.listeners[event] ?? 0) - 1
+    off(event, listener)
+  },
+})
+
+let fetchDelayMs = 0
+const source = Agate.createTokenSource({ url: '/v1/tokens', kind: 'v1', expire: 40 })
+const tokenSource: AgateType.TokenSource = {
+  getToken: async (request, options) => {
+    counts.fetches++
+    await new Promise((resolve) => setTimeout(resolve, fetchDelayMs))
+    return source.getToken(request, options)
+  },
+  serverTime: () => source.serverTime!(),
+}
+
+function Call(): ReactType.ReactElement {
+  const options = {
+    appId,
+    channel: 'ChannelA',
+    uid: 4242,
+    tokenSource,
+    onEvent: (event: AgateType.RtcTokenEvent) => {
+      counts.events.push(event.type === 'state' ? `state:${event.state}` : event.type)
+      if (event.type === 'renewed') counts.renewals++
+      if (event.type === 'error') counts.errors.push(String((event.error as { code?: string }).code ?? event.error))
+    },
+  }
+  const join = Agate.useFreshJoinOptions(options)
+  const joined = AgoraRTCReact.useJoin(join.fetchArgs, join.ready)
+  const renewal = Agate.useTokenRenewal(AgoraRTCReact.useRTCClient(), options)
+  return h('p', { id: 'status', 'data-connected': String(joined.isConnected), 'data-state': renewal.state }, `${renewal.state}, ${joined.isConnected ? 'connected' : 'not connected'}`)
+}
+
+let root: ReactDOMClientType.Root | undefined
+
+Object.assign(window, {
+  app: {
+    mount(delayMs = 0): void {
+      fetchDelayMs = delayMs
+      root = ReactDOMClient.createRoot(document.getElementById('root')!)
+      root.render(h(React.StrictMode, null, h(AgoraRTCReact.AgoraRTCProvider, { client: client as never }, h(Call))))
+    },
+    unmount(): void {
+      root?.unmount()
+      root = undefined
+    },
+    stats() {
+      const status = document.getElementById('status')
+      return { ...counts, connectionState: client.connectionState, helperTimers: window.helperTimers(), state: status?.dataset.state, connected: status?.dataset.connected }
+    },
+  },
+})
