@@ -131,6 +131,8 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
     joinClient.on('connection-state-change', (current: string, _previous: string, reason?: string) => {
       if (client !== joinClient) return
       connection.textContent = reason === undefined ? current : `${current} (${reason})`
+      // A disconnect with a reason (a ban, the token's end, the app leaving) reads as a sentence too.
+      timeline.addConnectionChange(current, reason)
     })
     const current = keepRtcTokenFresh(joinClient, {
       appId,
