@@ -15,6 +15,7 @@ import { createApiKey } from '../../src/server/auth/api-keys.js'
 import { read, ROOT } from './helpers/deploy-files.js'
 import { freePort } from './helpers/ports.js'
 import { APP_ID, CERTIFICATE } from './helpers/processes.js'
+import { packTarball } from '../package/tarball.js'
 
 const UID = 1000
 /** Longer than any wait here: a server that exits before it did not wait for the shutdown timeout. */
@@ -68,22 +69,16 @@ describe(
       assert.ok(existsSync(join(ROOT, 'dist/cli/main.js')), 'dist/ is built (npm run build; npm test does it first)')
       // The image's files belong to root and are only readable by the server's user, as here.
       chmodSync(dir, 0o755)
-      const [packed] = JSON.parse(
-        execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
-          cwd: ROOT,
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-        }),
-      ) as { name: string; filename: string }[]
+      const packed = packTarball(dir)
       const prefix = join(dir, 'image')
       execFileSync('mkdir', ['-p', prefix])
       writeFileSync(join(prefix, 'package.json'), '{ "private": true }\n')
       execFileSync(
         'npm',
-        ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed!.filename)],
+        ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', packed.path],
         { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] },
       )
-      app = join(prefix, 'node_modules', packed!.name)
+      app = join(prefix, 'node_modules', 'agate-tokens')
       assert.ok(!existsSync(join(prefix, 'node_modules', 'typescript')), 'no dev dependency in the install')
       // Secrets as mounted files: root-owned, readable by the server's group only (Kubernetes fsGroup).
       for (const [name, value] of [

@@ -46,6 +46,11 @@ export const ENTRIES: readonly Entry[] = [
     types: ['TokenSource', 'RtcClientLike', 'RtmClientLike', 'RtcTokenEvent'],
   },
   {
+    specifier: 'agate-tokens/react',
+    values: ['useFreshJoinOptions', 'useTokenRenewal', 'createTokenSource', 'TokenClientError'],
+    types: ['FreshJoinArgs', 'FreshTokenOptions', 'TokenRenewalOptions', 'TokenRenewalStatus', 'SessionState'],
+  },
+  {
     specifier: 'agate-tokens/server',
     values: [
       'createApp',

@@ -71,10 +71,13 @@ before(() => {
   project = join(work, 'project')
   mkdirSync(project)
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'stranger', private: true, type: 'module' })}\n`)
-  // The optional peers (the Agora SDKs) and Node's types are what a TypeScript app using the
-  // client helper has; the same versions as the repository's, so npm's cache serves them.
+  // The optional peers (the Agora SDKs, React and agora-rtc-react) and Node's and React's types are
+  // what a TypeScript app using the client helpers has; the same versions as the repository's, so
+  // npm's cache serves them.
   const dev = repoManifest.devDependencies
-  const extras = ['@types/node', 'agora-rtc-sdk-ng', 'agora-rtm-sdk'].map((name) => `${name}@${dev[name]}`)
+  const extras = ['@types/node', '@types/react', 'agora-rtc-sdk-ng', 'agora-rtm-sdk', 'react', 'agora-rtc-react'].map(
+    (name) => `${name}@${dev[name]}`,
+  )
   const install = runIn('npm', ['install', tarball.path, ...extras, '--prefer-offline', '--no-audit', '--no-fund'])
   assert.equal(install.status, 0, `npm install failed:\n${install.stdout}${install.stderr}`)
 })
