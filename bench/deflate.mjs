@@ -62,7 +62,7 @@ function measure(inputs) {
   for (let round = 0; round < 20; round++) {
     for (const [name, run] of candidates) {
       let calls = 0
-      let elapsed = 0
+      let elapsed
       const start = process.hrtime.bigint()
       do {
         for (let i = 0; i < 64; i++) run(inputs[(calls + i) & (inputs.length - 1)])

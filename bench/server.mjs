@@ -175,7 +175,9 @@ function buildGoServer() {
       accessSync(cache, constants.W_OK)
       writable = true
     }
-  } catch {}
+  } catch {
+    // Not writable: Go gets a cache of its own below.
+  }
   if (!writable) env.GOCACHE = join(work, 'go-cache')
   if (!env.HOME && !env.GOPATH) env.GOPATH = join(work, 'go-path')
   const binary = join(work, 'go-docs-server')

@@ -108,9 +108,11 @@ export function buildHttpRequest(kind: EndpointKind, url: string, request: Token
 export function readToken(kind: EndpointKind, body: unknown, service: TokenRequest['service']): string {
   if (typeof body === 'object' && body !== null) {
     const record = body as Record<string, unknown>
-    if (kind === 'fetch-rtc-token' && record.code !== undefined && String(record.code) !== '200') {
+    // The docs' contract answers {"token", "code"}, the code as a string (or a number from other servers).
+    const code = typeof record.code === 'string' || typeof record.code === 'number' ? String(record.code) : undefined
+    if (kind === 'fetch-rtc-token' && record.code !== undefined && code !== '200') {
       throw new TokenClientError('ERR_TOKEN_FETCH_HTTP', `the server answered code ${shortText(record.code)}: ${shortText(record.token)}`, {
-        serverCode: String(record.code),
+        serverCode: code ?? JSON.stringify(record.code),
       })
     }
     const names = service === 'rtc' ? ['token', 'rtcToken', 'accessToken'] : ['token', 'rtmToken', 'accessToken']

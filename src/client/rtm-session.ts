@@ -286,8 +286,8 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
     for (const op of operations.values()) op.controller.abort(new TokenClientError('ERR_ABORTED', `the token session stopped (${reason})`))
     operations.clear()
     client.removeEventListener('tokenPrivilegeWillExpire', onWillExpire)
-    client.removeEventListener('linkState', onLinkState as never)
-    client.removeEventListener('token', onTokenEvent as never)
+    client.removeEventListener('linkState', onLinkState)
+    client.removeEventListener('token', onTokenEvent)
     signal?.removeEventListener('abort', onAbort)
     setState(reason === 'disconnected' || reason === 'failed' ? 'failed' : 'left')
     events.emit(sdkReason === undefined ? { type: 'stopped', reason } : { type: 'stopped', reason, sdkReason })
@@ -302,8 +302,8 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
   }
 
   client.addEventListener('tokenPrivilegeWillExpire', onWillExpire)
-  client.addEventListener('linkState', onLinkState as never)
-  client.addEventListener('token', onTokenEvent as never)
+  client.addEventListener('linkState', onLinkState)
+  client.addEventListener('token', onTokenEvent)
 
   const session: RtmTokenSession = {
     login: () => loginWith('login'),

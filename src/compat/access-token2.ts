@@ -544,7 +544,7 @@ function permissionSpecOf(permissions: Rtm2Permissions, field: string): Rtm2Perm
   if (typeof details !== 'object' || details === null) {
     throw invalidArgument(`${field}.permissions`, 'must be an Rtm2Permissions object')
   }
-  return details as Rtm2PermissionSpec
+  return details
 }
 
 function typeNumber(table: Readonly<Record<string, number>>, name: string): number {

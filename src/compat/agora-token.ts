@@ -150,8 +150,7 @@ export class RtcTokenBuilder {
     tokenExpire: number,
     privilegeExpire: number = 0,
   ): string {
-    const build = RtcTokenBuilder.buildTokenWithUserAccount
-    return build(appId, appCertificate, channelName, uid, role, tokenExpire, privilegeExpire)
+    return RtcTokenBuilder.buildTokenWithUserAccount(appId, appCertificate, channelName, uid, role, tokenExpire, privilegeExpire)
   }
 
   /** As {@link RtcTokenBuilder.buildTokenWithUid}, for a string user account. */

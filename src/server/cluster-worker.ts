@@ -14,10 +14,14 @@ import { CLUSTER_SPEC_FLAG, type ClusterSpec, type PrimaryMessage, type WorkerMe
  */
 export interface ClusterServerModule {
   loadConfig(env: Record<string, string | undefined>, options: ClusterSpec['serve']): Promise<{ limits: { drainDelayMs: number } }>
-  startServer(
-    config: never,
-    options: { demo: false },
-  ): Promise<{ url: string; metrics: { registry: Registry }; close(options: { drainDelayMs: number }): Promise<void> }>
+  startServer(config: never, options: { demo: false }): Promise<WorkerServer>
+}
+
+/** The running server, as the worker uses it. */
+interface WorkerServer {
+  url: string
+  metrics: { registry: Registry }
+  close(options: { drainDelayMs: number }): Promise<void>
 }
 
 const flag = process.argv.indexOf(CLUSTER_SPEC_FLAG)
@@ -67,7 +71,7 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
   process.on('SIGINT', () => stop(0))
   process.on('disconnect', () => stop(0))
 
-  let running: Awaited<ReturnType<ClusterServerModule['startServer']>>
+  let running: WorkerServer
   try {
     const server = (await import(spec.serverModule)) as ClusterServerModule
     const config = await server.loadConfig(process.env, spec.serve)
@@ -116,5 +120,5 @@ function shareMetrics(registry: Registry, fromPrimary: (timeoutMs: number) => Pr
 }
 
 function collectLocal(registry: Registry): Promise<Extract<WorkerMessage, { type: 'agate:metrics:report' }>['metrics']> {
-  return registry.getMetricsAsJSON() as Promise<Extract<WorkerMessage, { type: 'agate:metrics:report' }>['metrics']>
+  return registry.getMetricsAsJSON()
 }

@@ -278,7 +278,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       if (targets.length === 0) return finish()
       for (const worker of targets) send(worker, { type: 'agate:metrics:collect', id })
     })
-    reports.push((await registry.getMetricsAsJSON()) as MetricObjectWithValues<MetricValue<string>>[])
+    reports.push((await registry.getMetricsAsJSON()))
     return AggregatorRegistry.aggregate(reports).metrics()
   }
 

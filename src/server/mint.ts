@@ -175,7 +175,7 @@ export function mint(order: TokenOrder, decision: Decision, issuedAt: number): M
       role: rtc.role,
       expire,
       // One number when every privilege lasts the same: the common case, and the builder's cheap path.
-      privilegeExpire: rtcPrivilegeObject ?? (rtc.privilegeExpire as number | undefined) ?? privilegeDefault,
+      privilegeExpire: rtcPrivilegeObject ?? (rtc.privilegeExpire) ?? privilegeDefault,
       rtm: rtm === undefined ? undefined : { userId: rtm.userId, expire: rtm.expire ?? expire },
       version: order.version,
     })
@@ -295,7 +295,7 @@ function rtcPrivileges(rtc: RtcOrder, fallback: number): RtcPrivilegeLifetimes {
 
 function absolute(lifetimes: RtcPrivilegeLifetimes, issuedAt: number): Record<string, number> {
   const result: Record<string, number> = {}
-  for (const [name, seconds] of Object.entries(lifetimes)) result[name] = issuedAt + (seconds as number)
+  for (const [name, seconds] of Object.entries(lifetimes)) result[name] = issuedAt + (seconds)
   return result
 }
 

@@ -12,6 +12,11 @@ import type { Answer, TokenRequest } from './exchange.js'
 import type { TokenRoutes } from './token-routes.js'
 
 type Listener = (incoming: IncomingMessage, response: ServerResponse) => void
+/**
+ * The listener for everything else. @hono/node-server's returns a promise that settles once it has
+ * answered (it catches its own errors), so that promise is not awaited.
+ */
+type FallbackListener = (incoming: IncomingMessage, response: ServerResponse) => void | Promise<void>
 
 /**
  * A `node:http` request listener: token routes on fixed paths are served here, the rest by
@@ -23,7 +28,11 @@ type Listener = (incoming: IncomingMessage, response: ServerResponse) => void
  * createServer(nodeTokenListener(tokens, getRequestListener(app.fetch), (error) => logger.error(error)))
  * ```
  */
-export function nodeTokenListener(routes: TokenRoutes, fallback: Listener, onFailure: (error: unknown) => void): Listener {
+export function nodeTokenListener(
+  routes: TokenRoutes,
+  fallback: FallbackListener,
+  onFailure: (error: unknown) => void,
+): Listener {
   return (incoming, response) => {
     if (incoming.method === 'POST') {
       const url = incoming.url ?? '/'
@@ -40,7 +49,7 @@ export function nodeTokenListener(routes: TokenRoutes, fallback: Listener, onFai
         return
       }
     }
-    fallback(incoming, response)
+    void fallback(incoming, response)
   }
 }
 

@@ -22,7 +22,8 @@ export class FleetCounts extends DurableObject {
    * @throws {RangeError} on a malformed batch (a bug of the caller, not a request's input).
    */
   add(deltas: readonly CountDelta[]): void {
-    if (!Array.isArray(deltas) || !deltas.every(isDelta)) throw new RangeError('add(deltas): [metric, labels, by] entries with a positive integer count')
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `unknown`: Array.isArray would make the entries `any`
+    if (!Array.isArray(deltas as unknown) || !deltas.every(isDelta)) throw new RangeError('add(deltas): [metric, labels, by] entries with a positive integer count')
     this.#ensureSchema()
     const sql = this.ctx.storage.sql
     this.ctx.storage.transactionSync(() => {

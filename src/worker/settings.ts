@@ -26,7 +26,7 @@ export function settingsOf(env: WorkerEnv): Record<string, string> {
 function isPlainJson(value: unknown): boolean {
   if (Array.isArray(value)) return true
   if (typeof value !== 'object' || value === null) return false
-  const prototype = Object.getPrototypeOf(value)
+  const prototype: unknown = Object.getPrototypeOf(value)
   return prototype === Object.prototype || prototype === null
 }
 

@@ -19,6 +19,8 @@ let browser: Browser | undefined
 before(async () => {
   if (executable === undefined) return
   webDir = await mkdtemp(join(tmpdir(), 'agate-web-'))
+  // The cast keeps tsc from looking for types of the .mjs script.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const { buildWeb } = (await import('../../scripts/build-web.mjs' as string)) as { buildWeb(options: { outdir: string }): Promise<string[]> }
   await buildWeb({ outdir: webDir })
   server = await startDemoServer({ webDir, timeScale: 8 })

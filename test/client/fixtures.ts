@@ -18,7 +18,7 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 export function rtcToken(options: Partial<RtcTokenOptions> & { uid?: number; account?: string } = {}): string {
   const { uid, account, ...rest } = options
   const user = account !== undefined ? { account } : { uid: uid ?? 42 }
-  return buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', expire: 40, ...user, ...rest } as RtcTokenOptions)
+  return buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', expire: 40, ...user, ...rest })
 }
 
 /** An RTM token for `userId`. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { keepRtcTokenFresh, type RtcClientLike, type RtcTokenEvent, type TokenFetcher } from '../../src/client/index.js'
+import { keepRtcTokenFresh, type RtcTokenEvent, type TokenFetcher } from '../../src/client/index.js'
 import { APP_ID, rtcToken } from './fixtures.js'
 import { FakeRtcClient, flush } from './fake-clients.js'
 
@@ -22,7 +22,7 @@ function gatedFetcher() {
 function start(options: Partial<Parameters<typeof keepRtcTokenFresh>[1]> = {}, fetch: TokenFetcher = async () => rtcToken()) {
   const client = new FakeRtcClient()
   const events: RtcTokenEvent[] = []
-  const session = keepRtcTokenFresh(client as unknown as RtcClientLike, { appId: APP_ID, channel: 'ChannelA', uid: 42, tokenSource: fetch, onEvent: (e) => events.push(e), ...options })
+  const session = keepRtcTokenFresh(client, { appId: APP_ID, channel: 'ChannelA', uid: 42, tokenSource: fetch, onEvent: (e) => events.push(e), ...options })
   const states = (): string[] => events.flatMap((e) => (e.type === 'state' ? [e.state] : []))
   const types = (): string[] => events.filter((e) => e.type !== 'fetching' && e.type !== 'state').map((e) => e.type)
   return { client, session, events, states, types }

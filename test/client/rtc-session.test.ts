@@ -27,7 +27,7 @@ function fetcher(make: (request: TokenRequest, index: number) => string | Promis
 function start(options: Partial<Parameters<typeof keepRtcTokenFresh>[1]> = {}, source = fetcher()) {
   const client = new FakeRtcClient()
   const events: RtcTokenEvent[] = []
-  const session = keepRtcTokenFresh(client as unknown as RtcClientLike, {
+  const session = keepRtcTokenFresh(client, {
     appId: APP_ID,
     channel: 'ChannelA',
     uid: 42,
@@ -209,7 +209,7 @@ test('retries of the token source are reported with the phase', async () => {
     fetch: (async () => {
       if (calls++ === 0) return new Response('busy', { status: 503 })
       return Response.json({ token: rtcToken(), code: '200' })
-    }) as typeof fetch,
+    }),
   })
   const { session, events } = start({ tokenSource: source })
   await session.join()

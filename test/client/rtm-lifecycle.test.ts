@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { keepRtmTokenFresh, type RtmClientLike, type RtmTokenEvent, type TokenFetcher } from '../../src/client/index.js'
+import { keepRtmTokenFresh, type RtmTokenEvent, type TokenFetcher } from '../../src/client/index.js'
 import { APP_ID, rtmToken } from './fixtures.js'
 import { FakeRtmClient, flush } from './fake-clients.js'
 
 function start(options: Partial<Parameters<typeof keepRtmTokenFresh>[1]> = {}, fetch: TokenFetcher = async () => rtmToken('alice')) {
   const client = new FakeRtmClient()
   const events: RtmTokenEvent[] = []
-  const session = keepRtmTokenFresh(client as unknown as RtmClientLike, { userId: 'alice', appId: APP_ID, tokenSource: fetch, onEvent: (e) => events.push(e), ...options })
+  const session = keepRtmTokenFresh(client, { userId: 'alice', appId: APP_ID, tokenSource: fetch, onEvent: (e) => events.push(e), ...options })
   const states = (): string[] => events.flatMap((e) => (e.type === 'state' ? [e.state] : []))
   return { client, session, events, states }
 }

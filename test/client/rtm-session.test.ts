@@ -18,7 +18,7 @@ function start(make: (request: TokenRequest, index: number) => string = (request
   }
   const events: RtmTokenEvent[] = []
   // State changes have their own tests (rtm-lifecycle.test.ts).
-  const session = keepRtmTokenFresh(client as unknown as RtmClientLike, { userId: 'alice', appId: APP_ID, tokenSource: fetch, onEvent: (e) => e.type !== 'state' && events.push(e), ...options })
+  const session = keepRtmTokenFresh(client, { userId: 'alice', appId: APP_ID, tokenSource: fetch, onEvent: (e) => e.type !== 'state' && events.push(e), ...options })
   const types = (): string[] => events.filter((e) => e.type !== 'fetching').map((e) => e.type)
   return { client, session, events, requests, types }
 }

@@ -49,14 +49,14 @@ export function payloadHex(token: string): string {
 export function parse007(token: string): ParsedToken007 {
   const parsed = parseToken(token)
   assert.equal(parsed.version, '007')
-  return parsed as ParsedToken007
+  return parsed
 }
 
 /** Parses a token that must be 006. */
 export function parse006(token: string): ParsedToken006 {
   const parsed = parseToken(token)
   assert.equal(parsed.version, '006')
-  return parsed as ParsedToken006
+  return parsed
 }
 
 /**

@@ -96,7 +96,7 @@ export function findLinks(prose: string): Link[] {
   const text = blankCodeAndComments(prose)
   const lineOf = (offset: number) => text.slice(0, offset).split('\n').length
   const links: Link[] = []
-  for (const match of text.matchAll(/\[[^\[\]]*\]\(\s*<?([^()\s<>]*)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g)) {
+  for (const match of text.matchAll(/\[[^[\]]*\]\(\s*<?([^()\s<>]*)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g)) {
     links.push({ target: match[1]!, line: lineOf(match.index) })
   }
   for (const match of text.matchAll(/^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)) {

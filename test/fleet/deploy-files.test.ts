@@ -138,7 +138,7 @@ describe('.dockerignore', () => {
 })
 
 describe('compose.yaml', () => {
-  const [compose] = readYaml('compose.yaml') as Doc[]
+  const [compose] = readYaml('compose.yaml')
   const agate = compose!.services.agate
   const redis = compose!.services.redis
 

@@ -12,14 +12,14 @@ function setup() {
   const app = new Hono()
   app.route('/sandbox', sandboxRoutes(sandbox))
   const token = (extra: Record<string, unknown> = {}): string =>
-    buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', uid: 42, expire: 40, issuedAt: clock.seconds(), ...extra } as never)
+    buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', uid: 42, expire: 40, issuedAt: clock.seconds(), ...extra })
   const post = async (path: string, body: unknown) => {
     const response = await app.request(`/sandbox${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
-    return { status: response.status, headers: response.headers, body: (await response.json()) as any }
+    return { status: response.status, headers: response.headers, body: (await response.json()) }
   }
   const get = async (path: string) => {
     const response = await app.request(`/sandbox${path}`)
-    return { status: response.status, body: (await response.json()) as any }
+    return { status: response.status, body: (await response.json()) }
   }
   return { clock, sandbox, app, token, post, get }
 }

@@ -10,7 +10,7 @@ function setup(options: Partial<SandboxOptions> = {}) {
   const sandbox = createSandbox({ apps: [{ appId: APP_ID, certificates: [CERTIFICATE, SECONDARY] }], clock, ...options })
   /** A token for ChannelA / uid 42 issued now on the manual clock (40 s unless told). */
   const token = (extra: Record<string, unknown> = {}): string =>
-    buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', uid: 42, expire: 40, issuedAt: clock.seconds(), ...extra } as never)
+    buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', uid: 42, expire: 40, issuedAt: clock.seconds(), ...extra })
   const join = (extra: Record<string, unknown> = {}) => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...extra })
   /** The types of a session's events and when they came, seconds after `from`. */
   const timeline = (sessionId: string, from: number) => sandbox.events(sessionId, 0).events.map((e) => [e.type, (e.at - from) / 1000] as const)

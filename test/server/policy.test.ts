@@ -199,7 +199,7 @@ test('patterns whose claims could stand anywhere are refused by config validatio
   for (const [pattern, message] of refused) {
     const result = policySchema.safeParse([{ name: 'r', who: 'anyone', users: ['{uid}', pattern] }])
     assert.equal(result.success, false, pattern)
-    const [issue] = result.error!.issues
+    const [issue] = result.error.issues
     assert.deepEqual(issue!.path, ['rules', 0, 'users', 1], pattern)
     assert.match(issue!.message, message, pattern)
   }

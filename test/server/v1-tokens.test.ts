@@ -33,7 +33,7 @@ async function mint(body: unknown, status = 200): Promise<any> {
 function parse007(token: string): ParsedToken007 {
   const parsed = parseToken(token)
   assert.equal(parsed.version, '007')
-  return parsed as ParsedToken007
+  return parsed
 }
 
 test('RTC by uid: the token, and a summary that matches what the token holds', async () => {

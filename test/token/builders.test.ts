@@ -23,7 +23,7 @@ const fixed = { ...credentials, issuedAt: 1_700_000_000, salt: 42 }
 function parse007(token: string): ParsedToken007 {
   const parsed = parseToken(token)
   assert.equal(parsed.version, '007')
-  return parsed as ParsedToken007
+  return parsed
 }
 
 function privileges(token: string, index = 0): Record<string, number> {

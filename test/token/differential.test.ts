@@ -80,7 +80,7 @@ const privilegeLifetime = fc.integer({ min: 0, max: 86_400 })
 const role = fc.constantFrom(1, 2)
 const i16 = fc.integer({ min: -32768, max: 32767 })
 
-const rtcRoleName = (r: number) => (r === 1 ? 'publisher' : 'subscriber') as 'publisher' | 'subscriber'
+const rtcRoleName = (r: number) => (r === 1 ? 'publisher' : 'subscriber')
 
 /** RTM2 permission additions, applied in order on both sides (a repeated pair replaces its list). */
 const permissionAdds = (resourceMax: number, permissionMax: number) =>
@@ -112,7 +112,7 @@ function namedPermissions(adds: PermissionAdds): Rtm2Permissions {
     const resource = RESOURCE_NAMES[r] ?? String(r)
     ;(out[resource] ??= {})[PERMISSION_NAMES[p] ?? String(p)] = names
   }
-  return out as Rtm2Permissions
+  return out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,7 +345,7 @@ property(
       cert,
       () => agoraToken.RtcTokenBuilder[method](appId, cert, channel, user, role, expire, privilege),
       [
-        pinned(() => compat.RtcTokenBuilder[method](appId, cert, channel, user as never, role, expire, privilege)),
+        pinned(() => compat.RtcTokenBuilder[method](appId, cert, channel, user, role, expire, privilege)),
         modern
           ? (pins) =>
               buildRtcToken({

@@ -33,7 +33,7 @@ export function formatUnix(seconds: number): string {
 export function describeError(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
     const { code, message } = error as { code?: unknown; message?: unknown }
-    const text = typeof message === 'string' ? message : String(error)
+    const text = typeof message === 'string' ? message : (JSON.stringify(error) ?? 'unknown error')
     return typeof code === 'string' ? `${code}: ${text}` : text
   }
   return String(error)

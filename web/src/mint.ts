@@ -52,7 +52,12 @@ export function setupMint(config: DemoConfig, authHeader: () => string | undefin
     if (status >= 400 || typeof answer.token !== 'string') {
       // problem+json: title, detail and a stable code.
       const code = typeof answer.code === 'string' ? ` (${answer.code})` : ''
-      const text = String(answer.detail ?? answer.title ?? `the server answered ${status}`)
+      const text =
+        typeof answer.detail === 'string'
+          ? answer.detail
+          : typeof answer.title === 'string'
+            ? answer.title
+            : `the server answered ${status}`
       output.replaceChildren(h('p', { class: 'error', role: 'alert' }, `${status}${code}: ${text}`))
       return
     }

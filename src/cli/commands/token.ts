@@ -384,5 +384,5 @@ function permissionsOf(specs: readonly string[] | undefined): Rtm2Permissions | 
     if (list.some((name) => name === '')) throw new UsageError('--permission: names must not be empty')
     ;((permissions[resource] ??= {})[permission] ??= []).push(...list)
   }
-  return permissions as Rtm2Permissions
+  return permissions
 }

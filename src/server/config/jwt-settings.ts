@@ -31,11 +31,11 @@ export const jwksSchema: z.ZodType<JSONWebKeySet> = z
   .object({ keys: z.array(publicJwk).min(1, { error: 'must not be empty' }) }, { error: 'must be a JWKS: {"keys": [...]}' })
   .superRefine((jwks, context) => {
     try {
-      createLocalJWKSet(jwks as JSONWebKeySet)
+      createLocalJWKSet(jwks)
     } catch {
       context.addIssue({ code: 'custom', message: 'is not a valid JWKS' })
     }
-  }) as z.ZodType<JSONWebKeySet>
+  })
 
 export const jwksUrlSchema = z
   .string()

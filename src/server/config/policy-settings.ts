@@ -2,7 +2,7 @@
  * `AGATE_POLICY`: a preset or rules, checked against the apps and authenticators it names.
  * @module
  */
-import { POLICY_PRESETS, type PolicyRule } from '../policy.js'
+import { POLICY_PRESETS } from '../policy.js'
 import { ConfigError } from './errors.js'
 import type { Sources } from './sources.js'
 import type { AppConfig, ServerConfig } from './types.js'
@@ -39,5 +39,5 @@ export function policySettings(
       }
     }
   }
-  return { rules: value.rules as readonly PolicyRule[], source: 'configured' }
+  return { rules: value.rules, source: 'configured' }
 }

@@ -290,6 +290,8 @@ export const SETTINGS = {
     file: false,
     description: 'Where development credentials are kept (relative to the working directory).',
   },
+  // Each setting has its own value type; `any` lets `satisfies` check every declaration's shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } satisfies Record<string, SettingDeclaration<any>>
 
 /** A setting name. */

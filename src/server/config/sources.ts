@@ -163,7 +163,7 @@ export class Sources {
 }
 
 function declarationOf(name: SettingName): SettingDeclaration {
-  return SETTINGS[name] as SettingDeclaration
+  return SETTINGS[name]
 }
 
 function aliasesOf(name: SettingName): readonly string[] {

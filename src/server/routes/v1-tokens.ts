@@ -230,7 +230,7 @@ function claimsOf(token: ParsedToken): Record<string, unknown> {
     issuedAt: token.issuedAt,
     expiresAt: token.expiresAt,
     services: token.services.map((service) => {
-      const { serviceType: _type, privileges, ...fields } = service as typeof service & { serviceType: number }
+      const { serviceType: _type, privileges, ...fields } = service
       return {
         ...fields,
         privileges: Object.fromEntries(

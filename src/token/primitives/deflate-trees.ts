@@ -371,7 +371,7 @@ function buildTree(
     q[1] = q[heapLen]!
     q[heapLen--] = QUEUE_SENTINEL
     pqDownHeap(q, 1, heapLen)
-    const m = q[1]!
+    const m = q[1]
     const nNode = n & NODE_MASK
     const mNode = m & NODE_MASK
     sortedNodes[--hm] = nNode // keep the nodes sorted by frequency
@@ -385,7 +385,7 @@ function buildTree(
     node++
     pqDownHeap(q, 1, heapLen)
   } while (heapLen >= 2)
-  sortedNodes[--hm] = q[1]! & NODE_MASK
+  sortedNodes[--hm] = q[1] & NODE_MASK
   heapMax = hm
 
   // gen_bitlen: each node's length is its parent's plus one, capped at maxLength (zlib counts the

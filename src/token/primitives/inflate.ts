@@ -327,7 +327,7 @@ export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array
   // Usable room in `out`: the scratch buffer may be larger than the caller's limit.
   let cap = Math.min(limit, out.length)
   let op = 0
-  let final = 0
+  let final: number
 
   do {
     // RFC 1951 §3.2.3: BFINAL (1 bit), then BTYPE (2 bits).

@@ -134,8 +134,9 @@ export function encodeToken007(fields: Token007Fields, rules: EncodeRules): stri
   assertUint32(fields.salt, 'salt')
   const maxLifetime = rules.strict ? MAX_LIFETIME_SECONDS : 0xffff_ffff
   assertInteger(fields.expire, 'expire', 0, maxLifetime)
-  const services = fields.services
-  if (!Array.isArray(services) || services.length === 0) {
+  // Typed, not narrowed: Array.isArray would make the elements `any`.
+  const services: readonly ServiceSpec[] = fields.services
+  if (!Array.isArray(fields.services) || services.length === 0) {
     throw invalidArgument('services', 'must list at least one service')
   }
   if (services.length > 0xffff) throw invalidArgument('services', 'too many services')

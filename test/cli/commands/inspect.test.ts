@@ -83,7 +83,7 @@ describe('agate inspect: human-readable view', () => {
   test('006 whose join privilege ends with the message ts: one expiry', async () => {
     const token = buildRtcToken({ ...common, channelName: 'ChannelA', uid: 42, expire: 86_400, version: '006' })
     const result = await run(['inspect', token])
-    assert.match(result.stdout, /^Expires at   2023-11-15T22:13:18Z \(expires in 23h 59m; the message ts\)$/m)
+    assert.match(result.stdout, /^Expires at {3}2023-11-15T22:13:18Z \(expires in 23h 59m; the message ts\)$/m)
     assert.doesNotMatch(result.stdout, /Usable until|Token expires/)
   })
 

@@ -30,7 +30,7 @@ export function parseYaml(text: string, name: string): Doc[] {
 }
 
 export const readYaml = (path: string): Doc[] => parseYaml(read(path), path)
-export const readToml = (path: string): Doc => parseToml(read(path)) as Doc
+export const readToml = (path: string): Doc => parseToml(read(path))
 
 /** Names that carry secrets: none of them may be a build argument, a baked-in variable or a plain value. */
 export const SECRET_NAME = /SECRET|CERT|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|REDIS_URL|CREDENTIAL/i

@@ -16,7 +16,7 @@ export const CERTIFICATE = '5CFd2fd1755d40ecb72977518be15d3b'
 export function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   // Only what a server needs from this process's environment: no AGATE_ settings of the caller's.
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'CI']) if (process.env[name] !== undefined) env[name] = process.env[name] as string
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'CI']) if (process.env[name] !== undefined) env[name] = process.env[name]
   return {
     ...env,
     AGORA_APP_ID: APP_ID,
