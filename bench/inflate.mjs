@@ -19,9 +19,7 @@ function loadStreams() {
       .map((v) => ({ name: v.id, bytes: base64(v.expected.slice(3)) }))
     const hex = (bytes) => Buffer.from(bytes).toString('hex')
     const byHeader = (prefix) => decoded.filter((s) => hex(s.bytes).startsWith(prefix))
-    const fixed = byHeader('789c53').sort(
-      (a, b) => Math.abs(a.bytes.length - 130) - Math.abs(b.bytes.length - 130),
-    )
+    const fixed = byHeader('789c53').sort((a, b) => Math.abs(a.bytes.length - 130) - Math.abs(b.bytes.length - 130))
     if (fixed[0]) streams.push({ ...fixed[0], name: `${fixed[0].name} (fixed Huffman)` })
     const dynamic = byHeader('789c9d')[0]
     if (dynamic) streams.push({ ...dynamic, name: `${dynamic.name} (dynamic Huffman)` })

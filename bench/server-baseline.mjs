@@ -13,7 +13,14 @@ const { buildRtcToken } = library === 'agate' ? await import('../dist/token/inde
 const mint =
   library === 'agate'
     ? (channelName, uid, role) =>
-        buildRtcToken({ appId, appCertificate: certificate, channelName, uid, role: role === 1 ? 'publisher' : 'subscriber', expire: 3600 })
+        buildRtcToken({
+          appId,
+          appCertificate: certificate,
+          channelName,
+          uid,
+          role: role === 1 ? 'publisher' : 'subscriber',
+          expire: 3600,
+        })
     : (channel, uid, role) =>
         RtcTokenBuilder.buildTokenWithUid(
           appId,

@@ -242,7 +242,8 @@ async function load(server, seconds) {
       return Number(value) * { us: 1e-3, ms: 1, s: 1e3, m: 6e4 }[unit]
     }
     const requests = Number(/(\d+) requests in/.exec(out)[1])
-    const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: .*/.test(out) ? 1 : 0)
+    const failed =
+      Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: .*/.test(out) ? 1 : 0)
     if (failed > 0) throw new Error(`${server.name}: errors under load:\n${out}`)
     return { requests, reqPerSec: requests / seconds, p50: ms('50%'), p99: ms('99%') }
   }
@@ -306,7 +307,8 @@ if (process.env.BENCH_BREAKDOWN === '1') {
   servers.push(await start('hono-lib', [hono, 'library', APP_ID, CERT], {}, printedPort))
 }
 try {
-  for (const server of servers.filter((entry) => entry.name !== 'floor' && entry.name !== 'hono')) await checkSample(server)
+  for (const server of servers.filter((entry) => entry.name !== 'floor' && entry.name !== 'hono'))
+    await checkSample(server)
   const runs = Object.fromEntries(servers.map((server) => [server.name, []]))
   progress(
     `node ${process.version}, ${client}, ${connections} connections, ${warmup} s warm-up + ${duration} s measured, ${passes} passes; ` +
@@ -358,7 +360,9 @@ try {
         `| ${label} | ${kilo(entry.reqPerSec)} | ${fmt(entry.p50, 2)} | ${fmt(entry.p99, 2)} | ${fmt(entry.cpuUsPerReq)} | ${fmt(entry.rssMb, 0)} |`,
       )
     }
-    console.log('| Go docs-sample server, quoted (perf-baselines.md §5, wrk, GOMAXPROCS=2, a calmer host) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |')
+    console.log(
+      '| Go docs-sample server, quoted (perf-baselines.md §5, wrk, GOMAXPROCS=2, a calmer host) | 3.7-4.0 k | 8.0-8.8 | 40-46 | | 42 |',
+    )
     console.log('')
     const verdict = (ok) => (ok ? 'met' : 'NOT met')
     console.log(`Agate / baseline: ${fmt(ratio, 2)}x (target >= 2x: ${verdict(ratio >= 2)})`)
@@ -371,7 +375,9 @@ try {
     console.log(`Agate / Go docs server (~4 k req/s): ${fmt(vsGo, 2)}x (target >= 4x: ${verdict(vsGo >= 4)})`)
     if (summary.go !== undefined) {
       const vsGoHere = summary.agate.reqPerSec / summary.go.reqPerSec
-      console.log(`Agate / Go docs server measured in this run: ${fmt(vsGoHere, 2)}x (target >= 4x: ${verdict(vsGoHere >= 4)})`)
+      console.log(
+        `Agate / Go docs server measured in this run: ${fmt(vsGoHere, 2)}x (target >= 4x: ${verdict(vsGoHere >= 4)})`,
+      )
     } else {
       console.log(
         'Go docs server: quoted from the research (perf-baselines.md §5), not measured (no `go` on PATH); ' +
@@ -392,7 +398,9 @@ try {
           : ''),
     )
     console.log(`Agate wrote ${auditLines} audit lines (${fmt(statSync(logFile).size / 1e6)} MB) to ${logFile}`)
-    console.log(`Library: buildRtcToken costs ${fmt(libraryCost())} µs per token in a tight loop (in this process, under tsx).`)
+    console.log(
+      `Library: buildRtcToken costs ${fmt(libraryCost())} µs per token in a tight loop (in this process, under tsx).`,
+    )
   }
 } finally {
   for (const server of servers) server.child.kill('SIGTERM')
@@ -417,14 +425,26 @@ function markdownTable(summary, ratio, vsGo) {
     ['floor: `node:http` answering a precomputed token', cell(summary.floor, false)],
   ]
   if (summary.go !== undefined) {
-    rows.push(['Go docs-sample server, measured in the same run (`bench/go-docs-server`, GOMAXPROCS=2)', cell(summary.go, false)])
+    rows.push([
+      'Go docs-sample server, measured in the same run (`bench/go-docs-server`, GOMAXPROCS=2)',
+      cell(summary.go, false),
+    ])
   }
   rows.push(['**Agate / baseline** (target ≥ 2x)', target(ratio, ratio >= 2, `${fmt(ratio, 2)}x`)])
-  rows.push(["**Agate / Go docs server's ~4 k from the research** (target ≥ 4x)", target(vsGo, vsGo >= 4, `${fmt(vsGo, 2)}x`)])
+  rows.push([
+    "**Agate / Go docs server's ~4 k from the research** (target ≥ 4x)",
+    target(vsGo, vsGo >= 4, `${fmt(vsGo, 2)}x`),
+  ])
   if (summary.go !== undefined) {
     const vsGoHere = summary.agate.reqPerSec / summary.go.reqPerSec
-    rows.push(['**Agate / Go docs server measured in the same run** (target ≥ 4x)', target(vsGoHere, vsGoHere >= 4, `${fmt(vsGoHere, 2)}x`)])
+    rows.push([
+      '**Agate / Go docs server measured in the same run** (target ≥ 4x)',
+      target(vsGoHere, vsGoHere >= 4, `${fmt(vsGoHere, 2)}x`),
+    ])
   }
-  rows.push(["**Agate's p99** (target ≤ 5 ms)", target(summary.agate.p99, summary.agate.p99 <= 5, `${fmt(summary.agate.p99, 2)} ms`)])
+  rows.push([
+    "**Agate's p99** (target ≤ 5 ms)",
+    target(summary.agate.p99, summary.agate.p99 <= 5, `${fmt(summary.agate.p99, 2)} ms`),
+  ])
   return [`| server | ${machine} |`, '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)].join('\n')
 }

@@ -62,11 +62,13 @@ const warmup = flags.warmup === undefined ? 10 : seconds(flags.warmup, 'warmup')
 const connections = Number(flags.connections)
 const workers = flags.workers === undefined ? undefined : Number(flags.workers)
 // 64 MB per server process by default (a cluster is its primary plus the workers).
-const maxGrowthMb = flags['max-growth-mb'] === undefined ? 64 * (workers === undefined ? 1 : workers + 1) : Number(flags['max-growth-mb'])
+const maxGrowthMb =
+  flags['max-growth-mb'] === undefined ? 64 * (workers === undefined ? 1 : workers + 1) : Number(flags['max-growth-mb'])
 if (!Number.isInteger(connections) || connections < 1) fail('--connections must be a positive integer')
 if (!(maxGrowthMb > 0)) fail('--max-growth-mb must be a positive number')
 if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) fail('--workers must be a positive integer')
-if (flags.url !== undefined && flags['api-key'] === undefined) fail('--url needs --api-key (a key the server maps to the policy rule "soak")')
+if (flags.url !== undefined && flags['api-key'] === undefined)
+  fail('--url needs --api-key (a key the server maps to the policy rule "soak")')
 
 // ---------------------------------------------------------------------------------------------
 // The server
@@ -79,7 +81,14 @@ function apiKey() {
 const soakKey = flags['api-key'] === undefined ? apiKey() : { key: flags['api-key'] }
 const otherKey = apiKey()
 const policy = [
-  { name: 'soak', who: { apiKeys: ['soak'] }, services: ['rtc', 'rtm'], channels: ['soak-*'], roles: ['publisher', 'subscriber'], maxExpire: 3600 },
+  {
+    name: 'soak',
+    who: { apiKeys: ['soak'] },
+    services: ['rtc', 'rtm'],
+    channels: ['soak-*'],
+    roles: ['publisher', 'subscriber'],
+    maxExpire: 3600,
+  },
 ]
 
 /**
@@ -127,8 +136,13 @@ async function startServer() {
   })
   let output = ''
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s:\n${output.slice(-2000)}`)), 30_000)
-    const ready = cluster ? /"event":"cluster\.started".*?"url":"(http:[^"]+)"/ : /"event":"server\.started".*?"url":"(http:[^"]+)"/
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not start within 30 s:\n${output.slice(-2000)}`)),
+      30_000,
+    )
+    const ready = cluster
+      ? /"event":"cluster\.started".*?"url":"(http:[^"]+)"/
+      : /"event":"server\.started".*?"url":"(http:[^"]+)"/
     child.stdout.on('data', (chunk) => {
       // Keep only what is needed to find the start line; the request log goes nowhere.
       if (output.length < 100_000) output += chunk
@@ -155,19 +169,143 @@ const hasToken = (body) => /"token":"00[67][A-Za-z0-9+/=]{20,}"/.test(body)
 
 function mix(sampleToken) {
   return [
-    [8, 'fetch_rtc_token', 200, { method: 'POST', path: '/fetch_rtc_token', headers: json(soakKey.key), body: '{"uid":2882341273,"ChannelName":"soak-a","role":1}' }, hasToken],
-    [4, 'v1 rtc+rtm', 200, { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: '{"rtc":{"channelName":"soak-b","account":"alice","role":"subscriber"},"rtm":{"userId":"alice"}}' }, hasToken],
-    [1, 'v1 verify', 200, { method: 'POST', path: '/v1/tokens/verify', headers: json(soakKey.key), body: JSON.stringify({ token: sampleToken, channelName: 'soak-a', uid: 2882341273 }) }, (body) => body.includes('"valid":true')],
-    [1, 'compat getToken', 200, { method: 'POST', path: '/getToken', headers: json(soakKey.key), body: '{"tokenType":"rtc","channel":"soak-c","role":"publisher","uid":"7"}' }, hasToken],
-    [2, 'denied channel', 403, { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: '{"rtc":{"channelName":"vip-room","uid":5,"role":"publisher"}}' }],
-    [1, 'denied caller', 403, { method: 'POST', path: '/fetch_rtc_token', headers: json(otherKey.key), body: '{"uid":1,"ChannelName":"soak-a","role":1}' }],
-    [1, 'unknown key', 401, { method: 'POST', path: '/v1/tokens', headers: json('agate_thisKeyIsNotKnownToTheServer000'), body: '{"rtc":{"channelName":"soak-a","uid":1,"role":"publisher"}}' }],
-    [1, 'no credentials', 401, { method: 'POST', path: '/fetch_rtc_token', headers: { 'content-type': 'application/json' }, body: '{"uid":1,"ChannelName":"soak-a","role":1}' }],
-    [1, 'broken json', 400, { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: '{"rtc": {"channelName": ' }],
-    [1, 'wrong types', 400, { method: 'POST', path: '/fetch_rtc_token', headers: json(soakKey.key), body: '{"uid":"abc","ChannelName":42,"role":1}' }],
-    [1, 'unknown role', 400, { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: '{"rtc":{"channelName":"soak-a","uid":1,"role":"admin"}}' }],
-    [1, 'uid out of range', 400, { method: 'POST', path: '/fetch_rtc_token', headers: json(soakKey.key), body: '{"uid":4294967296,"ChannelName":"soak-a","role":1}' }],
-    [1, 'body too large', 413, { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: `{"pad":"${'x'.repeat(9000)}"}` }],
+    [
+      8,
+      'fetch_rtc_token',
+      200,
+      {
+        method: 'POST',
+        path: '/fetch_rtc_token',
+        headers: json(soakKey.key),
+        body: '{"uid":2882341273,"ChannelName":"soak-a","role":1}',
+      },
+      hasToken,
+    ],
+    [
+      4,
+      'v1 rtc+rtm',
+      200,
+      {
+        method: 'POST',
+        path: '/v1/tokens',
+        headers: json(soakKey.key),
+        body: '{"rtc":{"channelName":"soak-b","account":"alice","role":"subscriber"},"rtm":{"userId":"alice"}}',
+      },
+      hasToken,
+    ],
+    [
+      1,
+      'v1 verify',
+      200,
+      {
+        method: 'POST',
+        path: '/v1/tokens/verify',
+        headers: json(soakKey.key),
+        body: JSON.stringify({ token: sampleToken, channelName: 'soak-a', uid: 2882341273 }),
+      },
+      (body) => body.includes('"valid":true'),
+    ],
+    [
+      1,
+      'compat getToken',
+      200,
+      {
+        method: 'POST',
+        path: '/getToken',
+        headers: json(soakKey.key),
+        body: '{"tokenType":"rtc","channel":"soak-c","role":"publisher","uid":"7"}',
+      },
+      hasToken,
+    ],
+    [
+      2,
+      'denied channel',
+      403,
+      {
+        method: 'POST',
+        path: '/v1/tokens',
+        headers: json(soakKey.key),
+        body: '{"rtc":{"channelName":"vip-room","uid":5,"role":"publisher"}}',
+      },
+    ],
+    [
+      1,
+      'denied caller',
+      403,
+      {
+        method: 'POST',
+        path: '/fetch_rtc_token',
+        headers: json(otherKey.key),
+        body: '{"uid":1,"ChannelName":"soak-a","role":1}',
+      },
+    ],
+    [
+      1,
+      'unknown key',
+      401,
+      {
+        method: 'POST',
+        path: '/v1/tokens',
+        headers: json('agate_thisKeyIsNotKnownToTheServer000'),
+        body: '{"rtc":{"channelName":"soak-a","uid":1,"role":"publisher"}}',
+      },
+    ],
+    [
+      1,
+      'no credentials',
+      401,
+      {
+        method: 'POST',
+        path: '/fetch_rtc_token',
+        headers: { 'content-type': 'application/json' },
+        body: '{"uid":1,"ChannelName":"soak-a","role":1}',
+      },
+    ],
+    [
+      1,
+      'broken json',
+      400,
+      { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: '{"rtc": {"channelName": ' },
+    ],
+    [
+      1,
+      'wrong types',
+      400,
+      {
+        method: 'POST',
+        path: '/fetch_rtc_token',
+        headers: json(soakKey.key),
+        body: '{"uid":"abc","ChannelName":42,"role":1}',
+      },
+    ],
+    [
+      1,
+      'unknown role',
+      400,
+      {
+        method: 'POST',
+        path: '/v1/tokens',
+        headers: json(soakKey.key),
+        body: '{"rtc":{"channelName":"soak-a","uid":1,"role":"admin"}}',
+      },
+    ],
+    [
+      1,
+      'uid out of range',
+      400,
+      {
+        method: 'POST',
+        path: '/fetch_rtc_token',
+        headers: json(soakKey.key),
+        body: '{"uid":4294967296,"ChannelName":"soak-a","role":1}',
+      },
+    ],
+    [
+      1,
+      'body too large',
+      413,
+      { method: 'POST', path: '/v1/tokens', headers: json(soakKey.key), body: `{"pad":"${'x'.repeat(9000)}"}` },
+    ],
     [1, 'no such route', 404, { method: 'GET', path: '/v2/nothing-here' }],
     [1, 'healthz', 200, { method: 'GET', path: '/healthz' }, (body) => body.includes('ok')],
   ]
@@ -187,7 +325,10 @@ function requests(entries, tally) {
     for (let i = 0; i < weight; i++) list.push({ ...request, onResponse })
   }
   // Spread each kind over the cycle rather than in runs.
-  return list.map((value, index) => ({ value, key: (index * 7919) % list.length })).sort((a, b) => a.key - b.key).map((entry) => entry.value)
+  return list
+    .map((value, index) => ({ value, key: (index * 7919) % list.length }))
+    .sort((a, b) => a.key - b.key)
+    .map((entry) => entry.value)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +341,10 @@ async function memory(url) {
     const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `))
     return line === undefined ? NaN : Number(line.split(' ')[1])
   }
-  return { rssMb: value('process_resident_memory_bytes') / 2 ** 20, heapMb: value('nodejs_heap_size_used_bytes') / 2 ** 20 }
+  return {
+    rssMb: value('process_resident_memory_bytes') / 2 ** 20,
+    heapMb: value('nodejs_heap_size_used_bytes') / 2 ** 20,
+  }
 }
 
 function median(numbers) {
@@ -215,24 +359,44 @@ const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** di
 const server = flags.url === undefined ? await startServer() : { url: flags.url.replace(/\/$/, ''), child: undefined }
 let exitCode = 1
 try {
-  const sample = await fetch(`${server.url}/fetch_rtc_token`, { method: 'POST', headers: json(soakKey.key), body: '{"uid":2882341273,"ChannelName":"soak-a","role":1}' })
+  const sample = await fetch(`${server.url}/fetch_rtc_token`, {
+    method: 'POST',
+    headers: json(soakKey.key),
+    body: '{"uid":2882341273,"ChannelName":"soak-a","role":1}',
+  })
   const sampleBody = await sample.json()
-  if (sample.status !== 200) throw new Error(`the sample request failed: ${sample.status} ${JSON.stringify(sampleBody)}`)
+  if (sample.status !== 200)
+    throw new Error(`the sample request failed: ${sample.status} ${JSON.stringify(sampleBody)}`)
   const entries = mix(sampleBody.token)
 
   const atStart = await memory(server.url)
   const warmTally = {}
-  await autocannon({ url: server.url, connections, duration: warmup, requests: requests(entries, warmTally), timeout: 10 })
+  await autocannon({
+    url: server.url,
+    connections,
+    duration: warmup,
+    requests: requests(entries, warmTally),
+    timeout: 10,
+  })
   const afterWarmup = []
   for (let i = 0; i < 3; i++) afterWarmup.push(await memory(server.url))
 
   // Memory is sampled every 2 s during the run; the last samples are compared with the first ones.
   const samples = []
   const sampler = setInterval(() => {
-    memory(server.url).then((value) => samples.push(value), () => undefined)
+    memory(server.url).then(
+      (value) => samples.push(value),
+      () => undefined,
+    )
   }, 2000)
   const tally = {}
-  const result = await autocannon({ url: server.url, connections, duration, requests: requests(entries, tally), timeout: 10 })
+  const result = await autocannon({
+    url: server.url,
+    connections,
+    duration,
+    requests: requests(entries, tally),
+    timeout: 10,
+  })
   clearInterval(sampler)
   const atEnd = []
   for (let i = 0; i < 3; i++) atEnd.push(await memory(server.url))
@@ -242,11 +406,21 @@ try {
   const end = median(last.map((value) => value.rssMb))
   const growth = end - base
   const total = result.requests.total
-  const unexpected = Object.entries(tally).flatMap(([name, row]) => Object.entries(row.unexpected).map(([status, count]) => ({ name, expected: row.expected, status: Number(status), count })))
-  const fivexx = Object.entries(result.statusCodeStats ?? {}).filter(([status]) => Number(status) >= 500).reduce((sum, [, stat]) => sum + stat.count, 0)
+  const unexpected = Object.entries(tally).flatMap(([name, row]) =>
+    Object.entries(row.unexpected).map(([status, count]) => ({
+      name,
+      expected: row.expected,
+      status: Number(status),
+      count,
+    })),
+  )
+  const fivexx = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => Number(status) >= 500)
+    .reduce((sum, [, stat]) => sum + stat.count, 0)
   const problems = []
   if (fivexx > 0) problems.push(`${fivexx} responses with a 5xx status`)
-  for (const row of unexpected) problems.push(`${row.count} × ${row.name}: status ${row.status}, expected ${row.expected}`)
+  for (const row of unexpected)
+    problems.push(`${row.count} × ${row.name}: status ${row.status}, expected ${row.expected}`)
   if (result.errors > 0) problems.push(`${result.errors} socket errors`)
   if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`)
   if (growth > maxGrowthMb) problems.push(`RSS grew by ${round(growth)} MB after the warm-up (limit ${maxGrowthMb} MB)`)
@@ -259,11 +433,21 @@ try {
     connections,
     requests: total,
     reqPerSec: round(total / duration, 0),
-    byKind: Object.fromEntries(Object.entries(tally).map(([name, row]) => [name, { expected: row.expected, count: row.count }])),
-    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, stat]) => [status, stat.count])),
+    byKind: Object.fromEntries(
+      Object.entries(tally).map(([name, row]) => [name, { expected: row.expected, count: row.count }]),
+    ),
+    statuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([status, stat]) => [status, stat.count]),
+    ),
     errors: result.errors,
     timeouts: result.timeouts,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, p99_9: result.latency.p99_9, max: result.latency.max },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      p99_9: result.latency.p99_9,
+      max: result.latency.max,
+    },
     memoryMb: {
       start: { rss: round(atStart.rssMb), heap: round(atStart.heapMb) },
       afterWarmup: { rss: round(base), heap: round(median(afterWarmup.map((value) => value.heapMb))) },
@@ -296,13 +480,20 @@ process.exit(exitCode)
 function print(report) {
   const lines = [
     `soak: ${report.server}, ${report.durationS} s after ${report.warmupS} s warm-up, ${report.connections} connections`,
-    `requests   ${report.requests} (${report.reqPerSec} req/s); statuses ${Object.entries(report.statuses).map(([status, count]) => `${status}: ${count}`).join(', ')}`,
+    `requests   ${report.requests} (${report.reqPerSec} req/s); statuses ${Object.entries(report.statuses)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ')}`,
     `errors     ${report.errors} socket errors, ${report.timeouts} timeouts`,
     `latency    p50 ${report.latencyMs.p50} ms, p90 ${report.latencyMs.p90} ms, p99 ${report.latencyMs.p99} ms, p99.9 ${report.latencyMs.p99_9} ms, max ${report.latencyMs.max} ms`,
     `memory     RSS ${report.memoryMb.start.rss} MB at start, ${report.memoryMb.afterWarmup.rss} MB after warm-up, ${report.memoryMb.end.rss} MB at end (growth ${report.memoryMb.rssGrowthAfterWarmup} MB, limit ${report.memoryMb.limit} MB)`,
     `           heap ${report.memoryMb.start.heap} / ${report.memoryMb.afterWarmup.heap} / ${report.memoryMb.end.heap} MB`,
-    'by kind    ' + Object.entries(report.byKind).map(([name, row]) => `${name} (${row.expected}): ${row.count}`).join('; '),
-    report.ok ? 'result     OK: no 5xx, no unexpected status, no errors, memory flat' : `result     FAILED:\n  - ${report.problems.join('\n  - ')}`,
+    'by kind    ' +
+      Object.entries(report.byKind)
+        .map(([name, row]) => `${name} (${row.expected}): ${row.count}`)
+        .join('; '),
+    report.ok
+      ? 'result     OK: no 5xx, no unexpected status, no errors, memory flat'
+      : `result     FAILED:\n  - ${report.problems.join('\n  - ')}`,
   ]
   console.log(lines.join('\n'))
 }

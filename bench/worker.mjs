@@ -117,7 +117,9 @@ try {
   }))
   const memory = summary[0]
   console.log(`\nmedians of ${passes} passes on ${machine()}\n`)
-  console.log('| rate limits counted in | workerd CPU per request | CPU vs memory | req/s | req/s vs memory | p50 ms | p99 ms |')
+  console.log(
+    '| rate limits counted in | workerd CPU per request | CPU vs memory | req/s | req/s vs memory | p50 ms | p99 ms |',
+  )
   console.log('|---|---|---|---|---|---|---|')
   for (const entry of summary) {
     console.log(
@@ -132,9 +134,14 @@ try {
 
 /** One request, to fail early (and clearly) on a configuration that does not mint. */
 async function check(server) {
-  const response = await fetch(server.url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY }, body: BODY })
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+    body: BODY,
+  })
   const body = await response.text()
-  if (response.status !== 200 || !body.includes('"token":"007')) throw new Error(`${server.name}: ${response.status} ${body.slice(0, 200)}`)
+  if (response.status !== 200 || !body.includes('"token":"007'))
+    throw new Error(`${server.name}: ${response.status} ${body.slice(0, 200)}`)
 }
 
 async function load(url, seconds) {
@@ -146,8 +153,14 @@ async function load(url, seconds) {
     connections,
     duration: seconds,
   })
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors`)
-  return { reqPerSec: result.requests.average, requests: result.requests.total, p50: result.latency.p50, p99: result.latency.p99 }
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors`)
+  return {
+    reqPerSec: result.requests.average,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  }
 }
 
 /** The workerd processes this process started (miniflare spawns one per instance). */
@@ -167,7 +180,9 @@ function workerdChildren() {
 
 /** User and system CPU time of a process, seconds (fields 14 and 15 of /proc/<pid>/stat). */
 function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ')
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
 }
 

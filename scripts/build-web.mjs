@@ -32,7 +32,9 @@ export async function buildWeb({ outdir = join(root, 'dist/web'), watch = false,
     // Types of the Agora SDKs are imported type-only; nothing of them may end up in the bundle.
     external: ['agora-rtc-sdk-ng', 'agora-rtm-sdk'],
   }
-  await Promise.all(['index.html', 'react.html', 'demo.css'].map((name) => copyFile(join(root, 'web', name), join(outdir, name))))
+  await Promise.all(
+    ['index.html', 'react.html', 'demo.css'].map((name) => copyFile(join(root, 'web', name), join(outdir, name))),
+  )
   if (watch) {
     const ctx = await context(options)
     await ctx.watch()

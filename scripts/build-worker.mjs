@@ -23,7 +23,11 @@ export const NODE_SHIMS = {
 const shims = {
   name: 'agate-worker-shims',
   setup(builder) {
-    const filter = new RegExp(`^(${Object.keys(NODE_SHIMS).map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`)
+    const filter = new RegExp(
+      `^(${Object.keys(NODE_SHIMS)
+        .map((name) => name.replace(/[/.]/g, '\\$&'))
+        .join('|')})$`,
+    )
     builder.onResolve({ filter }, (args) => ({ path: NODE_SHIMS[args.path] }))
   },
 }

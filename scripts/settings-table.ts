@@ -18,7 +18,12 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 export function renderSettingsTable(): string {
   const rows = ['| Setting | Default | Secret | Meaning |', '|---|---|---|---|']
   for (const [name, declaration] of Object.entries(SETTINGS) as [string, SettingDeclaration][]) {
-    const cells = [nameCell(name, declaration), defaultCell(declaration), declaration.secret === true ? 'yes' : '', meaning(declaration)]
+    const cells = [
+      nameCell(name, declaration),
+      defaultCell(declaration),
+      declaration.secret === true ? 'yes' : '',
+      meaning(declaration),
+    ]
     rows.push(`| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`)
   }
   return rows.join('\n')
@@ -39,7 +44,9 @@ export function blockOf(text: string): string | undefined {
 
 /** The doc files (absolute paths) that hold the markers. */
 export function docsWithTable(): string[] {
-  return DOC_FILES.map((file) => `${root}${file}`).filter((path) => existsSync(path) && readFileSync(path, 'utf8').includes(START))
+  return DOC_FILES.map((file) => `${root}${file}`).filter(
+    (path) => existsSync(path) && readFileSync(path, 'utf8').includes(START),
+  )
 }
 
 function blockBounds(text: string): [number, number] {
@@ -51,7 +58,9 @@ function blockBounds(text: string): [number, number] {
 
 function nameCell(name: string, declaration: SettingDeclaration): string {
   const aliases = declaration.aliases ?? []
-  return aliases.length === 0 ? `\`${name}\`` : `\`${name}\` (alias ${aliases.map((alias) => `\`${alias}\``).join(', ')})`
+  return aliases.length === 0
+    ? `\`${name}\``
+    : `\`${name}\` (alias ${aliases.map((alias) => `\`${alias}\``).join(', ')})`
 }
 
 function defaultCell(declaration: SettingDeclaration): string {

@@ -115,7 +115,9 @@ export async function resolveCertificates(flags: ParsedFlags, io: CliIo): Promis
  * credentials the server does not know would make tokens nothing accepts.
  */
 async function developmentCredentials(io: CliIo): Promise<Credentials | undefined> {
-  const file = isSet(io, 'AGATE_DEV_CREDENTIALS_FILE') ? io.env.AGATE_DEV_CREDENTIALS_FILE! : SETTINGS.AGATE_DEV_CREDENTIALS_FILE.default
+  const file = isSet(io, 'AGATE_DEV_CREDENTIALS_FILE')
+    ? io.env.AGATE_DEV_CREDENTIALS_FILE!
+    : SETTINGS.AGATE_DEV_CREDENTIALS_FILE.default
   let stored
   try {
     stored = await readDevCredentials(resolve(io.cwd ?? process.cwd(), file))

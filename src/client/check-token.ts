@@ -67,7 +67,11 @@ export function checkToken(token: string, expectation: TokenExpectation, options
     parsed = parseToken(token)
   } catch (error) {
     const code = (error as { code?: unknown }).code
-    throw new TokenClientError('ERR_TOKEN_UNREADABLE', `the server's answer is not a 006 or 007 token (${String(code)})`, { cause: error })
+    throw new TokenClientError(
+      'ERR_TOKEN_UNREADABLE',
+      `the server's answer is not a 006 or 007 token (${String(code)})`,
+      { cause: error },
+    )
   }
   if (expectation.appId !== undefined && parsed.appId.toLowerCase() !== expectation.appId.toLowerCase()) {
     throw mismatch('appId', 'the token is for another App ID than the client uses')
@@ -80,7 +84,7 @@ export function checkToken(token: string, expectation: TokenExpectation, options
       left <= 0
         ? `the token expired ${Math.ceil(-left)} s ago (a server handing out a cached token?)`
         : `the token has ${Math.floor(left)} s left, less than the ${options.minValiditySeconds} s needed ` +
-          '(a cached token, or a lifetime too short to renew before it ends)',
+            '(a cached token, or a lifetime too short to renew before it ends)',
       { field: 'expire' },
     )
   }
@@ -102,12 +106,18 @@ function userField(expectation: { uid?: number; account?: string }): string {
 }
 
 function facts007(parsed: Extract<ParsedToken, { version: '007' }>, expectation: TokenExpectation): TokenFacts {
-  const base = { version: '007' as const, appId: parsed.appId, issuedAt: parsed.issuedAt, tokenExpiresAt: parsed.expiresAt }
+  const base = {
+    version: '007' as const,
+    appId: parsed.appId,
+    issuedAt: parsed.issuedAt,
+    tokenExpiresAt: parsed.expiresAt,
+  }
   if (expectation.service === 'rtc') {
     const rtc = parsed.services.filter((service) => service.type === 'rtc')
     if (rtc.length === 0) throw mismatch('service', 'the token has no RTC service')
     const inChannel = rtc.filter((s) => s.channelName === expectation.channelName || s.channelName === '')
-    if (inChannel.length === 0) throw mismatch('channelName', `the token is for another channel than "${expectation.channelName}"`)
+    if (inChannel.length === 0)
+      throw mismatch('channelName', `the token is for another channel than "${expectation.channelName}"`)
     const account = accountOf(expectation)
     const match = inChannel.find((s) => s.account === account || s.account === '')
     if (match === undefined) {
@@ -143,13 +153,16 @@ function facts006(parsed: Extract<ParsedToken, { version: '006' }>, expectation:
     if (parsed.crcUid !== 0 && crc32(encoder.encode(account)) !== parsed.crcUid) {
       throw mismatch(
         userField(expectation),
-        account === '' ? 'the client lets the SDK pick its uid, which needs a wildcard (uid 0) token' : `the token is for another user than "${account}"`,
+        account === ''
+          ? 'the client lets the SDK pick its uid, which needs a wildcard (uid 0) token'
+          : `the token is for another user than "${account}"`,
       )
     }
   }
   const privilegeName = expectation.service === 'rtc' ? 'joinChannel' : 'rtmLogin'
   const privilege = parsed.privileges.find((p) => p.name === privilegeName)
-  if (privilege === undefined) throw mismatch(`privileges.${privilegeName}`, `the token does not grant ${privilegeName}`)
+  if (privilege === undefined)
+    throw mismatch(`privileges.${privilegeName}`, `the token does not grant ${privilegeName}`)
   // In 006 a privilege expiry of 0 means "no limit of its own".
   const expiresAt = privilege.expiresAt === 0 ? parsed.expiresAt : Math.min(parsed.expiresAt, privilege.expiresAt)
   return { ...base, expiresAt }

@@ -9,7 +9,9 @@ export interface Typed {
 }
 
 /** A listener of events of type `T` (or of every event, for `'*'`). */
-export type Listener<E extends Typed, T extends E['type'] | '*'> = (event: T extends '*' ? E : Extract<E, { type: T }>) => void
+export type Listener<E extends Typed, T extends E['type'] | '*'> = (
+  event: T extends '*' ? E : Extract<E, { type: T }>,
+) => void
 
 /**
  * Dispatches events to listeners by type. A throwing listener cannot break the session that emits:

@@ -51,12 +51,20 @@ export function endpointKindOf(url: string): EndpointKind {
 }
 
 /** Builds the HTTP request for `request` in the endpoint's contract. */
-export function buildHttpRequest(kind: EndpointKind, url: string, request: TokenRequest, expire: number | undefined, app?: string): HttpRequest {
+export function buildHttpRequest(
+  kind: EndpointKind,
+  url: string,
+  request: TokenRequest,
+  expire: number | undefined,
+  app?: string,
+): HttpRequest {
   const role = request.service === 'rtc' ? (request.role ?? 'publisher') : undefined
   switch (kind) {
     case 'fetch-rtc-token': {
-      if (request.service !== 'rtc') throw invalidOption('service', 'the /fetch_rtc_token contract only issues RTC tokens')
-      if (request.account !== undefined) throw invalidOption('account', 'the /fetch_rtc_token contract only takes a numeric uid')
+      if (request.service !== 'rtc')
+        throw invalidOption('service', 'the /fetch_rtc_token contract only issues RTC tokens')
+      if (request.account !== undefined)
+        throw invalidOption('account', 'the /fetch_rtc_token contract only takes a numeric uid')
       // The docs' contract: role 1 = publisher, 2 = subscriber; no lifetime field (the server decides).
       const body = { uid: request.uid ?? 0, ChannelName: request.channelName, role: role === 'subscriber' ? 2 : 1 }
       return { url, method: 'POST', body: JSON.stringify(body) }
@@ -95,7 +103,8 @@ export function buildHttpRequest(kind: EndpointKind, url: string, request: Token
           : { userId: request.userId, uid: request.userId }
       let filled = url.replace(/\{(\w+)\}/g, (whole, name: string) => {
         const value = values[name]
-        if (value === undefined) throw invalidOption('url', `unknown placeholder ${whole} for an ${request.service} token`)
+        if (value === undefined)
+          throw invalidOption('url', `unknown placeholder ${whole} for an ${request.service} token`)
         return encodeURIComponent(value)
       })
       if (expire !== undefined) filled += `${filled.includes('?') ? '&' : '?'}expiry=${expire}`
@@ -111,9 +120,13 @@ export function readToken(kind: EndpointKind, body: unknown, service: TokenReque
     // The docs' contract answers {"token", "code"}, the code as a string (or a number from other servers).
     const code = typeof record.code === 'string' || typeof record.code === 'number' ? String(record.code) : undefined
     if (kind === 'fetch-rtc-token' && record.code !== undefined && code !== '200') {
-      throw new TokenClientError('ERR_TOKEN_FETCH_HTTP', `the server answered code ${shortText(record.code)}: ${shortText(record.token)}`, {
-        serverCode: code ?? JSON.stringify(record.code),
-      })
+      throw new TokenClientError(
+        'ERR_TOKEN_FETCH_HTTP',
+        `the server answered code ${shortText(record.code)}: ${shortText(record.token)}`,
+        {
+          serverCode: code ?? JSON.stringify(record.code),
+        },
+      )
     }
     const names = service === 'rtc' ? ['token', 'rtcToken', 'accessToken'] : ['token', 'rtmToken', 'accessToken']
     for (const name of names) {
@@ -130,7 +143,7 @@ export function readToken(kind: EndpointKind, body: unknown, service: TokenReque
 
 /** A short, single-line rendering of a server's message, for error messages. */
 export function shortText(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
   const line = text.replace(/\s+/g, ' ').trim()
   return line.length > 200 ? `${line.slice(0, 197)}...` : line
 }
@@ -142,8 +155,10 @@ export function describeErrorBody(body: unknown): { message: string; code: strin
     const r = body as Record<string, unknown>
     const code = typeof r.code === 'string' || typeof r.code === 'number' ? String(r.code) : undefined
     const error = typeof r.error === 'object' && r.error !== null ? (r.error as Record<string, unknown>) : undefined
-    const text = r.detail ?? r.title ?? r.message ?? error?.message ?? r.error ?? (code !== undefined ? r.token : undefined)
-    if (text !== undefined) return { message: shortText(text), code: code ?? (typeof error?.code === 'string' ? error.code : undefined) }
+    const text =
+      r.detail ?? r.title ?? r.message ?? error?.message ?? r.error ?? (code !== undefined ? r.token : undefined)
+    if (text !== undefined)
+      return { message: shortText(text), code: code ?? (typeof error?.code === 'string' ? error.code : undefined) }
     return { message: '', code }
   }
   return { message: '', code: undefined }

@@ -37,7 +37,12 @@ export function joinTimeoutError(timeoutMs: number, field: string): TokenClientE
  * stays unaborted. The timer and the abort listener are gone when this settles, whichever way.
  * A call that loses the race is left to settle on its own (its rejection is swallowed).
  */
-export function raceCall<T>(call: Promise<T>, timeoutMs: number, signal: AbortSignal, onTimeout: () => TokenClientError): Promise<T> {
+export function raceCall<T>(
+  call: Promise<T>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  onTimeout: () => TokenClientError,
+): Promise<T> {
   call.catch(() => {})
   return new Promise<T>((resolve, reject) => {
     const done = (): void => {

@@ -9,7 +9,13 @@ import type { RtcTokenRequest } from './endpoints.js'
 import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
 import { isFinal, joinTimeoutError, joinTimeoutOf, raceCall, sdkCode, type SessionState } from './lifecycle.js'
-import { DEFAULT_MIN_VALIDITY_SECONDS, expectationOf, type RetryInfo, type TokenFetcher, type TokenSource } from './token-source.js'
+import {
+  DEFAULT_MIN_VALIDITY_SECONDS,
+  expectationOf,
+  type RetryInfo,
+  type TokenFetcher,
+  type TokenSource,
+} from './token-source.js'
 
 /**
  * The part of the SDK's client the helper uses. `IAgoraRTCClient` from `agora-rtc-sdk-ng` is one;
@@ -153,12 +159,18 @@ export interface RtcTokenSession {
  * @throws {TokenClientError} `ERR_INVALID_ARGUMENT` for bad options.
  */
 export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessionOptions): RtcTokenSession {
-  if (typeof client !== 'object' || client === null || typeof client.on !== 'function') throw invalidOption('client', 'must be an Agora RTC client')
+  if (typeof client !== 'object' || client === null || typeof client.on !== 'function')
+    throw invalidOption('client', 'must be an Agora RTC client')
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object')
-  if (typeof options.appId !== 'string' || options.appId === '') throw invalidOption('appId', 'must be the App ID the client joins with')
+  if (typeof options.appId !== 'string' || options.appId === '')
+    throw invalidOption('appId', 'must be the App ID the client joins with')
   if (typeof options.channel !== 'string') throw invalidOption('channel', 'must be a string')
   const { uid, signal } = options
-  if (typeof uid === 'number' ? !Number.isInteger(uid) || uid < 0 || uid > 0xffffffff : typeof uid !== 'string' || uid === '') {
+  if (
+    typeof uid === 'number'
+      ? !Number.isInteger(uid) || uid < 0 || uid > 0xffffffff
+      : typeof uid !== 'string' || uid === ''
+  ) {
     throw invalidOption('uid', 'must be an integer in 0..4294967295 or a non-empty user account')
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'must be an AbortSignal')
@@ -171,7 +183,8 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
     ...(typeof uid === 'number' ? { uid } : { account: uid }),
     role: options.role ?? 'publisher',
   }
-  const now = (): number => (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
+  const now = (): number =>
+    (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
   const events = new Emitter<RtcTokenEvent>()
   if (options.onEvent !== undefined) events.on('*', options.onEvent)
 
@@ -201,14 +214,24 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
     })
     if (signal.aborted) throw aborted(signal)
     // Checked here too: a plain function source may hand out anything.
-    const checked = checkToken(token, expectationOf(request, options.appId), { now: now() / 1000, minValiditySeconds: minValidity })
-    events.emit({ type: 'fetched', phase, version: checked.version, expiresAt: checked.expiresAt, tokenExpiresAt: checked.tokenExpiresAt })
+    const checked = checkToken(token, expectationOf(request, options.appId), {
+      now: now() / 1000,
+      minValiditySeconds: minValidity,
+    })
+    events.emit({
+      type: 'fetched',
+      phase,
+      version: checked.version,
+      expiresAt: checked.expiresAt,
+      tokenExpiresAt: checked.tokenExpiresAt,
+    })
     return { token, facts: checked }
   }
 
   /** Runs one operation at a time; a request for the same phase joins the one running. */
   function run<T>(phase: RtcPhase, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (isFinal(state)) return Promise.reject(new TokenClientError('ERR_ABORTED', `the token session has stopped (${state})`))
+    if (isFinal(state))
+      return Promise.reject(new TokenClientError('ERR_ABORTED', `the token session has stopped (${state})`))
     if (operation !== undefined) {
       if (operation.phase === phase || phase === 'renew') return operation.promise as Promise<T>
       // A rejoin (did-expire) supersedes a renewal in flight: the old token is gone anyway.
@@ -252,7 +275,9 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
 
   function renewWith(trigger: 'will-expire' | 'watchdog' | 'manual'): Promise<void> {
     if (operation?.phase !== 'renew' && state !== 'joined' && !isFinal(state)) {
-      return Promise.reject(new TokenClientError('ERR_INVALID_STATE', `renew() needs a joined session (state ${state})`))
+      return Promise.reject(
+        new TokenClientError('ERR_INVALID_STATE', `renew() needs a joined session (state ${state})`),
+      )
     }
     return run('renew', async (signal) => {
       setState('renewing')
@@ -277,7 +302,8 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
   }
 
   function joinWith(phase: 'join' | 'rejoin'): Promise<UID> {
-    if (phase === 'join' && operation?.phase !== 'join' && joinedUid !== undefined && !isFinal(state)) return Promise.resolve(joinedUid)
+    if (phase === 'join' && operation?.phase !== 'join' && joinedUid !== undefined && !isFinal(state))
+      return Promise.resolve(joinedUid)
     return run(phase, async (signal) => {
       setState(phase === 'join' ? 'fetching' : 'rejoining')
       const fresh = await fetchChecked(phase, signal)
@@ -291,7 +317,12 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
       joinAttempt = attempt
       let joined: UID
       try {
-        joined = await raceCall(client.join(options.appId, options.channel, fresh.token, uid), joinTimeoutMs, signal, () => joinTimeoutError(joinTimeoutMs, 'joinTimeoutMs'))
+        joined = await raceCall(
+          client.join(options.appId, options.channel, fresh.token, uid),
+          joinTimeoutMs,
+          signal,
+          () => joinTimeoutError(joinTimeoutMs, 'joinTimeoutMs'),
+        )
       } catch (error) {
         if (signal.aborted) throw aborted(signal)
         if (error instanceof TokenClientError && error.code === 'ERR_JOIN_TIMEOUT') {
@@ -329,7 +360,8 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
     clearTimeout(watchdog)
     watchdog = undefined
     events.emit({ type: 'did-expire', rejoining: session.autoRejoin })
-    if (operation?.phase === 'renew') operation.controller.abort(new TokenClientError('ERR_ABORTED', 'the token expired'))
+    if (operation?.phase === 'renew')
+      operation.controller.abort(new TokenClientError('ERR_ABORTED', 'the token expired'))
     if (session.autoRejoin) joinWith('rejoin').catch(() => {})
     else stop('disconnected', 'TOKEN_EXPIRE')
   }

@@ -10,10 +10,19 @@ import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
 import { isFinal, joinTimeoutError, joinTimeoutOf, raceCall, sdkCode, type SessionState } from './lifecycle.js'
 import { toFetcher } from './rtc-session.js'
-import { DEFAULT_MIN_VALIDITY_SECONDS, expectationOf, type RetryInfo, type TokenFetcher, type TokenSource } from './token-source.js'
+import {
+  DEFAULT_MIN_VALIDITY_SECONDS,
+  expectationOf,
+  type RetryInfo,
+  type TokenFetcher,
+  type TokenSource,
+} from './token-source.js'
 
 /** The part of the RTM 2.x client the helper uses; `RTMClient` from `agora-rtm-sdk` is one. */
-export type RtmClientLike = Pick<RTMClient, 'login' | 'logout' | 'renewToken' | 'addEventListener' | 'removeEventListener'>
+export type RtmClientLike = Pick<
+  RTMClient,
+  'login' | 'logout' | 'renewToken' | 'addEventListener' | 'removeEventListener'
+>
 
 /** Why the session is fetching a token. */
 export type RtmPhase = 'login' | 'renew' | 'relogin'
@@ -122,13 +131,15 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
     throw invalidOption('client', 'must be an Agora RTM 2.x client')
   }
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object')
-  if (typeof options.userId !== 'string' || options.userId === '') throw invalidOption('userId', 'must be the RTM user id')
+  if (typeof options.userId !== 'string' || options.userId === '')
+    throw invalidOption('userId', 'must be the RTM user id')
   const { signal } = options
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'must be an AbortSignal')
   const fetchToken = toFetcher(options.tokenSource)
   const loginTimeoutMs = joinTimeoutOf(options.loginTimeoutMs, 'loginTimeoutMs')
   const minValidity = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS
-  const now = (): number => (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
+  const now = (): number =>
+    (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
   const events = new Emitter<RtmTokenEvent>()
   if (options.onEvent !== undefined) events.on('*', options.onEvent)
 
@@ -147,10 +158,16 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
   }
 
   function requestFor(channelName: string | undefined): TokenRequest {
-    return channelName === undefined ? { service: 'rtm', userId: options.userId } : { service: 'rtc', channelName, account: options.userId }
+    return channelName === undefined
+      ? { service: 'rtm', userId: options.userId }
+      : { service: 'rtc', channelName, account: options.userId }
   }
 
-  async function fetchChecked(phase: RtmPhase, channelName: string | undefined, signal: AbortSignal): Promise<{ token: string; facts: TokenFacts }> {
+  async function fetchChecked(
+    phase: RtmPhase,
+    channelName: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ token: string; facts: TokenFacts }> {
     const scope = channelName === undefined ? {} : { channelName }
     events.emit({ type: 'fetching', phase, ...scope })
     const request = requestFor(channelName)
@@ -161,14 +178,23 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
     }
     const token = await fetchToken(request, fetchOptions)
     if (signal.aborted) throw aborted(signal)
-    const checked = checkToken(token, expectationOf(request, options.appId), { now: now() / 1000, minValiditySeconds: minValidity })
+    const checked = checkToken(token, expectationOf(request, options.appId), {
+      now: now() / 1000,
+      minValiditySeconds: minValidity,
+    })
     events.emit({ type: 'fetched', phase, version: checked.version, expiresAt: checked.expiresAt, ...scope })
     return { token, facts: checked }
   }
 
   /** One operation per key (the RTM login, or one stream channel); the same key shares it. */
-  function run(key: string, phase: RtmPhase, channelName: string | undefined, body: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    if (isFinal(state)) return Promise.reject(new TokenClientError('ERR_ABORTED', `the token session has stopped (${state})`))
+  function run(
+    key: string,
+    phase: RtmPhase,
+    channelName: string | undefined,
+    body: (signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    if (isFinal(state))
+      return Promise.reject(new TokenClientError('ERR_ABORTED', `the token session has stopped (${state})`))
     const running = operations.get(key)
     if (running !== undefined) return running.promise
     const controller = new AbortController()
@@ -201,7 +227,9 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
       const fresh = await fetchChecked(phase, undefined, signal)
       if (phase === 'login') setState('joining')
       try {
-        await raceCall(client.login({ token: fresh.token }), loginTimeoutMs, signal, () => joinTimeoutError(loginTimeoutMs, 'loginTimeoutMs'))
+        await raceCall(client.login({ token: fresh.token }), loginTimeoutMs, signal, () =>
+          joinTimeoutError(loginTimeoutMs, 'loginTimeoutMs'),
+        )
       } catch (error) {
         if (signal.aborted) throw aborted(signal)
         if (error instanceof TokenClientError && error.code === 'ERR_JOIN_TIMEOUT') {
@@ -229,13 +257,19 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
     return run(channelName === undefined ? 'rtm' : `stream:${channelName}`, 'renew', channelName, async (signal) => {
       if (channelName === undefined) setState('renewing')
       const fresh = await fetchChecked('renew', channelName, signal)
-      await (channelName === undefined ? client.renewToken(fresh.token) : client.renewToken(fresh.token, { channelName }))
+      await (channelName === undefined
+        ? client.renewToken(fresh.token)
+        : client.renewToken(fresh.token, { channelName }))
       if (signal.aborted) throw aborted(signal)
       if (channelName === undefined) {
         facts = fresh.facts
         setState('joined')
       }
-      events.emit({ type: 'renewed', expiresAt: fresh.facts.expiresAt, ...(channelName === undefined ? {} : { channelName }) })
+      events.emit({
+        type: 'renewed',
+        expiresAt: fresh.facts.expiresAt,
+        ...(channelName === undefined ? {} : { channelName }),
+      })
     })
   }
 
@@ -245,7 +279,11 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
     if (!loggedIn()) return
     // The SDK passes "" (or nothing) for the login token, a name for a stream channel's token.
     const channel = typeof channelName === 'string' && channelName !== '' ? channelName : undefined
-    events.emit({ type: 'will-expire', renewing: session.autoRenew, ...(channel === undefined ? {} : { channelName: channel }) })
+    events.emit({
+      type: 'will-expire',
+      renewing: session.autoRenew,
+      ...(channel === undefined ? {} : { channelName: channel }),
+    })
     if (session.autoRenew) renew(channel).catch(() => {})
   }
 
@@ -262,7 +300,11 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
     linkState = event.currentState
     // Only a logout leads back to IDLE: the app's, also while the login was connecting.
     if (event.currentState === 'IDLE') return stop('logged-out')
-    if (event.reasonCode === 'TOKEN_EXPIRED' && (event.currentState === 'FAILED' || event.currentState === 'DISCONNECTED')) return onExpired()
+    if (
+      event.reasonCode === 'TOKEN_EXPIRED' &&
+      (event.currentState === 'FAILED' || event.currentState === 'DISCONNECTED')
+    )
+      return onExpired()
     if (event.currentState === 'CONNECTED' && state === 'idle') return setState('joined') // logged in by the app itself
     // FAILED is final for the SDK; DISCONNECTED and SUSPENDED are its own reconnects. A failing login
     // is judged by its rejection instead.
@@ -283,7 +325,8 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
 
   function stop(reason: RtmStopReason, sdkReason?: string): void {
     if (isFinal(state)) return
-    for (const op of operations.values()) op.controller.abort(new TokenClientError('ERR_ABORTED', `the token session stopped (${reason})`))
+    for (const op of operations.values())
+      op.controller.abort(new TokenClientError('ERR_ABORTED', `the token session stopped (${reason})`))
     operations.clear()
     client.removeEventListener('tokenPrivilegeWillExpire', onWillExpire)
     client.removeEventListener('linkState', onLinkState)

@@ -120,7 +120,11 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const inFlight = new Map<string, Flight>()
   let skewMs = 0
 
-  async function attempt(request: TokenRequest, appId: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+  async function attempt(
+    request: TokenRequest,
+    appId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
     const http = buildHttpRequest(kind, url, request, options.expire, options.app)
     const headers = new Headers(typeof options.headers === 'function' ? await options.headers() : options.headers)
     if (http.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json')
@@ -165,7 +169,10 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
       }
       const token = readToken(kind, body, request.service)
       skewMs = serverNow(response.headers.get('date'), sentAt, receivedAt) - receivedAt
-      checkToken(token, expectationOf(request, appId), { now: (receivedAt + skewMs) / 1000, minValiditySeconds: minValidity })
+      checkToken(token, expectationOf(request, appId), {
+        now: (receivedAt + skewMs) / 1000,
+        minValiditySeconds: minValidity,
+      })
       return token
     } finally {
       clearTimeout(timer)
@@ -180,7 +187,10 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
       try {
         return await attempt(request, getOptions.appId, signal)
       } catch (error) {
-        const failure = error instanceof TokenClientError ? error : new TokenClientError('ERR_TOKEN_FETCH_NETWORK', String(error), { cause: error })
+        const failure =
+          error instanceof TokenClientError
+            ? error
+            : new TokenClientError('ERR_TOKEN_FETCH_NETWORK', String(error), { cause: error })
         if (retry >= retries || !isRetryable(failure)) throw failure
         const hinted = (failure as RetryHint).retryAfterMs
         const delayMs = Math.max(backoffDelay(retry + 1, options.backoff), hinted ?? 0)
@@ -204,7 +214,9 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
       if (flight === undefined) {
         const controller = new AbortController()
         const created: Flight = { controller, waiters: 0, promise: Promise.resolve('') }
-        created.promise = withRetries(request, { ...getOptions, signal: controller.signal }).finally(() => inFlight.delete(key))
+        created.promise = withRetries(request, { ...getOptions, signal: controller.signal }).finally(() =>
+          inFlight.delete(key),
+        )
         // Its waiters handle its failure; when the only one was aborted before waiting, nobody else will.
         created.promise.catch(() => {})
         inFlight.set(key, created)
@@ -263,7 +275,8 @@ function wait(flight: Flight, signal: AbortSignal | undefined): Promise<string> 
 
 function nonNegative(value: number | undefined, fallback: number, field: string): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidOption(field, 'must be a non-negative number')
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw invalidOption(field, 'must be a non-negative number')
   return value
 }
 
@@ -313,7 +326,8 @@ function validateRequest(request: TokenRequest): void {
   if (typeof request !== 'object' || request === null) throw invalidOption('request', 'must be an object')
   if (request.service === 'rtc') {
     if (typeof request.channelName !== 'string') throw invalidOption('channelName', 'must be a string')
-    if (request.uid !== undefined && request.account !== undefined) throw invalidOption('uid', 'give uid or account, not both')
+    if (request.uid !== undefined && request.account !== undefined)
+      throw invalidOption('uid', 'give uid or account, not both')
     if (request.uid !== undefined && (!Number.isInteger(request.uid) || request.uid < 0 || request.uid > 0xffffffff)) {
       throw invalidOption('uid', 'must be an integer in 0..4294967295')
     }
@@ -321,7 +335,8 @@ function validateRequest(request: TokenRequest): void {
       throw invalidOption('account', 'must be a non-empty string')
     }
   } else if (request.service === 'rtm') {
-    if (typeof request.userId !== 'string' || request.userId === '') throw invalidOption('userId', 'must be a non-empty string')
+    if (typeof request.userId !== 'string' || request.userId === '')
+      throw invalidOption('userId', 'must be a non-empty string')
   } else {
     throw invalidOption('service', 'must be "rtc" or "rtm"')
   }

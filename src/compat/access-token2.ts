@@ -400,7 +400,10 @@ export class AccessToken2 {
     const salt = toUint32(this.salt, 'salt')
     const services: ServiceSpec[] = []
     for (let i = 0; i < this.services.length; i++) services.push(serviceSpecOf(this.services[i]!, `services[${i}]`))
-    return encodeToken007({ appId: this.appId, appCertificate: this.appCertificate, issuedAt, expire, salt, services }, WIRE_RULES)
+    return encodeToken007(
+      { appId: this.appId, appCertificate: this.appCertificate, issuedAt, expire, salt, services },
+      WIRE_RULES,
+    )
   }
 
   /**
@@ -458,7 +461,12 @@ const WIRE_RULES: EncodeRules = { strict: false }
  * encoder's shape: no service objects to create and convert back, no privilege ids to re-parse.
  * The App ID and certificate default to `''` as in the constructor (and are rejected by the encoder).
  */
-export function encodeNow007(appId: string | undefined, appCertificate: string | undefined, expire: number, services: ServiceSpec[]): string {
+export function encodeNow007(
+  appId: string | undefined,
+  appCertificate: string | undefined,
+  expire: number,
+  services: ServiceSpec[],
+): string {
   return encodeToken007(
     {
       appId: appId === undefined ? '' : appId,

@@ -108,7 +108,13 @@ function rtcToken(
 }
 
 /** The four RTC privileges: always (the *AndPrivilege builders) or for publishers only. */
-function rtcPrivileges(publishes: boolean, join: unknown, audio: unknown, video: unknown, data: unknown): RtcPrivileges {
+function rtcPrivileges(
+  publishes: boolean,
+  join: unknown,
+  audio: unknown,
+  video: unknown,
+  data: unknown,
+): RtcPrivileges {
   const joinChannel = toUint32(join, 'joinChannelPrivilegeExpire')
   if (!publishes) return { joinChannel }
   return {
@@ -150,7 +156,15 @@ export class RtcTokenBuilder {
     tokenExpire: number,
     privilegeExpire: number = 0,
   ): string {
-    return RtcTokenBuilder.buildTokenWithUserAccount(appId, appCertificate, channelName, uid, role, tokenExpire, privilegeExpire)
+    return RtcTokenBuilder.buildTokenWithUserAccount(
+      appId,
+      appCertificate,
+      channelName,
+      uid,
+      role,
+      tokenExpire,
+      privilegeExpire,
+    )
   }
 
   /** As {@link RtcTokenBuilder.buildTokenWithUid}, for a string user account. */
@@ -418,7 +432,9 @@ export class RtmTokenBuilder {
   /** RTM login for `userId` (a number becomes its decimal text), token and privilege lasting `expire` seconds. */
   static buildToken(appId: string, appCertificate: string, userId: string | number, expire: number): string {
     const lifetime = toUint32(expire, 'expire')
-    const services: ServiceSpec[] = [{ type: 'rtm', userId: userIdText(userId, 'userId'), privileges: { login: lifetime } }]
+    const services: ServiceSpec[] = [
+      { type: 'rtm', userId: userIdText(userId, 'userId'), privileges: { login: lifetime } },
+    ]
     return encodeNow007(appId, appCertificate, lifetime, services)
   }
 
@@ -452,7 +468,9 @@ export class ChatTokenBuilder {
   /** A Chat user token for `userUuid` (a number becomes its decimal text). */
   static buildUserToken(appId: string, appCertificate: string, userUuid: string | number, expire: number): string {
     const lifetime = toUint32(expire, 'expire')
-    const services: ServiceSpec[] = [{ type: 'chat', userId: userIdText(userUuid, 'userId'), privileges: { user: lifetime } }]
+    const services: ServiceSpec[] = [
+      { type: 'chat', userId: userIdText(userUuid, 'userId'), privileges: { user: lifetime } },
+    ]
     return encodeNow007(appId, appCertificate, lifetime, services)
   }
 

@@ -12,7 +12,14 @@ export interface DemoConfig {
   /** The token server's routes the page calls. */
   endpoints: { v1: string; fetchRtcToken: string }
   /** The sandbox: the App ID to join with, where its routes are, and its clock settings. */
-  sandbox: { appId: string; base: string; timeScale: number; maxTimeScale: number; coHostAuthentication: boolean; willExpireSeconds: number }
+  sandbox: {
+    appId: string
+    base: string
+    timeScale: number
+    maxTimeScale: number
+    coHostAuthentication: boolean
+    willExpireSeconds: number
+  }
   /** The real-SDK mode, when the server has real credentials: the App ID and where the SDK's browser build is. */
   real: { appId: string; sdkUrl: string } | null
 }

@@ -100,20 +100,28 @@ export function mountDemo(app: RouteTarget, options: DemoOptions): MountedDemo {
   const sandbox = createSandbox({
     apps: options.apps.map((entry) => ({
       appId: entry.appId,
-      certificates: entry.secondaryCertificate === undefined ? [entry.certificate] : [entry.certificate, entry.secondaryCertificate],
+      certificates:
+        entry.secondaryCertificate === undefined
+          ? [entry.certificate]
+          : [entry.certificate, entry.secondaryCertificate],
     })),
     ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
     ...(options.maxTimeScale === undefined ? {} : { maxTimeScale: options.maxTimeScale }),
     ...(options.coHostAuthentication === undefined ? {} : { coHostAuthentication: options.coHostAuthentication }),
   })
   const realAppId =
-    options.realAppId === undefined ? options.apps.find((entry) => entry.development === false)?.appId : (options.realAppId ?? undefined)
+    options.realAppId === undefined
+      ? options.apps.find((entry) => entry.development === false)?.appId
+      : (options.realAppId ?? undefined)
   const webDir = options.webDir ?? DEFAULT_WEB_DIR
   const settings = sandbox.config()
   const config: DemoConfig = {
     channel: options.channel ?? 'ChannelA',
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 40,
-    endpoints: { v1: options.endpoints?.v1 ?? '/v1/tokens', fetchRtcToken: options.endpoints?.fetchRtcToken ?? '/fetch_rtc_token' },
+    endpoints: {
+      v1: options.endpoints?.v1 ?? '/v1/tokens',
+      fetchRtcToken: options.endpoints?.fetchRtcToken ?? '/fetch_rtc_token',
+    },
     sandbox: {
       appId: first.appId,
       base: '/sandbox',
@@ -150,7 +158,10 @@ export function mountDemo(app: RouteTarget, options: DemoOptions): MountedDemo {
     const file = await readSdk()
     if (file === undefined) return c.text('agora-rtc-sdk-ng is not installed (npm install agora-rtc-sdk-ng)', 404)
     c.header('x-content-type-options', 'nosniff')
-    return c.body(file as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' })
+    return c.body(file as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'max-age=3600',
+    })
   })
   demo.route('/sandbox', sandboxRoutes(sandbox))
   app.route('/', demo)

@@ -8,7 +8,12 @@ import { checkToken } from '../client/check-token.js'
 import type { RtcTokenRequest } from '../client/endpoints.js'
 import { aborted, TokenClientError } from '../client/errors.js'
 import { toFetcher } from '../client/rtc-session.js'
-import { DEFAULT_MIN_VALIDITY_SECONDS, expectationOf, type TokenFetcher, type TokenSource } from '../client/token-source.js'
+import {
+  DEFAULT_MIN_VALIDITY_SECONDS,
+  expectationOf,
+  type TokenFetcher,
+  type TokenSource,
+} from '../client/token-source.js'
 
 /** Who joins where, and where tokens come from: the options both hooks share. */
 export interface FreshTokenOptions {
@@ -29,7 +34,12 @@ export interface FreshTokenOptions {
 /** The token request for `options`. */
 export function rtcRequestOf(options: FreshTokenOptions): RtcTokenRequest {
   const { uid } = options
-  return { service: 'rtc', channelName: options.channel, ...(typeof uid === 'number' ? { uid } : { account: uid }), role: options.role ?? 'publisher' }
+  return {
+    service: 'rtc',
+    channelName: options.channel,
+    ...(typeof uid === 'number' ? { uid } : { account: uid }),
+    role: options.role ?? 'publisher',
+  }
 }
 
 /** The latest value of `value`, for callbacks that must stay the same function across renders. */

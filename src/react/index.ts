@@ -6,4 +6,10 @@
  */
 export { useFreshJoinOptions, type FreshJoinArgs, type FreshTokenOptions } from './fresh-join-options.js'
 export { useTokenRenewal, type TokenRenewalOptions, type TokenRenewalStatus } from './token-renewal.js'
-export { createTokenSource, TokenClientError, type SessionState, type RtcTokenEvent, type TokenSource } from '../client/index.js'
+export {
+  createTokenSource,
+  TokenClientError,
+  type SessionState,
+  type RtcTokenEvent,
+  type TokenSource,
+} from '../client/index.js'

@@ -4,7 +4,12 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import type { SessionState } from '../client/lifecycle.js'
-import { keepRtcTokenFresh, type RtcClientLike, type RtcTokenEvent, type RtcTokenSession } from '../client/rtc-session.js'
+import {
+  keepRtcTokenFresh,
+  type RtcClientLike,
+  type RtcTokenEvent,
+  type RtcTokenSession,
+} from '../client/rtc-session.js'
 import { useLatest, type FreshTokenOptions } from './fresh-join-options.js'
 
 /** Options of {@link useTokenRenewal}: the join's options, and the session's switches. */
@@ -34,7 +39,10 @@ export interface TokenRenewalStatus {
  * join. It uses the helper's session (`keepRtcTokenFresh`) underneath, so tokens are checked before the
  * SDK sees them; it removes its listeners and timers on unmount (StrictMode's too).
  */
-export function useTokenRenewal(client: RtcClientLike | null | undefined, options: TokenRenewalOptions): TokenRenewalStatus {
+export function useTokenRenewal(
+  client: RtcClientLike | null | undefined,
+  options: TokenRenewalOptions,
+): TokenRenewalStatus {
   const [status, setStatus] = useState<TokenRenewalStatus>({ state: 'idle', expiresAt: undefined, error: undefined })
   // A session ends when the app leaves or the SDK drops the client; the next one waits for the next join.
   const [generation, setGeneration] = useState(0)

@@ -3,7 +3,15 @@
  * @module
  */
 import type { ConnectionState, UID } from 'agora-rtc-sdk-ng'
-import type { EventsAnswer, JoinAnswer, MediaKind, SandboxErrorBody, SandboxErrorCode, SessionEvent, SessionTiming } from './wire.js'
+import type {
+  EventsAnswer,
+  JoinAnswer,
+  MediaKind,
+  SandboxErrorBody,
+  SandboxErrorCode,
+  SessionEvent,
+  SessionTiming,
+} from './wire.js'
 
 /**
  * An error shaped like the Web SDK's `AgoraRTCError`: `code` is the SDK's error code and `data`
@@ -137,7 +145,13 @@ export class SandboxRtcClient {
     this.#setState('CONNECTING')
     let answer: JoinAnswer & { serverNow?: number }
     try {
-      const body = { appId: appid, channel, token, uid: uid ?? null, ...(this.#timeScale === undefined ? {} : { timeScale: this.#timeScale }) }
+      const body = {
+        appId: appid,
+        channel,
+        token,
+        uid: uid ?? null,
+        ...(this.#timeScale === undefined ? {} : { timeScale: this.#timeScale }),
+      }
       answer = await this.#request<JoinAnswer>('POST', '/rtc/join', body)
     } catch (error) {
       this.#setState('DISCONNECTED')
@@ -177,7 +191,9 @@ export class SandboxRtcClient {
     if (session === undefined || this.#state !== 'CONNECTED') {
       throw new SandboxRtcError('INVALID_OPERATION', 'renewToken should not be called before user join')
     }
-    this.#timing = await this.#request<SessionTiming>('POST', `/rtc/sessions/${encodeURIComponent(session)}/renew`, { token })
+    this.#timing = await this.#request<SessionTiming>('POST', `/rtc/sessions/${encodeURIComponent(session)}/renew`, {
+      token,
+    })
   }
 
   /** Publishes tracks (by their `trackMediaType`) or media by name; default audio and video. */
@@ -240,7 +256,8 @@ export class SandboxRtcClient {
       if (signal !== undefined) init.signal = signal
       const sentAt = Date.now()
       response = await this.#fetch(`${this.#base}${path}`, init)
-      const json = (await response.json().catch(() => undefined)) as (T & { serverNow?: number; error?: SandboxErrorBody }) | undefined
+      const json = (await response.json().catch(() => undefined)) as
+        (T & { serverNow?: number; error?: SandboxErrorBody }) | undefined
       if (!response.ok || json === undefined) {
         const error = json?.error
         if (error !== undefined) throw new SandboxRtcError(error.code, error.message, error.data)
@@ -251,7 +268,10 @@ export class SandboxRtcClient {
     } catch (error) {
       if (error instanceof SandboxRtcError) throw error
       if (signal?.aborted) throw new SandboxRtcError('OPERATION_ABORTED', 'cancelled')
-      throw new SandboxRtcError('NETWORK_ERROR', `cannot reach the sandbox: ${(error as Error)?.message ?? String(error)}`)
+      throw new SandboxRtcError(
+        'NETWORK_ERROR',
+        `cannot reach the sandbox: ${(error as Error)?.message ?? String(error)}`,
+      )
     }
   }
 
@@ -337,7 +357,8 @@ function kindsOf(targets: PublishTarget | PublishTarget[] | undefined): MediaKin
   const list = Array.isArray(targets) ? targets : [targets]
   const kinds = list.map((target) => (typeof target === 'string' ? target : target.trackMediaType))
   for (const kind of kinds) {
-    if (kind !== 'audio' && kind !== 'video' && kind !== 'data') throw new SandboxRtcError('INVALID_PARAMS', `cannot publish ${String(kind)}`)
+    if (kind !== 'audio' && kind !== 'video' && kind !== 'data')
+      throw new SandboxRtcError('INVALID_PARAMS', `cannot publish ${String(kind)}`)
   }
   return [...new Set(kinds)]
 }

@@ -74,11 +74,21 @@ export function judgeToken(token: string | null | undefined, options: JudgeOptio
   const now = options.clock(parsed)
   const user = 'uid' in options.user ? { uid: options.user.uid } : { account: options.user.account }
   try {
-    verifyToken(token, { certificates: options.app.certificates, appId: options.app.appId, channelName: options.channel, ...user, now })
+    verifyToken(token, {
+      certificates: options.app.certificates,
+      appId: options.app.appId,
+      channelName: options.channel,
+      ...user,
+      now,
+    })
   } catch (error) {
     throw refusal(error, code, 'uid' in options.user ? 'uid' : 'account')
   }
-  return grantOf(parsed, options.channel, 'uid' in options.user ? (options.user.uid === 0 ? '' : String(options.user.uid)) : options.user.account)
+  return grantOf(
+    parsed,
+    options.channel,
+    'uid' in options.user ? (options.user.uid === 0 ? '' : String(options.user.uid)) : options.user.account,
+  )
 }
 
 function codeOf(error: unknown): string {
@@ -95,7 +105,9 @@ function refusal(error: unknown, code: SandboxErrorCode, userField: 'uid' | 'acc
       return new SandboxError(
         code,
         'ERR_TOKEN_EXPIRED',
-        field.startsWith('privileges.') ? `the ${field.slice('privileges.'.length)} privilege has expired` : 'the token has expired',
+        field.startsWith('privileges.')
+          ? `the ${field.slice('privileges.'.length)} privilege has expired`
+          : 'the token has expired',
       )
     case 'ERR_TOKEN_CLAIM_MISMATCH':
       return new SandboxError(code, 'ERR_INVALID_TOKEN', claimDetail(field, error.message, userField))
@@ -110,8 +122,10 @@ export function issuedAtOf(parsed: ParsedToken): number {
 }
 
 function claimDetail(field: string, message: string, userField: 'uid' | 'account'): string {
-  if (field === 'channelName') return message.includes('no RTC') ? 'the token has no RTC service' : 'the token is for another channel'
-  if (field === 'uid' || field === 'account') return `the token is for another ${userField === 'uid' ? 'uid' : 'user account'}`
+  if (field === 'channelName')
+    return message.includes('no RTC') ? 'the token has no RTC service' : 'the token is for another channel'
+  if (field === 'uid' || field === 'account')
+    return `the token is for another ${userField === 'uid' ? 'uid' : 'user account'}`
   if (field.startsWith('privileges.')) return `the token does not grant ${field.slice('privileges.'.length)}`
   return 'the token was built for another App ID'
 }
@@ -120,7 +134,10 @@ function claimDetail(field: string, message: string, userField: 'uid' | 'account
 export function grantOf(parsed: ParsedToken, channel: string, account: string): Grant {
   if (parsed.version === '007') {
     const service = parsed.services.find(
-      (s) => s.type === 'rtc' && (s.channelName === channel || s.channelName === '') && (s.account === account || s.account === ''),
+      (s) =>
+        s.type === 'rtc' &&
+        (s.channelName === channel || s.channelName === '') &&
+        (s.account === account || s.account === ''),
     )
     const privilege = (name: string): number | undefined => service?.privileges.find((p) => p.name === name)?.expiresAt
     const join = privilege('joinChannel') ?? parsed.expiresAt
@@ -136,7 +153,11 @@ export function grantOf(parsed: ParsedToken, channel: string, account: string): 
   // 006 privileges are absolute times, 0 meaning "as long as the token".
   const privilege = (name: string): number | undefined => {
     const found = parsed.privileges.find((p) => p.name === name)
-    return found === undefined ? undefined : found.expiresAt === 0 ? parsed.expiresAt : Math.min(found.expiresAt, parsed.expiresAt)
+    return found === undefined
+      ? undefined
+      : found.expiresAt === 0
+        ? parsed.expiresAt
+        : Math.min(found.expiresAt, parsed.expiresAt)
   }
   return {
     version: '006',

@@ -39,7 +39,8 @@ export function sandboxRoutes(sandbox: Sandbox): Hono {
 
   app.onError((error, c) => {
     if (error instanceof SandboxError) return reply(c, { error: error.toBody() }, error.status)
-    if (error instanceof BodyError) return reply(c, { error: { name: 'AgoraRTCError', code: 'INVALID_PARAMS', message: error.message } }, 400)
+    if (error instanceof BodyError)
+      return reply(c, { error: { name: 'AgoraRTCError', code: 'INVALID_PARAMS', message: error.message } }, 400)
     return reply(c, { error: { name: 'AgoraRTCError', code: 'UNEXPECTED_ERROR', message: 'the sandbox failed' } }, 500)
   })
 
@@ -75,7 +76,12 @@ export function sandboxRoutes(sandbox: Sandbox): Hono {
   app.get('/rtc/sessions/:id/events', async (c) => {
     const after = Number(c.req.query('after') ?? 0)
     const wait = Math.min(MAX_WAIT_MS, Math.max(0, Number(c.req.query('wait') ?? 0) || 0))
-    const answer = await sandbox.waitForEvents(c.req.param('id'), Number.isFinite(after) ? after : 0, wait, c.req.raw.signal)
+    const answer = await sandbox.waitForEvents(
+      c.req.param('id'),
+      Number.isFinite(after) ? after : 0,
+      wait,
+      c.req.raw.signal,
+    )
     return reply(c, answer)
   })
 
@@ -90,8 +96,6 @@ export function sandboxRoutes(sandbox: Sandbox): Hono {
 
 class BodyError extends Error {}
 
-
-
 async function readJson<T>(c: Context): Promise<T> {
   const declared = Number(c.req.header('content-length') ?? 0)
   if (declared > MAX_BODY_BYTES) throw new BodyError(`the body is over ${MAX_BODY_BYTES} bytes`)
@@ -104,6 +108,7 @@ async function readJson<T>(c: Context): Promise<T> {
   } catch {
     throw new BodyError('the body is not JSON')
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BodyError('the body must be a JSON object')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new BodyError('the body must be a JSON object')
   return value as T
 }

@@ -134,7 +134,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   if (apps.size === 0) throw new TypeError('createSandbox: give at least one app (App ID and certificates)')
   const maxTimeScale = options.maxTimeScale ?? 100
   const defaultScale = options.timeScale ?? 1
-  if (!validScale(defaultScale, maxTimeScale)) throw new RangeError(`createSandbox: timeScale must be in (0, ${maxTimeScale}]`)
+  if (!validScale(defaultScale, maxTimeScale))
+    throw new RangeError(`createSandbox: timeScale must be in (0, ${maxTimeScale}]`)
   const coHost = options.coHostAuthentication ?? false
   const warnSeconds = options.willExpireSeconds ?? 30
   const maxSessions = options.maxSessions ?? 1000
@@ -156,7 +157,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   const sandboxNow = (origin: number, scale: number): number => origin + (clock.now() - origin) * scale
   /** The real time, ms, at which this token's sandbox clock reads `seconds`. */
-  const realAt = (token: TokenState, scale: number, seconds: number): number => token.origin + (seconds * 1000 - token.origin) / scale
+  const realAt = (token: TokenState, scale: number, seconds: number): number =>
+    token.origin + (seconds * 1000 - token.origin) / scale
 
   function tokenState(
     token: string | null,
@@ -180,7 +182,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   function get(sessionId: string, operation: string): Session {
     const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined
     if (session === undefined) {
-      throw new SandboxError('INVALID_OPERATION', 'ERR_NOT_IN_CHANNEL', `${operation}: no such session (left, expired or never joined)`, 404)
+      throw new SandboxError(
+        'INVALID_OPERATION',
+        'ERR_NOT_IN_CHANNEL',
+        `${operation}: no such session (left, expired or never joined)`,
+        404,
+      )
     }
     session.lastSeen = clock.now()
     return session
@@ -208,7 +215,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   }
 
   /** The session's deadlines in real ms. */
-  function timing(session: Session): { willExpireAt: number; didExpireAt: number; publishEnds: Map<MediaKind, number> } {
+  function timing(session: Session): {
+    willExpireAt: number
+    didExpireAt: number
+    publishEnds: Map<MediaKind, number>
+  } {
     const { token, scale } = session
     const publishEnds = new Map<MediaKind, number>()
     let warnFrom = token.grant.endsAt
@@ -265,7 +276,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     }
     while (sessions.size >= maxSessions) {
       let oldest: Session | undefined
-      for (const session of sessions.values()) if (oldest === undefined || session.lastSeen < oldest.lastSeen) oldest = session
+      for (const session of sessions.values())
+        if (oldest === undefined || session.lastSeen < oldest.lastSeen) oldest = session
       drop(oldest!)
     }
   }
@@ -277,24 +289,43 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   function publicTiming(session: Session): SessionTiming {
     const due = timing(session)
-    return { willExpireAt: session.token.willExpireSent ? undefined : due.willExpireAt, didExpireAt: due.didExpireAt, timeScale: session.scale }
+    return {
+      willExpireAt: session.token.willExpireSent ? undefined : due.willExpireAt,
+      didExpireAt: due.didExpireAt,
+      timeScale: session.scale,
+    }
   }
 
   return {
     join(request: JoinRequest): JoinAnswer {
-      if (typeof request !== 'object' || request === null) throw invalidParams('ERR_INVALID_ARGUMENT', 'the join request must be an object')
+      if (typeof request !== 'object' || request === null)
+        throw invalidParams('ERR_INVALID_ARGUMENT', 'the join request must be an object')
       const app = typeof request.appId === 'string' ? apps.get(request.appId.toLowerCase()) : undefined
-      if (app === undefined) throw new SandboxError('CAN_NOT_GET_GATEWAY_SERVER', 'ERR_INVALID_APP_ID', 'the sandbox has no app with this App ID')
+      if (app === undefined)
+        throw new SandboxError(
+          'CAN_NOT_GET_GATEWAY_SERVER',
+          'ERR_INVALID_APP_ID',
+          'the sandbox has no app with this App ID',
+        )
       if (!isValidChannelName(request.channel)) {
-        throw invalidParams('ERR_INVALID_CHANNEL_NAME', 'a channel name is 1..63 characters of a-z A-Z 0-9 space ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,')
+        throw invalidParams(
+          'ERR_INVALID_CHANNEL_NAME',
+          'a channel name is 1..63 characters of a-z A-Z 0-9 space ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,',
+        )
       }
       const requested = request.uid ?? 0
-      if (!isValidUser(requested)) throw invalidParams('ERR_INVALID_USER_ID', 'a uid is an integer in 0..4294967295, an account 1..255 bytes')
+      if (!isValidUser(requested))
+        throw invalidParams('ERR_INVALID_USER_ID', 'a uid is an integer in 0..4294967295, an account 1..255 bytes')
       const scale = request.timeScale ?? defaultScale
-      if (!validScale(scale, maxTimeScale)) throw invalidParams('ERR_INVALID_ARGUMENT', `timeScale must be a number in (0, ${maxTimeScale}]`)
+      if (!validScale(scale, maxTimeScale))
+        throw invalidParams('ERR_INVALID_ARGUMENT', `timeScale must be a number in (0, ${maxTimeScale}]`)
       // Like Agora, uid 0 (or none) means "assign one"; the token must then be a wildcard.
       const uid = requested === 0 ? randomUid() : requested
-      const token = tokenState(request.token, { app, channel: request.channel, uid, scale }, 'CAN_NOT_GET_GATEWAY_SERVER')
+      const token = tokenState(
+        request.token,
+        { app, channel: request.channel, uid, scale },
+        'CAN_NOT_GET_GATEWAY_SERVER',
+      )
       sweep()
       const now = clock.now()
       const session: Session = {
@@ -337,15 +368,28 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     publish(sessionId: string, kinds: readonly MediaKind[]): void {
       const session = openSession(sessionId, 'publish', "Can't publish stream, haven't joined yet!")
       if (!isKindList(kinds)) {
-        throw new SandboxError('INVALID_PARAMS', 'ERR_INVALID_ARGUMENT', 'publish takes one or more of audio, video, data')
+        throw new SandboxError(
+          'INVALID_PARAMS',
+          'ERR_INVALID_ARGUMENT',
+          'publish takes one or more of audio, video, data',
+        )
       }
       if (coHost) {
         const sandboxSeconds = sandboxNow(session.token.origin, session.scale) / 1000
         for (const kind of kinds) {
           const end = session.token.grant.publish[kind]
           const problem =
-            end === undefined ? `the token does not grant publishing ${kind}` : end <= sandboxSeconds ? `the token's ${kind} publish privilege has expired` : undefined
-          if (problem !== undefined) throw new SandboxError('UNEXPECTED_RESPONSE', 'ERR_NO_PERMISSION', `co-host authentication is on and ${problem}`)
+            end === undefined
+              ? `the token does not grant publishing ${kind}`
+              : end <= sandboxSeconds
+                ? `the token's ${kind} publish privilege has expired`
+                : undefined
+          if (problem !== undefined)
+            throw new SandboxError(
+              'UNEXPECTED_RESPONSE',
+              'ERR_NO_PERMISSION',
+              `co-host authentication is on and ${problem}`,
+            )
         }
       }
       for (const kind of kinds) session.published.add(kind)
@@ -400,7 +444,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         return { appKnown: false, signature: 'malformed', detail: `the token cannot be decoded (${code})` }
       }
       const app = apps.get(parsed.appId.toLowerCase())
-      if (app === undefined) return { appKnown: false, signature: 'unknown-app', detail: 'the sandbox has no certificate for this App ID' }
+      if (app === undefined)
+        return { appKnown: false, signature: 'unknown-app', detail: 'the sandbox has no certificate for this App ID' }
       const claims: { channelName?: string; uid?: number; account?: string; userId?: string } = {}
       if (parsed.version === '006') {
         // 006 signs the channel and uid (or the RTM user id): without them there is nothing to check.
@@ -410,15 +455,24 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           if (request.account !== undefined) claims.account = request.account
           else claims.uid = request.uid!
         } else {
-          return { appKnown: true, signature: 'needs-claims', detail: 'a 006 token signs its channel and uid: give them to check the signature' }
+          return {
+            appKnown: true,
+            signature: 'needs-claims',
+            detail: 'a 006 token signs its channel and uid: give them to check the signature',
+          }
         }
       }
       try {
-        const { certificateIndex } = verifyToken(request.token, { certificates: app.certificates, ...claims, now: false })
+        const { certificateIndex } = verifyToken(request.token, {
+          certificates: app.certificates,
+          ...claims,
+          now: false,
+        })
         return { appKnown: true, signature: 'valid', certificate: certificateIndex === 0 ? 'primary' : 'secondary' }
       } catch (error) {
         if (!(error instanceof TokenError)) throw error
-        if (error.code === 'ERR_INVALID_ARGUMENT') throw invalidParams('ERR_INVALID_ARGUMENT', `${error.field ?? 'request'}: invalid value`)
+        if (error.code === 'ERR_INVALID_ARGUMENT')
+          throw invalidParams('ERR_INVALID_ARGUMENT', `${error.field ?? 'request'}: invalid value`)
         const detail =
           error.code === 'ERR_TOKEN_CLAIM_MISMATCH'
             ? `the token is not for this ${error.field === 'channelName' ? 'channel' : error.field === 'userId' ? 'user id' : 'uid'}`
@@ -452,7 +506,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   }
 }
 
-function invalidParams(reason: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_CHANNEL_NAME' | 'ERR_INVALID_USER_ID', detail: string): SandboxError {
+function invalidParams(
+  reason: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_CHANNEL_NAME' | 'ERR_INVALID_USER_ID',
+  detail: string,
+): SandboxError {
   return new SandboxError('INVALID_PARAMS', reason, detail)
 }
 

@@ -41,7 +41,8 @@ export const SANDBOX_REASONS: Readonly<Record<SandboxReason, { agoraCode: number
  * `INVALID_OPERATION` for calls in the wrong state, `UNEXPECTED_RESPONSE` for a refused renewal or
  * publication.
  */
-export type SandboxErrorCode = 'CAN_NOT_GET_GATEWAY_SERVER' | 'INVALID_PARAMS' | 'INVALID_OPERATION' | 'UNEXPECTED_RESPONSE'
+export type SandboxErrorCode =
+  'CAN_NOT_GET_GATEWAY_SERVER' | 'INVALID_PARAMS' | 'INVALID_OPERATION' | 'UNEXPECTED_RESPONSE'
 
 /** A refusal as it travels over HTTP (the body's `error`). Never contains the token. */
 export interface SandboxErrorBody {

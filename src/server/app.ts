@@ -140,5 +140,7 @@ export function buildApp(config: ServerConfig, deps: AppDeps = {}): BuiltApp {
 }
 
 function problem(c: Context, error: HttpError): Response {
-  return c.body(JSON.stringify(problemOf(error)), error.status as ContentfulStatusCode, { 'Content-Type': PROBLEM_JSON })
+  return c.body(JSON.stringify(problemOf(error)), error.status as ContentfulStatusCode, {
+    'Content-Type': PROBLEM_JSON,
+  })
 }

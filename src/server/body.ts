@@ -13,7 +13,8 @@ import { HttpError } from './errors.js'
  */
 export function checkDeclaredLength(declared: string, limit: number): void {
   const length = Number(declared)
-  if (!Number.isSafeInteger(length) || length < 0) throw new HttpError('invalid-request', 'Content-Length is not a number')
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new HttpError('invalid-request', 'Content-Length is not a number')
   if (length > limit) throw tooLarge(limit)
 }
 

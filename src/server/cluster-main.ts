@@ -35,6 +35,8 @@ if (values.production === true) options.production = true
 try {
   await runCluster(options)
 } catch (error) {
-  process.stderr.write(`agate cluster: ${error instanceof ConfigError ? error.message : String((error as Error).message ?? error)}\n`)
+  process.stderr.write(
+    `agate cluster: ${error instanceof ConfigError ? error.message : String((error as Error).message ?? error)}\n`,
+  )
   process.exit(1)
 }

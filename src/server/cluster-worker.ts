@@ -13,7 +13,10 @@ import { CLUSTER_SPEC_FLAG, type ClusterSpec, type PrimaryMessage, type WorkerMe
  * connections over all of them.
  */
 export interface ClusterServerModule {
-  loadConfig(env: Record<string, string | undefined>, options: ClusterSpec['serve']): Promise<{ limits: { drainDelayMs: number } }>
+  loadConfig(
+    env: Record<string, string | undefined>,
+    options: ClusterSpec['serve'],
+  ): Promise<{ limits: { drainDelayMs: number } }>
   startServer(config: never, options: { demo: false }): Promise<WorkerServer>
 }
 
@@ -86,20 +89,22 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
   close = (drainDelayMs) => running.close({ drainDelayMs })
   const local = running.metrics.registry
   registry = local
-  shareMetrics(local, (timeoutMs) =>
-    new Promise<string>((resolve, reject) => {
-      const id = nextId++
-      const timer = setTimeout(() => {
-        results.delete(id)
-        reject(new Error('the cluster primary did not answer the metrics request in time'))
-      }, timeoutMs)
-      results.set(id, (result) => {
-        clearTimeout(timer)
-        if (result.error !== undefined) reject(new Error(result.error))
-        else resolve(result.text)
-      })
-      send({ type: 'agate:metrics:request', id })
-    }),
+  shareMetrics(
+    local,
+    (timeoutMs) =>
+      new Promise<string>((resolve, reject) => {
+        const id = nextId++
+        const timer = setTimeout(() => {
+          results.delete(id)
+          reject(new Error('the cluster primary did not answer the metrics request in time'))
+        }, timeoutMs)
+        results.set(id, (result) => {
+          clearTimeout(timer)
+          if (result.error !== undefined) reject(new Error(result.error))
+          else resolve(result.text)
+        })
+        send({ type: 'agate:metrics:request', id })
+      }),
   )
   if (stopping !== undefined) {
     const drainDelayMs = stopping
@@ -119,6 +124,8 @@ function shareMetrics(registry: Registry, fromPrimary: (timeoutMs: number) => Pr
   registry.metrics = () => fromPrimary(5000)
 }
 
-function collectLocal(registry: Registry): Promise<Extract<WorkerMessage, { type: 'agate:metrics:report' }>['metrics']> {
+function collectLocal(
+  registry: Registry,
+): Promise<Extract<WorkerMessage, { type: 'agate:metrics:report' }>['metrics']> {
   return registry.getMetricsAsJSON()
 }

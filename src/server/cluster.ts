@@ -9,7 +9,15 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import { createLogger, type LogSettings } from './logging.js'
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Registry,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client'
 import { stopOnSignals } from './signals.js'
 
 /** The part of a pino logger the primary uses. */
@@ -171,8 +179,10 @@ interface PendingCollect {
  */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary process')
-  if (!Number.isSafeInteger(options.workers) || options.workers < 1) throw new RangeError('workers must be a positive integer')
-  const own = options.logger === undefined ? createLogger(options.log ?? { level: 'info', destination: 'stdout' }) : undefined
+  if (!Number.isSafeInteger(options.workers) || options.workers < 1)
+    throw new RangeError('workers must be a positive integer')
+  const own =
+    options.logger === undefined ? createLogger(options.log ?? { level: 'info', destination: 'stdout' }) : undefined
   const logger = options.logger ?? own!.logger.child({ role: 'primary' })
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000
   const metricsTimeoutMs = options.metricsTimeoutMs ?? 2000
@@ -182,15 +192,33 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   // The worker entry is this package's cluster-worker file (.ts under tsx in tests, .js when built);
   // Node's cluster re-runs it with this process's flags (`--import tsx` included).
-  cluster.setupPrimary({ exec: fileURLToPath(siblingUrl('cluster-worker')), execArgv: process.execArgv, args: [CLUSTER_SPEC_FLAG, JSON.stringify(spec)] })
+  cluster.setupPrimary({
+    exec: fileURLToPath(siblingUrl('cluster-worker')),
+    execArgv: process.execArgv,
+    args: [CLUSTER_SPEC_FLAG, JSON.stringify(spec)],
+  })
 
   // The primary's own process metrics are added to the workers': memory and CPU add up to the whole.
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const live = new Gauge({ name: 'agate_cluster_workers', help: 'Worker processes serving requests.', registers: [registry] })
-  const restarts = new Counter({ name: 'agate_cluster_worker_restarts_total', help: 'Workers restarted after they exited unexpectedly.', registers: [registry] })
+  const live = new Gauge({
+    name: 'agate_cluster_workers',
+    help: 'Worker processes serving requests.',
+    registers: [registry],
+  })
+  const restarts = new Counter({
+    name: 'agate_cluster_worker_restarts_total',
+    help: 'Workers restarted after they exited unexpectedly.',
+    registers: [registry],
+  })
 
-  const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({ index, worker: undefined, startedAt: 0, crashes: 0, timer: undefined }))
+  const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({
+    index,
+    worker: undefined,
+    startedAt: 0,
+    crashes: 0,
+    timer: undefined,
+  }))
   const ready = new Set<number>()
   const collects = new Map<number, PendingCollect>()
   let nextId = 1
@@ -210,7 +238,13 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   }
 
   const onMessage = (slot: Slot, worker: Worker, message: WorkerMessage): void => {
-    if (typeof message !== 'object' || message === null || typeof message.type !== 'string' || !message.type.startsWith('agate:')) return
+    if (
+      typeof message !== 'object' ||
+      message === null ||
+      typeof message.type !== 'string' ||
+      !message.type.startsWith('agate:')
+    )
+      return
     switch (message.type) {
       case 'agate:ready':
         ready.add(worker.id)
@@ -220,7 +254,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         if (startup !== undefined && ready.size === slots.length) startup.resolve()
         return
       case 'agate:failed':
-        logger.error({ event: 'cluster.worker.failed', worker: slot.index, pid: worker.process.pid, error: message.message }, 'worker failed to start')
+        logger.error(
+          { event: 'cluster.worker.failed', worker: slot.index, pid: worker.process.pid, error: message.message },
+          'worker failed to start',
+        )
         startup?.reject(new Error(message.message))
         return
       case 'agate:metrics:request':
@@ -244,7 +281,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     live.set(ready.size)
     if (slot.worker === worker) slot.worker = undefined
     // A worker that cannot report any more is no longer waited for.
-    for (const pending of collects.values()) if (pending.waiting.delete(worker.id) && pending.waiting.size === 0) pending.finish()
+    for (const pending of collects.values())
+      if (pending.waiting.delete(worker.id) && pending.waiting.size === 0) pending.finish()
     if (closing !== undefined) return
     if (startup !== undefined) {
       startup.reject(new Error(`worker ${slot.index} exited during startup (${signal ?? `code ${code}`})`))
@@ -255,7 +293,15 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const delay = slot.crashes === 0 ? 0 : Math.min(100 * 2 ** (slot.crashes - 1), 10_000)
     restarts.inc()
     logger.error(
-      { event: 'cluster.worker.exited', worker: slot.index, pid: worker.process.pid, code, signal, wasReady, restartInMs: delay },
+      {
+        event: 'cluster.worker.exited',
+        worker: slot.index,
+        pid: worker.process.pid,
+        code,
+        signal,
+        wasReady,
+        restartInMs: delay,
+      },
       'worker exited unexpectedly; restarting it',
     )
     slot.timer = setTimeout(() => fork(slot), delay)
@@ -264,9 +310,15 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   /** Asks every ready worker for its metrics and adds them up (with the primary's own). */
   const collect = async (): Promise<string> => {
     const id = nextId++
-    const targets = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && ready.has(worker.id) && worker.isConnected())
+    const targets = Object.values(cluster.workers ?? {}).filter(
+      (worker): worker is Worker => worker !== undefined && ready.has(worker.id) && worker.isConnected(),
+    )
     const reports = await new Promise<MetricObjectWithValues<MetricValue<string>>[][]>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`metrics: ${pending.waiting.size} worker(s) did not answer within ${metricsTimeoutMs} ms`)), metricsTimeoutMs)
+      const timer = setTimeout(
+        () =>
+          finish(new Error(`metrics: ${pending.waiting.size} worker(s) did not answer within ${metricsTimeoutMs} ms`)),
+        metricsTimeoutMs,
+      )
       const finish = (error?: Error): void => {
         clearTimeout(timer)
         collects.delete(id)
@@ -278,7 +330,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       if (targets.length === 0) return finish()
       for (const worker of targets) send(worker, { type: 'agate:metrics:collect', id })
     })
-    reports.push((await registry.getMetricsAsJSON()))
+    reports.push(await registry.getMetricsAsJSON())
     return AggregatorRegistry.aggregate(reports).metrics()
   }
 
@@ -288,12 +340,17 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined)
       for (const slot of slots) if (slot.timer !== undefined) clearTimeout(slot.timer)
       logger.info({ event: 'cluster.stopping', workers: workers.length }, 'stopping: draining workers')
-      const exits = workers.map((worker) => (worker.isDead() ? Promise.resolve() : new Promise<void>((resolve) => worker.once('exit', () => resolve()))))
+      const exits = workers.map((worker) =>
+        worker.isDead() ? Promise.resolve() : new Promise<void>((resolve) => worker.once('exit', () => resolve())),
+      )
       for (const worker of workers) send(worker, { type: 'agate:shutdown', drainDelayMs })
       const deadline = setTimeout(() => {
         for (const worker of workers) {
           if (!worker.isDead()) {
-            logger.warn({ event: 'cluster.worker.killed', pid: worker.process.pid }, 'worker did not drain in time; killing it')
+            logger.warn(
+              { event: 'cluster.worker.killed', pid: worker.process.pid },
+              'worker did not drain in time; killing it',
+            )
             worker.process.kill('SIGKILL')
           }
         }
@@ -309,7 +366,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`workers did not start within ${startTimeoutMs} ms`)), startTimeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`workers did not start within ${startTimeoutMs} ms`)),
+        startTimeoutMs,
+      )
       startup = {
         resolve: () => {
           clearTimeout(timer)
@@ -332,14 +392,18 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   return {
     url,
-    workerPids: () => slots.flatMap((slot) => (slot.worker?.process.pid === undefined || !ready.has(slot.worker.id) ? [] : [slot.worker.process.pid])),
+    workerPids: () =>
+      slots.flatMap((slot) =>
+        slot.worker?.process.pid === undefined || !ready.has(slot.worker.id) ? [] : [slot.worker.process.pid],
+      ),
     get started() {
       return started
     },
     metrics: collect,
     close,
     halt: () => {
-      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) worker.process.kill('SIGKILL')
+      for (const worker of Object.values(cluster.workers ?? {}))
+        if (worker !== undefined && !worker.isDead()) worker.process.kill('SIGKILL')
     },
   }
 }
@@ -354,7 +418,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
  * - in development, workers do not serve the web demo and the sandbox (a sandbox session lives in
  *   one process's memory, and connections are spread over the workers).
  */
-export function clusterOptionsFor(config: ServerConfig, workers: number, serve: ClusterServeOptions = {}): ClusterOptions {
+export function clusterOptionsFor(
+  config: ServerConfig,
+  workers: number,
+  serve: ClusterServeOptions = {},
+): ClusterOptions {
   const warnings: string[] = []
   if (workers > 1 && config.rateLimit.store.redisUrl === undefined) {
     warnings.push(
@@ -389,7 +457,9 @@ export function clusterOptionsFor(config: ServerConfig, workers: number, serve: 
  * the config before forking, so a bad setting stops everything at once, and development
  * credentials are created once, not raced for by every worker.
  */
-export async function runCluster(options: LoadConfigOptions & { workers?: number | undefined }): Promise<RunningCluster> {
+export async function runCluster(
+  options: LoadConfigOptions & { workers?: number | undefined },
+): Promise<RunningCluster> {
   const { workers, ...loadOptions } = options
   const config = await loadConfigFromProcess(loadOptions)
   const count = resolveWorkerCount(workers ?? config.workers, config.mode === 'production')

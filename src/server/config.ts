@@ -7,13 +7,12 @@
  */
 export { ConfigError } from './config/errors.js'
 export { loadConfig, loadConfigFromProcess, type LoadConfigOptions } from './config/load-node.js'
-export { developmentCredentialsFile, resolveConfig, secretFilesOf, type ConfigInput, type SecretFile } from './config/resolve.js'
+export {
+  developmentCredentialsFile,
+  resolveConfig,
+  secretFilesOf,
+  type ConfigInput,
+  type SecretFile,
+} from './config/resolve.js'
 export { SETTINGS, type SettingDeclaration, type SettingName, type SettingValue } from './config/settings.js'
-export type {
-  AppConfig,
-  LimitSettings,
-  RouteGroup,
-  ServerConfig,
-  ServerMode,
-  TokenVersion,
-} from './config/types.js'
+export type { AppConfig, LimitSettings, RouteGroup, ServerConfig, ServerMode, TokenVersion } from './config/types.js'

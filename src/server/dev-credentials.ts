@@ -65,10 +65,14 @@ export async function loadDevCredentials(path: string): Promise<DevCredentials> 
   const note = 'Development credentials made by agate; not known to Agora. Never use them in production.'
   // 'wx' fails if another process created the file in between; then read what it wrote.
   try {
-    await writeFile(path, `${JSON.stringify({ note, ...credentials, createdAt: new Date().toISOString() }, null, 2)}\n`, {
-      mode: 0o600,
-      flag: 'wx',
-    })
+    await writeFile(
+      path,
+      `${JSON.stringify({ note, ...credentials, createdAt: new Date().toISOString() }, null, 2)}\n`,
+      {
+        mode: 0o600,
+        flag: 'wx',
+      },
+    )
   } catch (error) {
     if ((error as { code?: unknown }).code === 'EEXIST') return loadDevCredentials(path)
     throw error

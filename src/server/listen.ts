@@ -123,7 +123,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   if (options.now !== undefined) deps.now = options.now
   const { app, tokenRoutes, allowedMethods } = buildApp(config, deps)
-  const logFailure = (error: unknown): void => logger.error({ event: 'request.failed', cause: causeOf(error) }, 'request failed')
+  const logFailure = (error: unknown): void =>
+    logger.error({ event: 'request.failed', cause: causeOf(error) }, 'request failed')
 
   // Token routes on fixed paths straight from node:http; the rest through Hono's adapter.
   const hono = getRequestListener(app.fetch, {
@@ -131,7 +132,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     hostname: 'localhost',
     // A request the adapter cannot turn into a fetch Request (`GET *`, a bad Host) is the client's fault.
     errorHandler: (error) => {
-      if (error instanceof RequestError) return problemResponse(new HttpError('invalid-request', 'the request target or Host header is not valid'))
+      if (error instanceof RequestError)
+        return problemResponse(new HttpError('invalid-request', 'the request target or Host header is not valid'))
       logFailure(error)
       return problemResponse(new HttpError('internal', 'internal error'))
     },
@@ -183,7 +185,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         ? new HttpError('not-found', 'no such route')
         : new HttpError('method-not-allowed', `CONNECT is not served; this server answers ${allowed.join(', ')}`)
     answerOnSocket(socket, failure, allowed.length === 0 ? {} : { allow: allowed.join(', ') })
-    logger.info({ event: 'request.rejected', method: 'CONNECT', status: failure.status, error: failure.kind }, 'request rejected')
+    logger.info(
+      { event: 'request.rejected', method: 'CONNECT', status: failure.status, error: failure.kind },
+      'request rejected',
+    )
   })
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
     answerClientError(error, socket, limits.headerBytes, logger),
@@ -210,7 +215,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let closing: Promise<void> | undefined
   const drain = async (drainDelayMs: number): Promise<void> => {
     state.draining = true
-    logger.info({ event: 'server.stopping', drainDelayMs }, 'shutting down: /readyz fails, then finishing in-flight requests')
+    logger.info(
+      { event: 'server.stopping', drainDelayMs },
+      'shutting down: /readyz fails, then finishing in-flight requests',
+    )
     // Ending the sandbox answers its long polls at once, so they do not hold the drain up.
     demo?.close()
     if (drainDelayMs > 0) await sleep(drainDelayMs)
@@ -271,19 +279,25 @@ export async function runServer(options: LoadConfigOptions = {}): Promise<Runnin
  * answered 204 with `Allow`; with any other method it is malformed.
  */
 function answerAsterisk(request: IncomingMessage, response: ServerResponse, allowed: readonly string[]): void {
-  if (request.method !== 'OPTIONS') return writeProblem(response, new HttpError('invalid-request', 'the request target * is only for OPTIONS'))
+  if (request.method !== 'OPTIONS')
+    return writeProblem(response, new HttpError('invalid-request', 'the request target * is only for OPTIONS'))
   response.writeHead(204, { allow: allowed.join(', ') }).end()
 }
 
 /** A problem answer as a fetch Response (for Hono's adapter). */
 function problemResponse(failure: HttpError): Response {
-  return new Response(JSON.stringify(problemOf(failure)), { status: failure.status, headers: { 'content-type': PROBLEM_JSON } })
+  return new Response(JSON.stringify(problemOf(failure)), {
+    status: failure.status,
+    headers: { 'content-type': PROBLEM_JSON },
+  })
 }
 
 /** Writes a problem answer straight on a socket Node no longer parses (CONNECT), then closes it. */
 function answerOnSocket(socket: Socket, failure: HttpError, headers: Record<string, string>): void {
   const body = JSON.stringify(problemOf(failure))
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')
   socket.end(
     `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\nContent-Type: ${PROBLEM_JSON}\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -324,7 +338,12 @@ function urlHost(host: string): string {
 }
 
 /** The start banner: what is served, how, and every warning. */
-function announce(config: ServerConfig, url: string, logger: Logger, served: { rateLimitStore: string; demoUrl: string | undefined }): void {
+function announce(
+  config: ServerConfig,
+  url: string,
+  logger: Logger,
+  served: { rateLimitStore: string; demoUrl: string | undefined },
+): void {
   const { auth } = config
   logger.info(
     {
@@ -357,7 +376,9 @@ function announce(config: ServerConfig, url: string, logger: Logger, served: { r
           ? 'Using the configured Agora credentials.'
           : `Using development credentials from ${config.devCredentialsFile} (App ID ${dev.appId}); Agora does not know them, so they only work with Agate's own verifier and sandbox.`,
         // Only addresses that answer: `/sandbox` itself is no page, its API lives under it.
-        served.demoUrl === undefined ? 'Web demo not mounted.' : `Web demo at ${served.demoUrl} (its sandbox API under ${url}/sandbox/).`,
+        served.demoUrl === undefined
+          ? 'Web demo not mounted.'
+          : `Web demo at ${served.demoUrl} (its sandbox API under ${url}/sandbox/).`,
         'Set NODE_ENV=production (or --production) for a production server.',
       ].join(' '),
     )

@@ -9,7 +9,12 @@ import { ConfigError, type LoadConfigOptions } from './config.js'
 import { runServer } from './listen.js'
 
 const { values } = parseArgs({
-  options: { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' }, production: { type: 'boolean' } },
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    config: { type: 'string' },
+    production: { type: 'boolean' },
+  },
 })
 const options: LoadConfigOptions = {}
 if (values.port !== undefined) options.port = Number(values.port)

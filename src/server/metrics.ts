@@ -29,7 +29,10 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const issued = new LabelledCounter('agate_tokens_issued_total', 'Tokens issued, by app, kind (services) and version.')
-  const denials = new LabelledCounter('agate_denials_total', 'Token requests refused by authentication or policy, by reason.')
+  const denials = new LabelledCounter(
+    'agate_denials_total',
+    'Token requests refused by authentication or policy, by reason.',
+  )
   const limited = new LabelledCounter('agate_rate_limited_total', 'Requests refused by a rate limit, by scope.')
   const duration = new LabelledHistogram(
     'agate_http_request_duration_seconds',
@@ -84,18 +87,16 @@ class AgateRegistry extends Registry {
   }
 
   override async getMetricsAsJSON(): Promise<MetricObjectWithValues<Sample>[]> {
-    const own = this.#own.map(
-      (metric): MetricObjectWithValues<Sample> => ({
-        name: metric.name,
-        help: metric.help,
-        // prom-client's declarations type this as a numeric enum, but its getMetricsAsJSON() gives
-        // (and AggregatorRegistry.aggregate() reads) the type's name, as here.
-        type: metric.type as unknown as MetricObjectWithValues<Sample>['type'],
-        aggregator: 'sum',
-        values: metric.samples(),
-        collect: () => undefined,
-      }),
-    )
+    const own = this.#own.map((metric): MetricObjectWithValues<Sample> => ({
+      name: metric.name,
+      help: metric.help,
+      // prom-client's declarations type this as a numeric enum, but its getMetricsAsJSON() gives
+      // (and AggregatorRegistry.aggregate() reads) the type's name, as here.
+      type: metric.type as unknown as MetricObjectWithValues<Sample>['type'],
+      aggregator: 'sum',
+      values: metric.samples(),
+      collect: () => undefined,
+    }))
     return [...own, ...(await super.getMetricsAsJSON())]
   }
 

@@ -43,7 +43,8 @@ export interface TokenOrder {
   rtm?: { userId: string; expire?: number | undefined; permissions?: Rtm2Permissions | undefined } | undefined
   /** A user token with `userId`, an app token without. */
   chat?: { userId?: string | undefined } | undefined
-  apaas?: { roomUuid?: string | undefined; userUuid?: string | undefined; role?: string | number | undefined } | undefined
+  apaas?:
+    { roomUuid?: string | undefined; userUuid?: string | undefined; role?: string | number | undefined } | undefined
   fpa?: true | undefined
 }
 
@@ -133,25 +134,37 @@ export function mint(order: TokenOrder, decision: Decision, issuedAt: number): M
   const longest = longestPrivilege(order)
   const expire = order.expire ?? Math.max(Math.min(app.expire, decision.maxExpire), longest)
   if (longest > expire) {
-    throw new HttpError('invalid-request', `privileges may not outlive the token (${expire} s); raise expire or shorten them`, {
-      field: 'expire',
-    })
+    throw new HttpError(
+      'invalid-request',
+      `privileges may not outlive the token (${expire} s); raise expire or shorten them`,
+      {
+        field: 'expire',
+      },
+    )
   }
   const privilegeDefault = order.expire ?? Math.min(app.privilegeExpire, expire)
   const services = servicesOf(order)
 
   if (order.version === '006' && (services.length !== 1 || (rtc === undefined && rtm === undefined))) {
-    throw new HttpError('invalid-request', 'version 006 tokens hold one service, rtc or rtm; use 007 for anything else', {
-      field: 'version',
-    })
+    throw new HttpError(
+      'invalid-request',
+      'version 006 tokens hold one service, rtc or rtm; use 007 for anything else',
+      {
+        field: 'version',
+      },
+    )
   }
   if (rtm?.permissions !== undefined && order.version === '006') {
     throw new HttpError('invalid-request', 'RTM permissions need version 007', { field: 'rtm.permissions' })
   }
   if (apaas !== undefined && services.length > 1) {
-    throw new HttpError('invalid-request', 'apaas tokens already hold their RTM and Chat services; request apaas alone', {
-      field: 'apaas',
-    })
+    throw new HttpError(
+      'invalid-request',
+      'apaas tokens already hold their RTM and Chat services; request apaas alone',
+      {
+        field: 'apaas',
+      },
+    )
   }
 
   // Each builder gets its options as one object literal with every field present (unused ones
@@ -175,7 +188,7 @@ export function mint(order: TokenOrder, decision: Decision, issuedAt: number): M
       role: rtc.role,
       expire,
       // One number when every privilege lasts the same: the common case, and the builder's cheap path.
-      privilegeExpire: rtcPrivilegeObject ?? (rtc.privilegeExpire) ?? privilegeDefault,
+      privilegeExpire: rtcPrivilegeObject ?? rtc.privilegeExpire ?? privilegeDefault,
       rtm: rtm === undefined ? undefined : { userId: rtm.userId, expire: rtm.expire ?? expire },
       version: order.version,
     })
@@ -203,7 +216,13 @@ export function mint(order: TokenOrder, decision: Decision, issuedAt: number): M
       expire,
     })
   } else {
-    token = buildToken({ appId, appCertificate, issuedAt, expire, services: serviceSpecs(order, expire, privilegeDefault) })
+    token = buildToken({
+      appId,
+      appCertificate,
+      issuedAt,
+      expire,
+      services: serviceSpecs(order, expire, privilegeDefault),
+    })
   }
   return { token, expiresAt, summary: () => summarize(order, issuedAt, expiresAt, expire, privilegeDefault) }
 }
@@ -216,7 +235,14 @@ function summarize(
   privilegeDefault: number,
 ): TokenSummary {
   const { app, rtc, rtm, chat, apaas } = order
-  const summary: TokenSummary = { version: order.version, app: app.name, appId: app.appId, issuedAt, expiresAt, services: {} }
+  const summary: TokenSummary = {
+    version: order.version,
+    app: app.name,
+    appId: app.appId,
+    issuedAt,
+    expiresAt,
+    services: {},
+  }
   if (rtc !== undefined) {
     const entry: Record<string, unknown> = {
       channelName: rtc.channelName,
@@ -228,7 +254,10 @@ function summarize(
     summary.services.rtc = entry
   }
   if (rtm !== undefined) {
-    const entry: Record<string, unknown> = { userId: rtm.userId, privileges: { login: issuedAt + (rtm.expire ?? expire) } }
+    const entry: Record<string, unknown> = {
+      userId: rtm.userId,
+      privileges: { login: issuedAt + (rtm.expire ?? expire) },
+    }
     if (rtm.permissions !== undefined) entry.permissions = rtm.permissions
     summary.services.rtm = entry
   }
@@ -295,7 +324,7 @@ function rtcPrivileges(rtc: RtcOrder, fallback: number): RtcPrivilegeLifetimes {
 
 function absolute(lifetimes: RtcPrivilegeLifetimes, issuedAt: number): Record<string, number> {
   const result: Record<string, number> = {}
-  for (const [name, seconds] of Object.entries(lifetimes)) result[name] = issuedAt + (seconds)
+  for (const [name, seconds] of Object.entries(lifetimes)) result[name] = issuedAt + seconds
   return result
 }
 

@@ -55,7 +55,11 @@ export function nodeTokenListener(
 
 /** Writes a problem+json answer for `failure`, with its length. */
 export function writeProblem(response: ServerResponse, failure: HttpError): void {
-  writeAnswer(response, { status: failure.status, headers: { 'content-type': PROBLEM_JSON }, body: JSON.stringify(problemOf(failure)) })
+  writeAnswer(response, {
+    status: failure.status,
+    headers: { 'content-type': PROBLEM_JSON },
+    body: JSON.stringify(problemOf(failure)),
+  })
 }
 
 /** Writes an answer with its length (Node would otherwise send it chunked). */

@@ -83,7 +83,10 @@ export function responseClass(draining: () => boolean): typeof ServerResponse<In
 function bodyPending(request: IncomingMessage): boolean {
   if (request.complete) return false
   const { headers } = request
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  return (
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  )
 }
 
 /**

@@ -18,7 +18,9 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return rest
 }
 
-const json = (schema: Record<string, unknown>): Record<string, unknown> => ({ content: { 'application/json': { schema } } })
+const json = (schema: Record<string, unknown>): Record<string, unknown> => ({
+  content: { 'application/json': { schema } },
+})
 const ref = (name: string): Record<string, unknown> => ({ $ref: `#/components/schemas/${name}` })
 const text = { content: { 'text/plain': { schema: { type: 'string' } } } }
 const pathParam = (name: string, description: string): Record<string, unknown> => ({
@@ -65,7 +67,10 @@ export function openApiDocument(): Record<string, unknown> {
       appId: { type: 'string' },
       issuedAt: { type: 'integer', description: 'Unix seconds' },
       expiresAt: { type: 'integer', description: 'Unix seconds' },
-      services: { type: 'object', description: 'Per service: its fields and privileges (name -> expiry, Unix seconds)' },
+      services: {
+        type: 'object',
+        description: 'Per service: its fields and privileges (name -> expiry, Unix seconds)',
+      },
     },
   }
   const problem = {
@@ -100,18 +105,27 @@ export function openApiDocument(): Record<string, unknown> {
     pathParam('tokentype', 'uid or userAccount'),
   ]
   const tokens = (keys: string[]): Record<string, unknown> =>
-    json({ type: 'object', required: keys, properties: Object.fromEntries(keys.map((key) => [key, { type: 'string' }])) })
+    json({
+      type: 'object',
+      required: keys,
+      properties: Object.fromEntries(keys.map((key) => [key, { type: 'string' }])),
+    })
 
   return {
     openapi: '3.1.0',
     info: {
       title: 'Agate token server',
       version: '1.0.0',
-      description: 'Agora access tokens for authenticated callers, under a declarative policy. See the token server section of README.md.',
+      description:
+        'Agora access tokens for authenticated callers, under a declarative policy. See the token server section of README.md.',
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (agate_…) or a JWT from the identity provider' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key (agate_…) or a JWT from the identity provider',
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
       schemas: {
@@ -192,7 +206,10 @@ export function openApiDocument(): Record<string, unknown> {
             expiryParam,
             appParam,
           ],
-          responses: { '200': { description: 'The tokens', ...tokens(['rtcToken', 'rtmToken']) }, ...errors(compatError) },
+          responses: {
+            '200': { description: 'The tokens', ...tokens(['rtcToken', 'rtmToken']) },
+            ...errors(compatError),
+          },
         },
       },
       '/chat/app': {
@@ -209,7 +226,9 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The token', ...tokens(['chatToken']) }, ...errors(compatError) },
         },
       },
-      '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: '{"status":"ok"}' } } } },
+      '/healthz': {
+        get: { summary: 'Liveness', security: [], responses: { '200': { description: '{"status":"ok"}' } } },
+      },
       '/readyz': {
         get: {
           summary: 'Readiness (503 while shutting down)',
@@ -225,7 +244,9 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'text exposition format' } },
         },
       },
-      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
     },
   }
 }

@@ -87,7 +87,10 @@ export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, req
       const limited = limit(ctx, 'address', clientAddress(request, trustProxy), perAddress)
       if (limited !== undefined) await limited
     }
-    const identity = ctx.auth.authenticate({ authorization: request.header('authorization'), apiKey: request.header('x-api-key') })
+    const identity = ctx.auth.authenticate({
+      authorization: request.header('authorization'),
+      apiKey: request.header('x-api-key'),
+    })
     call.identity = identity instanceof Promise ? await identity : identity
     // Anonymous callers share no identity worth limiting; the address limit covers them.
     if (perIdentity > 0 && call.identity.kind !== 'anonymous') {
@@ -100,7 +103,8 @@ export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, req
     failure = toHttpError(error)
     if (failure.retryAfter !== undefined) call.headers['retry-after'] = String(failure.retryAfter)
     if (failure.kind === 'unauthenticated') call.headers['www-authenticate'] = 'Bearer realm="agate"'
-    if (failure.kind === 'forbidden' || failure.kind === 'unauthenticated') metrics.denied(failure.reason ?? failure.kind)
+    if (failure.kind === 'forbidden' || failure.kind === 'unauthenticated')
+      metrics.denied(failure.reason ?? failure.kind)
     answer = route.renderError(failure, call)
   }
   const seconds = (performance.now() - started) / 1000
@@ -140,7 +144,12 @@ export function issue(ctx: ServerContext, call: Call, order: TokenOrder): Minted
  * Like {@link issue} for routes that answer several tokens at once (the community servers' `/rte`):
  * the policy decides on everything asked (`combined`), then each part is minted separately.
  */
-export function issueEach(ctx: ServerContext, call: Call, combined: TokenOrder, parts: readonly TokenOrder[]): string[] {
+export function issueEach(
+  ctx: ServerContext,
+  call: Call,
+  combined: TokenOrder,
+  parts: readonly TokenOrder[],
+): string[] {
   call.audit = auditOf(combined)
   const decision = ctx.policy.decide(call.identity, grantOf(combined))
   call.audit.rule = decision.rule

@@ -110,7 +110,8 @@ export function expand(pattern: Pattern, identity: Identity): Expansion {
     } else {
       const value = claimText(identity.claims, part.claim)
       if (value === undefined) return { missing: part.claim }
-      if (part.separator !== '' && value.includes(part.separator)) return { unsafe: part.claim, separator: part.separator }
+      if (part.separator !== '' && value.includes(part.separator))
+        return { unsafe: part.claim, separator: part.separator }
       segments[segments.length - 1] += value
     }
   }

@@ -14,7 +14,15 @@ export const SERVICE_KINDS = ['rtc', 'rtm', 'chat', 'apaas', 'fpa'] as const
 export type ServiceKind = (typeof SERVICE_KINDS)[number]
 
 /** The role names a rule can allow: RTC roles and Flexible Classroom (APaaS) roles. */
-export const ROLE_NAMES = ['publisher', 'subscriber', 'invisible', 'teacher', 'student', 'assistant', 'observer'] as const
+export const ROLE_NAMES = [
+  'publisher',
+  'subscriber',
+  'invisible',
+  'teacher',
+  'student',
+  'assistant',
+  'observer',
+] as const
 
 const claimValue = z.union([z.string(), z.number(), z.boolean()])
 const whoSchema = z.union(
@@ -23,7 +31,9 @@ const whoSchema = z.union(
     z.strictObject({
       anonymous: z.boolean().optional(),
       apiKeys: z.array(z.string().min(1)).min(1).optional(),
-      jwt: z.union([z.literal(true), z.record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)]))]).optional(),
+      jwt: z
+        .union([z.literal(true), z.record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)]))])
+        .optional(),
     }),
   ],
   { error: 'must be "anyone", "authenticated", "anonymous" or an object of anonymous, apiKeys and jwt' },

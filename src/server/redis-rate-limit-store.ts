@@ -118,18 +118,22 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#hit = (this.#client as unknown as { agateRateLimitHit: HitCommand }).agateRateLimitHit.bind(this.#client)
 
     const registers = options.registry === undefined ? [] : [options.registry]
-    this.#errors = reuse(options.registry, ERRORS_METRIC) ?? new Counter({
-      name: ERRORS_METRIC,
-      help: 'Requests that could not be counted in the Redis rate-limit store, by what happened to them (allowed or refused).',
-      labelNames: ['outcome'] as const,
-      registers,
-    })
-    this.#up = reuse(options.registry, UP_METRIC) ?? new Gauge({
-      name: UP_METRIC,
-      help: 'Whether the Redis rate-limit store answers (1) or not (0); across a cluster, the lowest of the workers.',
-      aggregator: 'min',
-      registers,
-    })
+    this.#errors =
+      reuse(options.registry, ERRORS_METRIC) ??
+      new Counter({
+        name: ERRORS_METRIC,
+        help: 'Requests that could not be counted in the Redis rate-limit store, by what happened to them (allowed or refused).',
+        labelNames: ['outcome'] as const,
+        registers,
+      })
+    this.#up =
+      reuse(options.registry, UP_METRIC) ??
+      new Gauge({
+        name: UP_METRIC,
+        help: 'Whether the Redis rate-limit store answers (1) or not (0); across a cluster, the lowest of the workers.',
+        aggregator: 'min',
+        registers,
+      })
     this.#up.set(1)
 
     // An 'error' listener is required (ioredis prints unhandled ones); the outage itself is logged
@@ -164,7 +168,8 @@ export class RedisRateLimitStore implements RateLimitStore {
    */
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitHit> {
     const now = this.#now()
-    if (this.#closed || this.#client.status !== 'ready' || !this.#mayTry(now)) return this.#failed(limit, windowMs, now, undefined)
+    if (this.#closed || this.#client.status !== 'ready' || !this.#mayTry(now))
+      return this.#failed(limit, windowMs, now, undefined)
     const probe = this.#openFor > 0
     if (probe) this.#probing = true
     try {
@@ -232,8 +237,12 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#healthy = false
     this.#up.set(0)
     const detail = error instanceof Error ? error.message : this.#client.status
-    const effect = this.failureMode === 'allow' ? 'requests are served without counting them' : 'requests are refused with 503'
-    this.#logger?.warn({ event: 'rate-limit-store-down', store: 'redis', mode: this.failureMode, error: detail }, `rate-limit store unreachable: ${effect}`)
+    const effect =
+      this.failureMode === 'allow' ? 'requests are served without counting them' : 'requests are refused with 503'
+    this.#logger?.warn(
+      { event: 'rate-limit-store-down', store: 'redis', mode: this.failureMode, error: detail },
+      `rate-limit store unreachable: ${effect}`,
+    )
   }
 
   #markUp(): void {
@@ -242,7 +251,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (this.#healthy) return
     this.#healthy = true
     this.#up.set(1)
-    this.#logger?.info({ event: 'rate-limit-store-up', store: 'redis' }, 'rate-limit store reachable again: requests are counted')
+    this.#logger?.info(
+      { event: 'rate-limit-store-up', store: 'redis' },
+      'rate-limit store reachable again: requests are counted',
+    )
   }
 }
 

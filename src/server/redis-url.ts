@@ -14,6 +14,7 @@ export function checkRedisUrl(text: string): string | undefined {
   const url = new URL(text)
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'must start with redis:// or rediss:// (TLS)'
   if (url.hostname === '') return 'must name a host'
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) return 'the path, when given, must be a database number (e.g. /0)'
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname))
+    return 'the path, when given, must be a database number (e.g. /0)'
   return undefined
 }

@@ -16,7 +16,11 @@ export function requestIdOf(given: string | undefined, config: ServerConfig): st
 }
 
 function isRequestId(text: string, config: ServerConfig): boolean {
-  return /^[A-Za-z0-9._:-]{1,64}$/.test(text) && !text.startsWith(API_KEY_PREFIX) && !secretsOf(config).has(text.toLowerCase())
+  return (
+    /^[A-Za-z0-9._:-]{1,64}$/.test(text) &&
+    !text.startsWith(API_KEY_PREFIX) &&
+    !secretsOf(config).has(text.toLowerCase())
+  )
 }
 
 // Generated request ids: a random per-process prefix and a counter. They need to be unique, not
@@ -25,7 +29,9 @@ function isRequestId(text: string, config: ServerConfig): boolean {
 let idPrefix: string | undefined
 let idCounter = 0
 function nextRequestId(): string {
-  idPrefix ??= crypto.getRandomValues(new Uint32Array(2)).reduce((text, word) => text + word.toString(36).padStart(7, '0'), '')
+  idPrefix ??= crypto
+    .getRandomValues(new Uint32Array(2))
+    .reduce((text, word) => text + word.toString(36).padStart(7, '0'), '')
   return `${idPrefix}-${(++idCounter).toString(36)}`
 }
 

@@ -50,7 +50,11 @@ export function drainDelayFor(signal: StopSignal, drainDelayMs: number): number 
  * 0 (1 if closing fails); a second signal exits 1 at once, even as PID 1. Returns a function that
  * removes the handlers.
  */
-export function stopOnSignals(running: Stoppable, drainDelayMs: number, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+export function stopOnSignals(
+  running: Stoppable,
+  drainDelayMs: number,
+  exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
   return onStopSignals(
     (signal) => {
       running.close({ drainDelayMs: drainDelayFor(signal, drainDelayMs) }).then(

@@ -41,7 +41,8 @@ export class TokenRoutes {
     this.#app.on(method, list, (c) => serveTokenRoute(ctx, route, honoRequest(c)).then(toResponse))
     if (method !== 'POST') return
     for (const path of list) {
-      if (!path.includes(':') && !this.#posts.has(path)) this.#posts.set(path, (request) => serveTokenRoute(ctx, route, request))
+      if (!path.includes(':') && !this.#posts.has(path))
+        this.#posts.set(path, (request) => serveTokenRoute(ctx, route, request))
     }
   }
 

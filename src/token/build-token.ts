@@ -36,7 +36,14 @@ export function buildToken(options: BuildTokenOptions): string {
   const expire = options.expire
   assertLifetime(expire, 'expire', 1)
   return encodeToken007(
-    { appId: options.appId, appCertificate: options.appCertificate, issuedAt, salt, expire, services: options.services },
+    {
+      appId: options.appId,
+      appCertificate: options.appCertificate,
+      issuedAt,
+      salt,
+      expire,
+      services: options.services,
+    },
     { strict: true },
   )
 }

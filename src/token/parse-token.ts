@@ -14,7 +14,8 @@ export type DecodedToken = Decoded006 | Decoded007
 
 /** Decodes a token with its raw signed bytes, for verification. */
 export function decodeToken(token: unknown): DecodedToken {
-  if (typeof token !== 'string') throw invalidArgument('token', `must be a string, got ${token === null ? 'null' : typeof token}`)
+  if (typeof token !== 'string')
+    throw invalidArgument('token', `must be a string, got ${token === null ? 'null' : typeof token}`)
   const version = token.slice(0, 3)
   if (version === '007') return decodeToken007(token)
   if (version === '006') return decodeToken006(token)

@@ -67,9 +67,11 @@ export function verifyToken(token: string, options: VerifyTokenOptions): Verifie
   if (options.uid !== undefined) assertUid(options.uid)
   if (options.account !== undefined) assertString(options.account, 'account', 0xffff)
   if (options.userId !== undefined) assertString(options.userId, 'userId', 0xffff)
-  if (options.uid !== undefined && options.account !== undefined) throw invalidArgument('uid', 'give uid or account, not both')
+  if (options.uid !== undefined && options.account !== undefined)
+    throw invalidArgument('uid', 'give uid or account, not both')
   const now = options.now === undefined ? Math.floor(Date.now() / 1000) : options.now
-  if (now !== false && (typeof now !== 'number' || !Number.isFinite(now))) throw invalidArgument('now', 'must be Unix seconds or false')
+  if (now !== false && (typeof now !== 'number' || !Number.isFinite(now)))
+    throw invalidArgument('now', 'must be Unix seconds or false')
 
   const decoded = decodeToken(token)
   const certificateIndex =
@@ -92,13 +94,19 @@ function expired(field: string, message: string): TokenError {
 
 const expected = new Uint8Array(32)
 
-function verify007(decoded: Decoded007, certificates: readonly string[], options: VerifyTokenOptions, now: number | false): number {
+function verify007(
+  decoded: Decoded007,
+  certificates: readonly string[],
+  options: VerifyTokenOptions,
+  now: number | false,
+): number {
   const { token } = decoded
   const index = certificates.findIndex((certificate) => {
     sign007(certificate, token.issuedAt, token.salt, decoded.signingInfo, expected)
     return constantTimeEqual(expected, decoded.signature)
   })
-  if (index < 0) throw new TokenError('ERR_TOKEN_SIGNATURE_MISMATCH', 'signature verification failed', { field: 'signature' })
+  if (index < 0)
+    throw new TokenError('ERR_TOKEN_SIGNATURE_MISMATCH', 'signature verification failed', { field: 'signature' })
 
   if (now !== false && now >= token.expiresAt) throw expired('expire', `the token expired at ${token.expiresAt}`)
   const uidText = options.uid === undefined ? options.account : options.uid === 0 ? '' : String(options.uid)
@@ -107,11 +115,15 @@ function verify007(decoded: Decoded007, certificates: readonly string[], options
     if (rtc.length === 0) throw mismatch('channelName', 'the token has no RTC service')
     const match = rtc.find(
       (service) =>
-        (options.channelName === undefined || service.channelName === options.channelName || service.channelName === '') &&
+        (options.channelName === undefined ||
+          service.channelName === options.channelName ||
+          service.channelName === '') &&
         (uidText === undefined || service.account === uidText || service.account === ''),
     )
     if (match === undefined) {
-      const channelMatches = rtc.some((s) => options.channelName === undefined || s.channelName === options.channelName || s.channelName === '')
+      const channelMatches = rtc.some(
+        (s) => options.channelName === undefined || s.channelName === options.channelName || s.channelName === '',
+      )
       throw channelMatches
         ? mismatch(options.uid === undefined ? 'account' : 'uid', 'the token is for another user in this channel')
         : mismatch('channelName', 'the token is for another channel')
@@ -120,7 +132,9 @@ function verify007(decoded: Decoded007, certificates: readonly string[], options
   }
   if (options.userId !== undefined) {
     const match = token.services.find(
-      (service) => (service.type === 'rtm' || service.type === 'rtm2' || service.type === 'chat') && service.userId === options.userId,
+      (service) =>
+        (service.type === 'rtm' || service.type === 'rtm2' || service.type === 'chat') &&
+        service.userId === options.userId,
     )
     if (match === undefined) throw mismatch('userId', 'the token has no RTM, RTM2 or Chat service for this user id')
     if (match.type !== 'chat') checkPrivilege(match, 'login', now)
@@ -135,7 +149,12 @@ function checkPrivilege(service: ParsedService, name: string, now: number | fals
   if (now >= privilege.expiresAt) throw expired(`privileges.${name}`, `${name} expired at ${privilege.expiresAt}`)
 }
 
-function verify006(decoded: Decoded006, certificates: readonly string[], options: VerifyTokenOptions, now: number | false): number {
+function verify006(
+  decoded: Decoded006,
+  certificates: readonly string[],
+  options: VerifyTokenOptions,
+  now: number | false,
+): number {
   const { token } = decoded
   const rtm = options.userId !== undefined
   if (rtm ? options.channelName !== undefined : options.channelName === undefined) {
@@ -145,19 +164,29 @@ function verify006(decoded: Decoded006, certificates: readonly string[], options
     )
   }
   const channel = utf8Bytes(rtm ? options.userId! : options.channelName!)
-  const uidText = rtm ? '' : options.uid === undefined ? (options.account ?? '') : options.uid === 0 ? '' : String(options.uid)
+  const uidText = rtm
+    ? ''
+    : options.uid === undefined
+      ? (options.account ?? '')
+      : options.uid === 0
+        ? ''
+        : String(options.uid)
   // A token for the wildcard uid signs "" whatever uid joins with it. Its CRC is 0, but so is the
   // CRC of some real accounts: try the given uid first, the wildcard second.
   const candidates = token.crcUid === 0 && uidText !== '' ? [uidText, ''] : [uidText]
   let index = -1
   for (const candidate of candidates) {
     const bytes = signedBytes006(token.appId, channel, utf8Bytes(candidate), decoded.message)
-    index = certificates.findIndex((certificate) => constantTimeEqual(sign006(certificate, bytes, expected), decoded.signature))
+    index = certificates.findIndex((certificate) =>
+      constantTimeEqual(sign006(certificate, bytes, expected), decoded.signature),
+    )
     if (index >= 0) break
   }
   if (index < 0) {
-    if (crc32(channel) !== token.crcChannelName) throw mismatch(rtm ? 'userId' : 'channelName', 'the token is for another ' + (rtm ? 'user' : 'channel'))
-    if (crc32(utf8Bytes(uidText)) !== token.crcUid) throw mismatch(options.uid === undefined ? 'account' : 'uid', 'the token is for another user')
+    if (crc32(channel) !== token.crcChannelName)
+      throw mismatch(rtm ? 'userId' : 'channelName', 'the token is for another ' + (rtm ? 'user' : 'channel'))
+    if (crc32(utf8Bytes(uidText)) !== token.crcUid)
+      throw mismatch(options.uid === undefined ? 'account' : 'uid', 'the token is for another user')
     throw new TokenError('ERR_TOKEN_SIGNATURE_MISMATCH', 'signature verification failed', { field: 'signature' })
   }
   if (now !== false) {
@@ -165,7 +194,8 @@ function verify006(decoded: Decoded006, certificates: readonly string[], options
     const name = rtm ? 'rtmLogin' : 'joinChannel'
     const privilege = token.privileges.find((p) => p.name === name)
     if (privilege === undefined) throw mismatch(`privileges.${name}`, `the token does not grant ${name}`)
-    if (privilege.expiresAt !== 0 && now >= privilege.expiresAt) throw expired(`privileges.${name}`, `${name} expired at ${privilege.expiresAt}`)
+    if (privilege.expiresAt !== 0 && now >= privilege.expiresAt)
+      throw expired(`privileges.${name}`, `${name} expired at ${privilege.expiresAt}`)
   }
   return index
 }

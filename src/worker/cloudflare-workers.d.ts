@@ -13,7 +13,10 @@ declare module 'cloudflare:workers' {
 
   /** A Durable Object's SQLite database (`ctx.storage.sql`): synchronous, in the object's own thread. */
   export interface SqlStorage {
-    exec<Row = Record<string, string | number | null>>(query: string, ...bindings: (string | number | null)[]): SqlStorageCursor<Row>
+    exec<Row = Record<string, string | number | null>>(
+      query: string,
+      ...bindings: (string | number | null)[]
+    ): SqlStorageCursor<Row>
   }
 
   /** A Durable Object's storage (`ctx.storage`), SQLite-backed. */

@@ -23,7 +23,8 @@ export class FleetCounts extends DurableObject {
    */
   add(deltas: readonly CountDelta[]): void {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `unknown`: Array.isArray would make the entries `any`
-    if (!Array.isArray(deltas as unknown) || !deltas.every(isDelta)) throw new RangeError('add(deltas): [metric, labels, by] entries with a positive integer count')
+    if (!Array.isArray(deltas as unknown) || !deltas.every(isDelta))
+      throw new RangeError('add(deltas): [metric, labels, by] entries with a positive integer count')
     this.#ensureSchema()
     const sql = this.ctx.storage.sql
     this.ctx.storage.transactionSync(() => {
@@ -42,14 +43,18 @@ export class FleetCounts extends DurableObject {
   totals(): CountDelta[] {
     this.#ensureSchema()
     return this.ctx.storage.sql
-      .exec<{ metric: string; labels: string; value: number }>('SELECT metric, labels, value FROM totals ORDER BY metric, labels')
+      .exec<{ metric: string; labels: string; value: number }>(
+        'SELECT metric, labels, value FROM totals ORDER BY metric, labels',
+      )
       .toArray()
       .map((row) => [row.metric, row.labels, row.value] as const)
   }
 
   #ensureSchema(): void {
     if (this.#schemaReady) return
-    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS totals (metric TEXT NOT NULL, labels TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (metric, labels))')
+    this.ctx.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS totals (metric TEXT NOT NULL, labels TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (metric, labels))',
+    )
     this.#schemaReady = true
   }
 }
@@ -57,5 +62,12 @@ export class FleetCounts extends DurableObject {
 function isDelta(value: unknown): boolean {
   if (!Array.isArray(value) || value.length !== 3) return false
   const [metric, labels, by] = value as unknown[]
-  return typeof metric === 'string' && /^[a-z_]{1,100}$/.test(metric) && typeof labels === 'string' && labels.length <= 2000 && Number.isSafeInteger(by) && (by as number) > 0
+  return (
+    typeof metric === 'string' &&
+    /^[a-z_]{1,100}$/.test(metric) &&
+    typeof labels === 'string' &&
+    labels.length <= 2000 &&
+    Number.isSafeInteger(by) &&
+    (by as number) > 0
+  )
 }

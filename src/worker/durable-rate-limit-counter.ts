@@ -39,7 +39,14 @@ export class RateLimitCounter extends DurableObject {
    * @throws {RangeError} on arguments no caller of the store sends (a bug, not a caller's input).
    */
   hit(key: string, limit: number, windowMs: number): CounterHit {
-    if (typeof key !== 'string' || key === '' || !Number.isSafeInteger(limit) || limit < 0 || !Number.isSafeInteger(windowMs) || windowMs <= 0) {
+    if (
+      typeof key !== 'string' ||
+      key === '' ||
+      !Number.isSafeInteger(limit) ||
+      limit < 0 ||
+      !Number.isSafeInteger(windowMs) ||
+      windowMs <= 0
+    ) {
       throw new RangeError('hit(key, limit, windowMs): a key, a limit of 0 or more and a window of 1 ms or more')
     }
     this.#ensureSchema()
@@ -59,7 +66,11 @@ export class RateLimitCounter extends DurableObject {
       )
       .one()
     if (row.count === 1) this.#scheduleCleanup(row.reset_at)
-    return { allowed: row.count <= limit, remaining: Math.max(0, limit - row.count), resetInMs: Math.max(0, row.reset_at - now) }
+    return {
+      allowed: row.count <= limit,
+      remaining: Math.max(0, limit - row.count),
+      resetInMs: Math.max(0, row.reset_at - now),
+    }
   }
 
   /** Deletes expired windows; the object's storage goes with the last one. */
@@ -68,7 +79,9 @@ export class RateLimitCounter extends DurableObject {
     this.#ensureSchema()
     const now = Date.now()
     this.ctx.storage.sql.exec('DELETE FROM windows WHERE reset_at <= ?', now)
-    const next = this.ctx.storage.sql.exec<{ next: number | null }>('SELECT MIN(reset_at) AS next FROM windows').one().next
+    const next = this.ctx.storage.sql
+      .exec<{ next: number | null }>('SELECT MIN(reset_at) AS next FROM windows')
+      .one().next
     if (next !== null) {
       this.#scheduleCleanup(next)
       return
@@ -79,7 +92,9 @@ export class RateLimitCounter extends DurableObject {
 
   #ensureSchema(): void {
     if (this.#schemaReady) return
-    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL)')
+    this.ctx.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL)',
+    )
     this.#schemaReady = true
   }
 

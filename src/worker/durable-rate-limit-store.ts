@@ -74,7 +74,11 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
       labelNames: ['outcome'] as const,
       registers,
     })
-    this.#up = new Gauge({ name: UP_METRIC, help: 'Whether the rate-limit store answered the last call (1) or not (0).', registers })
+    this.#up = new Gauge({
+      name: UP_METRIC,
+      help: 'Whether the rate-limit store answered the last call (1) or not (0).',
+      registers,
+    })
     this.#up.set(1)
   }
 
@@ -125,13 +129,20 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
     this.#up.set(0)
     // The runtime's message (e.g. "Durable Object is overloaded"); a key (an address) is not logged.
     const detail = error instanceof Error ? error.message : String(error)
-    const effect = this.failureMode === 'allow' ? 'requests are served without counting them' : 'requests are refused with 503'
-    this.#logger?.warn({ event: 'rate-limit-store-down', store: 'durable-object', mode: this.failureMode, error: detail }, `rate-limit store failing: ${effect}`)
+    const effect =
+      this.failureMode === 'allow' ? 'requests are served without counting them' : 'requests are refused with 503'
+    this.#logger?.warn(
+      { event: 'rate-limit-store-down', store: 'durable-object', mode: this.failureMode, error: detail },
+      `rate-limit store failing: ${effect}`,
+    )
   }
 
   #markUp(): void {
     this.#healthy = true
     this.#up.set(1)
-    this.#logger?.info({ event: 'rate-limit-store-up', store: 'durable-object' }, 'rate-limit store answering again: requests are counted')
+    this.#logger?.info(
+      { event: 'rate-limit-store-up', store: 'durable-object' },
+      'rate-limit store answering again: requests are counted',
+    )
   }
 }

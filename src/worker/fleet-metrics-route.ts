@@ -21,8 +21,14 @@ export function mountFleetMetrics(app: Hono, ctx: ServerContext, fleet: FleetMet
     try {
       text = await fleet.render()
     } catch (error) {
-      ctx.logger.warn({ event: 'fleet-counts-unreadable', error: error instanceof Error ? error.message : String(error) }, 'fleet counts cannot be read')
-      const problem = new HttpError('unavailable', 'the fleet counts cannot be read right now; try again shortly', { reason: 'fleet-counts', retryAfter: 1 })
+      ctx.logger.warn(
+        { event: 'fleet-counts-unreadable', error: error instanceof Error ? error.message : String(error) },
+        'fleet counts cannot be read',
+      )
+      const problem = new HttpError('unavailable', 'the fleet counts cannot be read right now; try again shortly', {
+        reason: 'fleet-counts',
+        retryAfter: 1,
+      })
       return c.body(JSON.stringify(problemOf(problem)), 503, { 'Content-Type': PROBLEM_JSON, 'Retry-After': '1' })
     }
     return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })

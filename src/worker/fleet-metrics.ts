@@ -19,9 +19,18 @@ export const SEND_DELAY_MS = 1000
 
 /** The fleet metrics: the names of the per-isolate ones with `agate_fleet_` in front. */
 const METRICS = {
-  agate_fleet_tokens_issued_total: { help: 'Tokens issued by the whole fleet, by app, kind (services) and version.', labels: ['app', 'kind', 'version'] },
-  agate_fleet_denials_total: { help: 'Token requests the whole fleet refused by authentication or policy, by reason.', labels: ['reason'] },
-  agate_fleet_rate_limited_total: { help: 'Requests the whole fleet refused by a rate limit, by scope.', labels: ['scope'] },
+  agate_fleet_tokens_issued_total: {
+    help: 'Tokens issued by the whole fleet, by app, kind (services) and version.',
+    labels: ['app', 'kind', 'version'],
+  },
+  agate_fleet_denials_total: {
+    help: 'Token requests the whole fleet refused by authentication or policy, by reason.',
+    labels: ['reason'],
+  },
+  agate_fleet_rate_limited_total: {
+    help: 'Requests the whole fleet refused by a rate limit, by scope.',
+    labels: ['scope'],
+  },
 } as const
 
 type FleetMetric = keyof typeof METRICS
@@ -140,7 +149,10 @@ export class FleetMetrics {
       if (!this.#failing) {
         this.#failing = true
         const detail = error instanceof Error ? error.message : String(error)
-        this.#logger?.warn({ event: 'fleet-counts-down', error: detail }, 'fleet counts cannot be written; kept for the next try')
+        this.#logger?.warn(
+          { event: 'fleet-counts-down', error: detail },
+          'fleet counts cannot be written; kept for the next try',
+        )
       }
       return false
     }

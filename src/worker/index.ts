@@ -150,7 +150,13 @@ function clientOf(request: Request): { incoming: { socket: { remoteAddress: stri
 
 /** A bad setting answers every request with a 500 naming it (config errors never hold a secret). */
 function misconfigured(error: unknown): Response {
-  const detail = error instanceof Error && (error as { code?: unknown }).code === 'ERR_CONFIG' ? `misconfigured: ${error.message}` : 'the server could not start'
+  const detail =
+    error instanceof Error && (error as { code?: unknown }).code === 'ERR_CONFIG'
+      ? `misconfigured: ${error.message}`
+      : 'the server could not start'
   console.error(JSON.stringify({ level: 'error', event: 'config.invalid', message: detail }))
-  return new Response(JSON.stringify(problemOf(new HttpError('internal', detail))), { status: 500, headers: { 'Content-Type': PROBLEM_JSON } })
+  return new Response(JSON.stringify(problemOf(new HttpError('internal', detail))), {
+    status: 500,
+    headers: { 'Content-Type': PROBLEM_JSON },
+  })
 }

@@ -67,7 +67,13 @@ describe('agate token: development credentials', () => {
     const result = await run(RTC, { cwd, env })
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stderr, '')
-    verifyToken(result.stdout.trim(), { certificates: CERTIFICATE, appId: APP_ID, channelName: 'ChannelA', uid: 42, now: NOW })
+    verifyToken(result.stdout.trim(), {
+      certificates: CERTIFICATE,
+      appId: APP_ID,
+      channelName: 'ChannelA',
+      uid: 42,
+      now: NOW,
+    })
     const verified = await run(['verify', result.stdout.trim(), '--channel', 'ChannelA', '--uid', '42'], { cwd, env })
     assert.equal(verified.code, 0, verified.stderr)
     assert.equal(verified.stderr, '')
@@ -83,8 +89,14 @@ describe('agate token: development credentials', () => {
 
   test('half a configuration is an error, not a mix with the file', async () => {
     const { cwd } = await projectWithDevCredentials()
-    assertUsage(await run(RTC, { cwd, env: { AGORA_APP_ID: APP_ID } }), '--certificate or --certificate-file is required')
-    assertUsage(await run([...RTC, '--certificate', CERTIFICATE], { cwd }), '--app-id is required (or set AGORA_APP_ID)')
+    assertUsage(
+      await run(RTC, { cwd, env: { AGORA_APP_ID: APP_ID } }),
+      '--certificate or --certificate-file is required',
+    )
+    assertUsage(
+      await run([...RTC, '--certificate', CERTIFICATE], { cwd }),
+      '--app-id is required (or set AGORA_APP_ID)',
+    )
     // verify with a real App ID configured wants its certificate, not the development one.
     assertUsage(
       await run(['verify', 'x', '--channel', 'ChannelA', '--uid', '42'], { cwd, env: { AGORA_APP_ID: APP_ID } }),

@@ -31,13 +31,20 @@ const FORBIDDEN = [
   /^node:/,
 ]
 
-for (const entry of ['src/client/index.ts', 'src/react/index.ts', 'src/sandbox/client.ts', 'web/src/main.ts', 'web/src/react-demo.ts']) {
+for (const entry of [
+  'src/client/index.ts',
+  'src/react/index.ts',
+  'src/sandbox/client.ts',
+  'web/src/main.ts',
+  'web/src/react-demo.ts',
+]) {
   test(`the browser bundle of ${entry} holds no builder, signing, server or Node code`, async () => {
     const inputs = await inputsOf(entry)
     assert.ok(inputs.length >= 1)
     for (const input of inputs) {
       for (const pattern of FORBIDDEN) assert.doesNotMatch(input, pattern, `${entry} pulls in ${input}`)
     }
-    if (entry !== 'src/sandbox/client.ts') assert.ok(inputs.includes('src/token/parse-token.ts'), 'the parser is the one piece of the library it uses')
+    if (entry !== 'src/sandbox/client.ts')
+      assert.ok(inputs.includes('src/token/parse-token.ts'), 'the parser is the one piece of the library it uses')
   })
 }

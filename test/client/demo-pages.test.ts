@@ -21,7 +21,9 @@ before(async () => {
   webDir = await mkdtemp(join(tmpdir(), 'agate-web-'))
   // The cast keeps tsc from looking for types of the .mjs script.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  const { buildWeb } = (await import('../../scripts/build-web.mjs' as string)) as { buildWeb(options: { outdir: string }): Promise<string[]> }
+  const { buildWeb } = (await import('../../scripts/build-web.mjs' as string)) as {
+    buildWeb(options: { outdir: string }): Promise<string[]>
+  }
   await buildWeb({ outdir: webDir })
   server = await startDemoServer({ webDir, timeScale: 8 })
   browser = await launchChromium(executable)
@@ -46,28 +48,32 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
 
-test('the demo: Leave while /v1/tokens is slow stops the join; the page does not end CONNECTED', { timeout: 60_000 }, async (t) => {
-  if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-  const { page, problems } = await open('/?speed=8')
-  await page.waitForSelector('body[data-ready="true"]')
-  let delayed = 0
-  await page.route('**/v1/tokens', async (route) => {
-    delayed++
-    await sleep(1500)
-    await route.continue().catch(() => {})
-  })
-  await page.click('#join')
-  await sleep(100)
-  await page.click('#leave')
-  await page.waitForSelector('#timeline li[data-event="stopped"]')
-  await sleep(2500)
-  assert.equal(delayed, 1)
-  assert.doesNotMatch(await page.locator('#connection').innerText(), /^(CONNECTING|CONNECTED)/)
-  assert.equal(await page.locator('#timeline li[data-event="joined"]').count(), 0)
-  assert.equal(await page.isEnabled('#join'), true)
-  assert.deepEqual(problems, [])
-  await page.close()
-})
+test(
+  'the demo: Leave while /v1/tokens is slow stops the join; the page does not end CONNECTED',
+  { timeout: 60_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const { page, problems } = await open('/?speed=8')
+    await page.waitForSelector('body[data-ready="true"]')
+    let delayed = 0
+    await page.route('**/v1/tokens', async (route) => {
+      delayed++
+      await sleep(1500)
+      await route.continue().catch(() => {})
+    })
+    await page.click('#join')
+    await sleep(100)
+    await page.click('#leave')
+    await page.waitForSelector('#timeline li[data-event="stopped"]')
+    await sleep(2500)
+    assert.equal(delayed, 1)
+    assert.doesNotMatch(await page.locator('#connection').innerText(), /^(CONNECTING|CONNECTED)/)
+    assert.equal(await page.locator('#timeline li[data-event="joined"]').count(), 0)
+    assert.equal(await page.isEnabled('#join'), true)
+    assert.deepEqual(problems, [])
+    await page.close()
+  },
+)
 
 test('the React page: linked from the demo, joins with useJoin, renews, and leaves', { timeout: 60_000 }, async (t) => {
   if (executable === undefined) return t.skip(MISSING_CHROMIUM)

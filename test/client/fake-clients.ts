@@ -77,7 +77,9 @@ export class FakeRtcClient {
     if (pending !== undefined) {
       this.state('DISCONNECTING')
       this.state('DISCONNECTED')
-      pending.reject(Object.assign(new Error('cancel token canceled'), { name: 'AgoraRTCException', code: 'OPERATION_ABORTED' }))
+      pending.reject(
+        Object.assign(new Error('cancel token canceled'), { name: 'AgoraRTCException', code: 'OPERATION_ABORTED' }),
+      )
       return
     }
     this.state('DISCONNECTED', 'LEAVE')

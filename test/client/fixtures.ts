@@ -18,12 +18,29 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 export function rtcToken(options: Partial<RtcTokenOptions> & { uid?: number; account?: string } = {}): string {
   const { uid, account, ...rest } = options
   const user = account !== undefined ? { account } : { uid: uid ?? 42 }
-  return buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', expire: 40, ...user, ...rest })
+  return buildRtcToken({
+    appId: APP_ID,
+    appCertificate: CERTIFICATE,
+    channelName: 'ChannelA',
+    expire: 40,
+    ...user,
+    ...rest,
+  })
 }
 
 /** An RTM token for `userId`. */
-export function rtmToken(userId: string, options: { expire?: number; issuedAt?: number; version?: '006' | '007'; appId?: string } = {}): string {
-  return buildRtmToken({ appId: options.appId ?? APP_ID, appCertificate: CERTIFICATE, userId, expire: options.expire ?? 40, ...(options.issuedAt === undefined ? {} : { issuedAt: options.issuedAt }), ...(options.version === undefined ? {} : { version: options.version }) })
+export function rtmToken(
+  userId: string,
+  options: { expire?: number; issuedAt?: number; version?: '006' | '007'; appId?: string } = {},
+): string {
+  return buildRtmToken({
+    appId: options.appId ?? APP_ID,
+    appCertificate: CERTIFICATE,
+    userId,
+    expire: options.expire ?? 40,
+    ...(options.issuedAt === undefined ? {} : { issuedAt: options.issuedAt }),
+    ...(options.version === undefined ? {} : { version: options.version }),
+  })
 }
 
 /** A 007 RTC token for ChannelA / uid 42 that does not grant joinChannel. */

@@ -35,8 +35,15 @@ before(async () => {
     bundle('src/client/index.ts', { globalName: 'AgateClient' }),
     bundle('test/client/real-sdk/races.ts'),
   ])
-  const files: Record<string, string> = { '/timers.js': timers, '/sdk.js': sdk, '/helper.js': helper, '/races.js': races }
-  const html = `<!doctype html><meta charset="utf-8"><title>races</title>${Object.keys(files).map((path) => `<script src="${path}"></script>`).join('')}`
+  const files: Record<string, string> = {
+    '/timers.js': timers,
+    '/sdk.js': sdk,
+    '/helper.js': helper,
+    '/races.js': races,
+  }
+  const html = `<!doctype html><meta charset="utf-8"><title>races</title>${Object.keys(files)
+    .map((path) => `<script src="${path}"></script>`)
+    .join('')}`
   server = createServer((request, response) => {
     const body = request.url === '/' ? html : files[request.url ?? '']
     if (body === undefined) return void response.writeHead(404).end()
@@ -79,83 +86,131 @@ function assertClean(facts: Facts, label: string): void {
 }
 
 for (const how of ['leave', 'abort'] as const) {
-  test(`RTC: ${how === 'leave' ? 'session.leave()' : 'the signal aborts'} 100 ms into the token fetch: the client never joins`, { timeout: 60_000 }, async (t) => {
-    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const facts = await race<Facts & { joinResult: string; seen: string[]; connectionState: string; during: number }>('leaveDuringFetch', how)
-    assert.equal(facts.during, facts.baseline + 3, 'the session listened to the real client')
-    assert.equal(facts.joinResult, 'ERR_ABORTED')
-    assert.deepEqual(facts.seen, [], 'the client never went CONNECTING')
-    assert.equal(facts.connectionState, 'DISCONNECTED')
-    assert.equal(facts.state, 'left')
-    assert.deepEqual(facts.stops, [{ type: 'stopped', reason: how === 'leave' ? 'left' : 'aborted' }])
-    assertClean(facts, how)
-  })
+  test(
+    `RTC: ${how === 'leave' ? 'session.leave()' : 'the signal aborts'} 100 ms into the token fetch: the client never joins`,
+    { timeout: 60_000 },
+    async (t) => {
+      if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+      const facts = await race<Facts & { joinResult: string; seen: string[]; connectionState: string; during: number }>(
+        'leaveDuringFetch',
+        how,
+      )
+      assert.equal(facts.during, facts.baseline + 3, 'the session listened to the real client')
+      assert.equal(facts.joinResult, 'ERR_ABORTED')
+      assert.deepEqual(facts.seen, [], 'the client never went CONNECTING')
+      assert.equal(facts.connectionState, 'DISCONNECTED')
+      assert.equal(facts.state, 'left')
+      assert.deepEqual(facts.stops, [{ type: 'stopped', reason: how === 'leave' ? 'left' : 'aborted' }])
+      assertClean(facts, how)
+    },
+  )
 }
 
 for (const how of ['client', 'session'] as const) {
-  test(`RTC: ${how}.leave() while the real SDK is CONNECTING stops the session quietly`, { timeout: 60_000 }, async (t) => {
-    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const facts = await race<Facts & { joinResult: string; seen: string[]; stateWhileConnecting: string; connectionState: string }>('leaveWhileConnecting', how)
-    assert.equal(facts.stateWhileConnecting, 'joining')
-    assert.equal(facts.joinResult, 'ERR_ABORTED')
-    if (how === 'client') assert.deepEqual(facts.seen, ['CONNECTING', 'DISCONNECTING', 'DISCONNECTED'], 'the SDK gives no reason for this leave')
-    assert.equal(facts.connectionState, 'DISCONNECTED')
-    assert.equal(facts.state, 'left')
-    assert.deepEqual(facts.stops, [{ type: 'stopped', reason: 'left' }])
-    assertClean(facts, how)
-  })
+  test(
+    `RTC: ${how}.leave() while the real SDK is CONNECTING stops the session quietly`,
+    { timeout: 60_000 },
+    async (t) => {
+      if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+      const facts = await race<
+        Facts & { joinResult: string; seen: string[]; stateWhileConnecting: string; connectionState: string }
+      >('leaveWhileConnecting', how)
+      assert.equal(facts.stateWhileConnecting, 'joining')
+      assert.equal(facts.joinResult, 'ERR_ABORTED')
+      if (how === 'client')
+        assert.deepEqual(
+          facts.seen,
+          ['CONNECTING', 'DISCONNECTING', 'DISCONNECTED'],
+          'the SDK gives no reason for this leave',
+        )
+      assert.equal(facts.connectionState, 'DISCONNECTED')
+      assert.equal(facts.state, 'left')
+      assert.deepEqual(facts.stops, [{ type: 'stopped', reason: 'left' }])
+      assertClean(facts, how)
+    },
+  )
 }
 
-test('RTC: offline, a join that cannot connect gives up after joinTimeoutMs, with join-timeout, and leaves', { timeout: 60_000 }, async (t) => {
-  if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-  const facts = await race<Facts & { joinResult: string; tookMs: number; seen: string[]; connectionState: string }>('joinTimeout')
-  assert.equal(facts.joinResult, 'ERR_JOIN_TIMEOUT')
-  assert.ok(facts.events.includes('join-timeout'))
-  assert.deepEqual(facts.events.filter((e) => e.startsWith('state:')), ['state:fetching', 'state:joining', 'state:failed'])
-  assert.equal(facts.connectionState, 'DISCONNECTED', 'the SDK stopped retrying')
-  assert.deepEqual(facts.stops, [{ type: 'stopped', reason: 'failed' }])
-  assert.equal(facts.after, facts.baseline)
-  assert.equal(facts.timers, 0)
-})
+test(
+  'RTC: offline, a join that cannot connect gives up after joinTimeoutMs, with join-timeout, and leaves',
+  { timeout: 60_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const facts = await race<Facts & { joinResult: string; tookMs: number; seen: string[]; connectionState: string }>(
+      'joinTimeout',
+    )
+    assert.equal(facts.joinResult, 'ERR_JOIN_TIMEOUT')
+    assert.ok(facts.events.includes('join-timeout'))
+    assert.deepEqual(
+      facts.events.filter((e) => e.startsWith('state:')),
+      ['state:fetching', 'state:joining', 'state:failed'],
+    )
+    assert.equal(facts.connectionState, 'DISCONNECTED', 'the SDK stopped retrying')
+    assert.deepEqual(facts.stops, [{ type: 'stopped', reason: 'failed' }])
+    assert.equal(facts.after, facts.baseline)
+    assert.equal(facts.timers, 0)
+  },
+)
 
 for (const reason of ['UID_BANNED', 'IP_BANNED', 'CHANNEL_BANNED', 'SERVER_ERROR', 'LEAVE']) {
-  test(`RTC: DISCONNECTED with ${reason} after a join ends the session: watchdog and listeners gone, a reconnect before did not`, { timeout: 60_000 }, async (t) => {
-    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const facts = await race<Facts & { timersJoined: number; stateAfterReconnect: string; timersAfterReconnect: number; renewals: number }>('disconnectAfterJoin', reason)
-    assert.equal(facts.timersJoined, 1, 'the watchdog was armed')
-    assert.equal(facts.stateAfterReconnect, 'joined')
-    assert.equal(facts.timersAfterReconnect, 1, 'a reconnect keeps the watchdog')
-    assert.equal(facts.state, reason === 'LEAVE' ? 'left' : 'failed')
-    assert.deepEqual(facts.stops, [reason === 'LEAVE' ? { type: 'stopped', reason: 'left' } : { type: 'stopped', reason: 'disconnected', sdkReason: reason }])
-    assert.equal(facts.renewals, 0, 'no renewToken on a disconnected client')
-    assertClean(facts, reason)
-  })
+  test(
+    `RTC: DISCONNECTED with ${reason} after a join ends the session: watchdog and listeners gone, a reconnect before did not`,
+    { timeout: 60_000 },
+    async (t) => {
+      if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+      const facts = await race<
+        Facts & { timersJoined: number; stateAfterReconnect: string; timersAfterReconnect: number; renewals: number }
+      >('disconnectAfterJoin', reason)
+      assert.equal(facts.timersJoined, 1, 'the watchdog was armed')
+      assert.equal(facts.stateAfterReconnect, 'joined')
+      assert.equal(facts.timersAfterReconnect, 1, 'a reconnect keeps the watchdog')
+      assert.equal(facts.state, reason === 'LEAVE' ? 'left' : 'failed')
+      assert.deepEqual(facts.stops, [
+        reason === 'LEAVE'
+          ? { type: 'stopped', reason: 'left' }
+          : { type: 'stopped', reason: 'disconnected', sdkReason: reason },
+      ])
+      assert.equal(facts.renewals, 0, 'no renewToken on a disconnected client')
+      assertClean(facts, reason)
+    },
+  )
 }
 
 for (const when of ['connecting', 'fetching'] as const) {
-  test(`RTM: ${when === 'connecting' ? 'rtm.logout() while the real login connects' : 'session.logout() during the fetch'} stops the session quietly`, { timeout: 60_000 }, async (t) => {
-    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const facts = await race<Facts & { loginResult: string; links: string[]; logins: number; during: number }>('rtmLogout', when)
-    assert.equal(facts.during, facts.baseline + 3)
-    assert.equal(facts.loginResult, 'ERR_ABORTED')
-    assert.equal(facts.logins, when === 'connecting' ? 1 : 0)
-    if (when === 'connecting') assert.deepEqual(facts.links, ['CONNECTING:LOGIN', 'IDLE:LOGOUT'])
-    assert.equal(facts.state, 'left')
-    assert.deepEqual(facts.stops, [{ type: 'stopped', reason: 'logged-out' }])
-    assertClean(facts, when)
-  })
+  test(
+    `RTM: ${when === 'connecting' ? 'rtm.logout() while the real login connects' : 'session.logout() during the fetch'} stops the session quietly`,
+    { timeout: 60_000 },
+    async (t) => {
+      if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+      const facts = await race<Facts & { loginResult: string; links: string[]; logins: number; during: number }>(
+        'rtmLogout',
+        when,
+      )
+      assert.equal(facts.during, facts.baseline + 3)
+      assert.equal(facts.loginResult, 'ERR_ABORTED')
+      assert.equal(facts.logins, when === 'connecting' ? 1 : 0)
+      if (when === 'connecting') assert.deepEqual(facts.links, ['CONNECTING:LOGIN', 'IDLE:LOGOUT'])
+      assert.equal(facts.state, 'left')
+      assert.deepEqual(facts.stops, [{ type: 'stopped', reason: 'logged-out' }])
+      assertClean(facts, when)
+    },
+  )
 }
 
-test('RTM: offline, a login that cannot connect gives up after loginTimeoutMs, with login-timeout, and logs out', { timeout: 60_000 }, async (t) => {
-  if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-  const facts = await race<Facts & { loginResult: string; links: string[] }>('rtmLoginTimeout')
-  assert.equal(facts.loginResult, 'ERR_JOIN_TIMEOUT')
-  assert.ok(facts.events.includes('login-timeout'))
-  assert.equal(facts.links.at(-1), 'IDLE:LOGOUT', 'the SDK stopped trying')
-  assert.equal(facts.state, 'failed')
-  assert.equal(facts.after, facts.baseline)
-  assert.equal(facts.timers, 0)
-})
+test(
+  'RTM: offline, a login that cannot connect gives up after loginTimeoutMs, with login-timeout, and logs out',
+  { timeout: 60_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const facts = await race<Facts & { loginResult: string; links: string[] }>('rtmLoginTimeout')
+    assert.equal(facts.loginResult, 'ERR_JOIN_TIMEOUT')
+    assert.ok(facts.events.includes('login-timeout'))
+    assert.equal(facts.links.at(-1), 'IDLE:LOGOUT', 'the SDK stopped trying')
+    assert.equal(facts.state, 'failed')
+    assert.equal(facts.after, facts.baseline)
+    assert.equal(facts.timers, 0)
+  },
+)
 
 test('the page raised no uncaught error', (t) => {
   if (executable === undefined) return t.skip(MISSING_CHROMIUM)

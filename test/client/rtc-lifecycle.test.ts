@@ -19,10 +19,20 @@ function gatedFetcher() {
   return { fetch, waiting }
 }
 
-function start(options: Partial<Parameters<typeof keepRtcTokenFresh>[1]> = {}, fetch: TokenFetcher = async () => rtcToken()) {
+function start(
+  options: Partial<Parameters<typeof keepRtcTokenFresh>[1]> = {},
+  fetch: TokenFetcher = async () => rtcToken(),
+) {
   const client = new FakeRtcClient()
   const events: RtcTokenEvent[] = []
-  const session = keepRtcTokenFresh(client, { appId: APP_ID, channel: 'ChannelA', uid: 42, tokenSource: fetch, onEvent: (e) => events.push(e), ...options })
+  const session = keepRtcTokenFresh(client, {
+    appId: APP_ID,
+    channel: 'ChannelA',
+    uid: 42,
+    tokenSource: fetch,
+    onEvent: (e) => events.push(e),
+    ...options,
+  })
   const states = (): string[] => events.flatMap((e) => (e.type === 'state' ? [e.state] : []))
   const types = (): string[] => events.filter((e) => e.type !== 'fetching' && e.type !== 'state').map((e) => e.type)
   return { client, session, events, states, types }
@@ -115,10 +125,16 @@ test('the app calls client.leave() while the SDK is connecting: DISCONNECTED wit
 
 test('a join the SDK refuses is an error, and the session fails', async () => {
   const { client, session, events } = start()
-  client.joinError = Object.assign(new Error('invalid token'), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
+  client.joinError = Object.assign(new Error('invalid token'), {
+    name: 'AgoraRTCError',
+    code: 'CAN_NOT_GET_GATEWAY_SERVER',
+  })
   await assert.rejects(session.join(), { code: 'CAN_NOT_GET_GATEWAY_SERVER' })
   assert.equal(session.state, 'failed')
-  assert.deepEqual(events.filter((e) => e.type === 'error' || e.type === 'stopped').map((e) => e.type), ['error', 'stopped'])
+  assert.deepEqual(
+    events.filter((e) => e.type === 'error' || e.type === 'stopped').map((e) => e.type),
+    ['error', 'stopped'],
+  )
   assert.deepEqual(events.at(-1), { type: 'stopped', reason: 'failed' })
   assert.equal(client.listenerCount(), 0)
 })
@@ -133,7 +149,12 @@ test('terminal disconnects stop timers and listeners; reconnects do not', async 
     assert.equal(session.state, 'joined', 'a reconnect is not terminal')
     client.state('DISCONNECTED', reason)
     assert.equal(session.state, reason === 'LEAVE' ? 'left' : 'failed', reason)
-    assert.deepEqual(events.at(-1), reason === 'LEAVE' ? { type: 'stopped', reason: 'left' } : { type: 'stopped', reason: 'disconnected', sdkReason: reason })
+    assert.deepEqual(
+      events.at(-1),
+      reason === 'LEAVE'
+        ? { type: 'stopped', reason: 'left' }
+        : { type: 'stopped', reason: 'disconnected', sdkReason: reason },
+    )
     assert.equal(client.listenerCount(), 0)
     // The watchdog would have fired 20 s before the 40 s token's end.
     t.mock.timers.tick(60_000)
@@ -160,7 +181,9 @@ test('a join that does not connect within joinTimeoutMs emits join-timeout, leav
 
 test('a rejoin that fails ends the session; with rejoin off, did-expire ends it', async () => {
   let calls = 0
-  const { client, session, events } = start({}, async () => (calls++ === 0 ? rtcToken() : rtcToken({ channelName: 'Other' })))
+  const { client, session, events } = start({}, async () =>
+    calls++ === 0 ? rtcToken() : rtcToken({ channelName: 'Other' }),
+  )
   await session.join()
   client.expire()
   await flush()

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { IAgoraRTCClient } from 'agora-rtc-sdk-ng'
-import { createTokenSource, keepRtcTokenFresh, type RtcClientLike, type RtcTokenEvent, type TokenFetcher, type TokenRequest } from '../../src/client/index.js'
+import {
+  createTokenSource,
+  keepRtcTokenFresh,
+  type RtcClientLike,
+  type RtcTokenEvent,
+  type TokenFetcher,
+  type TokenRequest,
+} from '../../src/client/index.js'
 import type { SandboxRtcClient } from '../../src/sandbox/client.js'
 import { APP_ID, OTHER_APP_ID, rtcToken } from './fixtures.js'
 import { FakeRtcClient, flush } from './fake-clients.js'
@@ -45,14 +52,23 @@ test('join() fetches a token for the channel, uid and role, then joins with it',
   assert.equal(await session.join(), 42)
   assert.deepEqual(source.requests, [{ service: 'rtc', channelName: 'ChannelA', uid: 42, role: 'subscriber' }])
   assert.equal(client.joins.length, 1)
-  assert.deepEqual({ ...client.joins[0], token: typeof client.joins[0]!.token }, { appId: APP_ID, channel: 'ChannelA', token: 'string', uid: 42 })
-  assert.deepEqual(events.map((e) => e.type), ['fetching', 'fetched', 'joined'])
+  assert.deepEqual(
+    { ...client.joins[0], token: typeof client.joins[0]!.token },
+    { appId: APP_ID, channel: 'ChannelA', token: 'string', uid: 42 },
+  )
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['fetching', 'fetched', 'joined'],
+  )
   assert.ok(session.expiresAt! > Date.now() / 1000 + 35)
   session.dispose()
 })
 
 test('a user account (string uid) is fetched and joined as such', async () => {
-  const { client, session, source } = start({ uid: 'alice' }, fetcher(() => rtcToken({ account: 'alice' })))
+  const { client, session, source } = start(
+    { uid: 'alice' },
+    fetcher(() => rtcToken({ account: 'alice' })),
+  )
   await session.join()
   assert.deepEqual(source.requests[0], { service: 'rtc', channelName: 'ChannelA', account: 'alice', role: 'publisher' })
   assert.equal(client.joins[0]!.uid, 'alice')
@@ -126,7 +142,10 @@ test('with rejoin off, did-expire is reported and ends the session (the SDK has 
   await session.join()
   client.expire()
   await flush()
-  assert.deepEqual(events.slice(-2), [{ type: 'did-expire', rejoining: false }, { type: 'stopped', reason: 'disconnected', sdkReason: 'TOKEN_EXPIRE' }])
+  assert.deepEqual(events.slice(-2), [
+    { type: 'did-expire', rejoining: false },
+    { type: 'stopped', reason: 'disconnected', sdkReason: 'TOKEN_EXPIRE' },
+  ])
   assert.equal(client.joins.length, 1)
   assert.equal(session.expiresAt, undefined)
 })
@@ -159,7 +178,10 @@ test('a fetched token for another channel, uid or App ID is refused and never re
     [rtcToken({ uid: 43 }), 'uid'],
     [rtcToken({ appId: OTHER_APP_ID }), 'appId'],
   ] as const) {
-    const { client, session, events } = start({}, fetcher((_r, index) => (index === 0 ? rtcToken() : wrong)))
+    const { client, session, events } = start(
+      {},
+      fetcher((_r, index) => (index === 0 ? rtcToken() : wrong)),
+    )
     await session.join()
     client.emit('token-privilege-will-expire')
     await flush()
@@ -167,36 +189,56 @@ test('a fetched token for another channel, uid or App ID is refused and never re
     const error = events.find((e) => e.type === 'error')
     assert.ok(error?.type === 'error')
     assert.equal(error.phase, 'renew')
-    assert.deepEqual({ code: (error.error as any).code, field: (error.error as any).field }, { code: 'ERR_TOKEN_MISMATCH', field })
+    assert.deepEqual(
+      { code: (error.error as any).code, field: (error.error as any).field },
+      { code: 'ERR_TOKEN_MISMATCH', field },
+    )
     session.dispose()
   }
 })
 
 test('a token with less than 30 s left is refused (configurable), and join() rejects with it', async () => {
   const short = rtcToken({ expire: 20 })
-  const { client, session, events } = start({}, fetcher(() => short))
+  const { client, session, events } = start(
+    {},
+    fetcher(() => short),
+  )
   await assert.rejects(session.join(), { name: 'TokenClientError', code: 'ERR_TOKEN_EXPIRING' })
   assert.equal(client.joins.length, 0)
   assert.ok(events.some((e) => e.type === 'error' && e.phase === 'join'))
   session.dispose()
-  const relaxed = start({ minValiditySeconds: 10 }, fetcher(() => short))
+  const relaxed = start(
+    { minValiditySeconds: 10 },
+    fetcher(() => short),
+  )
   await relaxed.session.join()
   relaxed.session.dispose()
 })
 
 test('SDK failures are reported: a refused join rejects join() and ends the session, a refused renewToken is an error event', async () => {
   const refused = start()
-  refused.client.joinError = Object.assign(new Error('invalid token, authorized failed'), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
+  refused.client.joinError = Object.assign(new Error('invalid token, authorized failed'), {
+    name: 'AgoraRTCError',
+    code: 'CAN_NOT_GET_GATEWAY_SERVER',
+  })
   await assert.rejects(refused.session.join(), { name: 'AgoraRTCError', code: 'CAN_NOT_GET_GATEWAY_SERVER' })
   assert.equal(refused.session.state, 'failed', 'the app starts a new session to try again')
-  assert.deepEqual(refused.events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])), [['join', 'CAN_NOT_GET_GATEWAY_SERVER']])
+  assert.deepEqual(
+    refused.events
+      .filter((e) => e.type === 'error')
+      .map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])),
+    [['join', 'CAN_NOT_GET_GATEWAY_SERVER']],
+  )
 
   const { client, session, events } = start()
   await session.join()
   client.renewError = Object.assign(new Error('refused'), { name: 'AgoraRTCError', code: 'UNEXPECTED_RESPONSE' })
   client.emit('token-privilege-will-expire')
   await flush()
-  assert.deepEqual(events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])), [['renew', 'UNEXPECTED_RESPONSE']])
+  assert.deepEqual(
+    events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? [e.phase, (e.error as any).code] : [])),
+    [['renew', 'UNEXPECTED_RESPONSE']],
+  )
   assert.equal(session.state, 'joined', 'a failed renewal is not the end: the watchdog or did-expire comes next')
   session.dispose()
 })
@@ -206,16 +248,19 @@ test('retries of the token source are reported with the phase', async () => {
   const source = createTokenSource({
     url: '/fetch_rtc_token',
     backoff: { initialMs: 1, maxMs: 2 },
-    fetch: (async () => {
+    fetch: async () => {
       if (calls++ === 0) return new Response('busy', { status: 503 })
       return Response.json({ token: rtcToken(), code: '200' })
-    }),
+    },
   })
   const { session, events } = start({ tokenSource: source })
   await session.join()
   const retry = events.find((e) => e.type === 'retry')
   assert.ok(retry?.type === 'retry')
-  assert.deepEqual([retry.phase, retry.retry, retry.error.code, retry.error.status], ['join', 1, 'ERR_TOKEN_FETCH_HTTP', 503])
+  assert.deepEqual(
+    [retry.phase, retry.retry, retry.error.code, retry.error.status],
+    ['join', 1, 'ERR_TOKEN_FETCH_HTTP', 503],
+  )
   session.dispose()
 })
 
@@ -258,7 +303,10 @@ test('the watchdog renews 20 s before the end when the SDK stays silent; not whe
   t.mock.timers.tick(1_500)
   await flush()
   assert.equal(client.renewals.length, 1)
-  assert.deepEqual(events.filter((e) => e.type === 'renewed').map((e) => (e.type === 'renewed' ? e.trigger : '')), ['watchdog'])
+  assert.deepEqual(
+    events.filter((e) => e.type === 'renewed').map((e) => (e.type === 'renewed' ? e.trigger : '')),
+    ['watchdog'],
+  )
   session.autoRenew = false
   t.mock.timers.tick(30_000)
   await flush()
@@ -276,9 +324,16 @@ test('the watchdog renews 20 s before the end when the SDK stays silent; not whe
 test('bad options are refused with the field named', () => {
   const client = new FakeRtcClient() as unknown as RtcClientLike
   const base = { appId: APP_ID, channel: 'ChannelA', uid: 42, tokenSource: fetcher().fetch }
-  assert.throws(() => keepRtcTokenFresh(client, { ...base, appId: '' }), { name: 'TokenClientError', code: 'ERR_INVALID_ARGUMENT', field: 'appId' })
+  assert.throws(() => keepRtcTokenFresh(client, { ...base, appId: '' }), {
+    name: 'TokenClientError',
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'appId',
+  })
   assert.throws(() => keepRtcTokenFresh(client, { ...base, uid: -1 }), { code: 'ERR_INVALID_ARGUMENT', field: 'uid' })
   assert.throws(() => keepRtcTokenFresh(client, { ...base, uid: '' }), { code: 'ERR_INVALID_ARGUMENT', field: 'uid' })
-  assert.throws(() => keepRtcTokenFresh(client, { ...base, tokenSource: {} as never }), { code: 'ERR_INVALID_ARGUMENT', field: 'tokenSource' })
+  assert.throws(() => keepRtcTokenFresh(client, { ...base, tokenSource: {} as never }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'tokenSource',
+  })
   assert.throws(() => keepRtcTokenFresh({} as RtcClientLike, base), { code: 'ERR_INVALID_ARGUMENT', field: 'client' })
 })

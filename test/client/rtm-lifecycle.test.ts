@@ -8,10 +8,19 @@ import { keepRtmTokenFresh, type RtmTokenEvent, type TokenFetcher } from '../../
 import { APP_ID, rtmToken } from './fixtures.js'
 import { FakeRtmClient, flush } from './fake-clients.js'
 
-function start(options: Partial<Parameters<typeof keepRtmTokenFresh>[1]> = {}, fetch: TokenFetcher = async () => rtmToken('alice')) {
+function start(
+  options: Partial<Parameters<typeof keepRtmTokenFresh>[1]> = {},
+  fetch: TokenFetcher = async () => rtmToken('alice'),
+) {
   const client = new FakeRtmClient()
   const events: RtmTokenEvent[] = []
-  const session = keepRtmTokenFresh(client, { userId: 'alice', appId: APP_ID, tokenSource: fetch, onEvent: (e) => events.push(e), ...options })
+  const session = keepRtmTokenFresh(client, {
+    userId: 'alice',
+    appId: APP_ID,
+    tokenSource: fetch,
+    onEvent: (e) => events.push(e),
+    ...options,
+  })
   const states = (): string[] => events.flatMap((e) => (e.type === 'state' ? [e.state] : []))
   return { client, session, events, states }
 }

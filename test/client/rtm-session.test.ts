@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { RTMClient } from 'agora-rtm-sdk'
-import { keepRtmTokenFresh, type RtmClientLike, type RtmTokenEvent, type TokenFetcher, type TokenRequest } from '../../src/client/index.js'
+import {
+  keepRtmTokenFresh,
+  type RtmClientLike,
+  type RtmTokenEvent,
+  type TokenFetcher,
+  type TokenRequest,
+} from '../../src/client/index.js'
 import { APP_ID, rtcToken, rtmToken } from './fixtures.js'
 import { FakeRtmClient, flush } from './fake-clients.js'
 
@@ -9,7 +15,13 @@ import { FakeRtmClient, flush } from './fake-clients.js'
 const _sdkFits = (client: RTMClient): RtmClientLike => client
 void _sdkFits
 
-function start(make: (request: TokenRequest, index: number) => string = (request) => (request.service === 'rtm' ? rtmToken(request.userId) : rtcToken({ channelName: request.channelName, account: request.account! })), options: { autoRenew?: boolean } = {}) {
+function start(
+  make: (request: TokenRequest, index: number) => string = (request) =>
+    request.service === 'rtm'
+      ? rtmToken(request.userId)
+      : rtcToken({ channelName: request.channelName, account: request.account! }),
+  options: { autoRenew?: boolean } = {},
+) {
   const client = new FakeRtmClient()
   const requests: TokenRequest[] = []
   const fetch: TokenFetcher = async (request) => {
@@ -18,7 +30,13 @@ function start(make: (request: TokenRequest, index: number) => string = (request
   }
   const events: RtmTokenEvent[] = []
   // State changes have their own tests (rtm-lifecycle.test.ts).
-  const session = keepRtmTokenFresh(client, { userId: 'alice', appId: APP_ID, tokenSource: fetch, onEvent: (e) => e.type !== 'state' && events.push(e), ...options })
+  const session = keepRtmTokenFresh(client, {
+    userId: 'alice',
+    appId: APP_ID,
+    tokenSource: fetch,
+    onEvent: (e) => e.type !== 'state' && events.push(e),
+    ...options,
+  })
   const types = (): string[] => events.filter((e) => e.type !== 'fetching').map((e) => e.type)
   return { client, session, events, requests, types }
 }
@@ -50,7 +68,11 @@ test('tokenPrivilegeWillExpire(channel) renews that stream channel with an RTC t
   await flush()
   assert.deepEqual(requests.at(-1), { service: 'rtc', channelName: 'stream-1', account: 'alice' })
   assert.equal(client.renewals[0]!.channelName, 'stream-1')
-  assert.deepEqual(events.at(-1), { type: 'renewed', expiresAt: (events.at(-1) as { expiresAt: number }).expiresAt, channelName: 'stream-1' })
+  assert.deepEqual(events.at(-1), {
+    type: 'renewed',
+    expiresAt: (events.at(-1) as { expiresAt: number }).expiresAt,
+    channelName: 'stream-1',
+  })
   session.dispose()
 })
 
@@ -76,7 +98,9 @@ test('a link failure with TOKEN_EXPIRED logs in again with a fresh token', async
 })
 
 test('a token for another user is refused and never reaches the SDK', async () => {
-  const { client, session, events } = start((_request, index) => (index === 0 ? rtmToken('alice') : rtmToken('mallory')))
+  const { client, session, events } = start((_request, index) =>
+    index === 0 ? rtmToken('alice') : rtmToken('mallory'),
+  )
   await session.login()
   client.emit('tokenPrivilegeWillExpire', '')
   await flush()
@@ -107,6 +131,13 @@ test('logging out stops the helper; dispose does too, removing its listeners', a
 
 test('bad options are refused with the field named', () => {
   const client = new FakeRtmClient() as unknown as RtmClientLike
-  assert.throws(() => keepRtmTokenFresh(client, { userId: '', tokenSource: async () => '' }), { name: 'TokenClientError', code: 'ERR_INVALID_ARGUMENT', field: 'userId' })
-  assert.throws(() => keepRtmTokenFresh({} as RtmClientLike, { userId: 'a', tokenSource: async () => '' }), { code: 'ERR_INVALID_ARGUMENT', field: 'client' })
+  assert.throws(() => keepRtmTokenFresh(client, { userId: '', tokenSource: async () => '' }), {
+    name: 'TokenClientError',
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'userId',
+  })
+  assert.throws(() => keepRtmTokenFresh({} as RtmClientLike, { userId: 'a', tokenSource: async () => '' }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'client',
+  })
 })

@@ -14,7 +14,10 @@ interface Call {
 }
 
 /** A scripted fetch: `answer` gets each call and returns a Response (or throws, or never settles). */
-function fakeFetch(answer: (call: Call, index: number) => Response | Promise<Response>): { fetch: typeof fetch; calls: Call[] } {
+function fakeFetch(answer: (call: Call, index: number) => Response | Promise<Response>): {
+  fetch: typeof fetch
+  calls: Call[]
+} {
   const calls: Call[] = []
   const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const call: Call = {
@@ -50,14 +53,29 @@ test("the docs' /fetch_rtc_token contract: {uid, ChannelName, role: 1|2} in, {to
   assert.deepEqual(calls[0]!.body, { uid: 42, ChannelName: 'ChannelA', role: 1 })
   assert.equal(calls[1]!.body.role, 2)
   assert.equal(calls[0]!.headers.get('content-type'), 'application/json')
-  await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', account: 'alice' }), { name: 'TokenClientError', code: 'ERR_INVALID_ARGUMENT', field: 'account' })
-  await assert.rejects(createTokenSource({ url: '/fetch_rtc_token', fetch }).getToken({ service: 'rtm', userId: 'alice' }), { code: 'ERR_INVALID_ARGUMENT', field: 'service' })
+  await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', account: 'alice' }), {
+    name: 'TokenClientError',
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'account',
+  })
+  await assert.rejects(
+    createTokenSource({ url: '/fetch_rtc_token', fetch }).getToken({ service: 'rtm', userId: 'alice' }),
+    { code: 'ERR_INVALID_ARGUMENT', field: 'service' },
+  )
 })
 
 test("the docs' error answer {token: <message>, code: '400'} becomes ERR_TOKEN_FETCH_HTTP with the message", async () => {
-  const { fetch, calls } = fakeFetch(() => json({ token: 'ChannelName: must be under 64 characters', code: '400' }, 400))
+  const { fetch, calls } = fakeFetch(() =>
+    json({ token: 'ChannelName: must be under 64 characters', code: '400' }, 400),
+  )
   const source = createTokenSource({ url: '/fetch_rtc_token', fetch, ...fast })
-  await assert.rejects(source.getToken(request), { name: 'TokenClientError', code: 'ERR_TOKEN_FETCH_HTTP', status: 400, serverCode: '400', message: /answered 400: ChannelName: must be under 64 characters/ })
+  await assert.rejects(source.getToken(request), {
+    name: 'TokenClientError',
+    code: 'ERR_TOKEN_FETCH_HTTP',
+    status: 400,
+    serverCode: '400',
+    message: /answered 400: ChannelName: must be under 64 characters/,
+  })
   assert.equal(calls.length, 1, 'a 400 is not retried')
 })
 
@@ -65,12 +83,26 @@ test('the modern /v1/tokens contract: rtc or rtm request with lifetime and app, 
   const token = rtcToken()
   const { fetch, calls } = fakeFetch((call) =>
     call.body.rtm !== undefined
-      ? json({ type: 'about:blank', title: 'Forbidden', status: 403, code: 'policy-denied', detail: 'rule "users" denies rtm' }, 403, { 'content-type': 'application/problem+json' })
+      ? json(
+          {
+            type: 'about:blank',
+            title: 'Forbidden',
+            status: 403,
+            code: 'policy-denied',
+            detail: 'rule "users" denies rtm',
+          },
+          403,
+          { 'content-type': 'application/problem+json' },
+        )
       : json({ token, version: '007', expiresAt: 1 }),
   )
   const source = createTokenSource({ url: '/v1/tokens', expire: 40, app: 'default', fetch, ...fast })
   assert.equal(await source.getToken({ ...request, role: 'subscriber' }), token)
-  assert.deepEqual(calls[0]!.body, { rtc: { channelName: 'ChannelA', uid: 42, role: 'subscriber' }, expire: 40, app: 'default' })
+  assert.deepEqual(calls[0]!.body, {
+    rtc: { channelName: 'ChannelA', uid: 42, role: 'subscriber' },
+    expire: 40,
+    app: 'default',
+  })
   await assert.rejects(source.getToken({ service: 'rtm', userId: 'alice' }), {
     code: 'ERR_TOKEN_FETCH_HTTP',
     status: 403,
@@ -84,12 +116,29 @@ test('the modern /v1/tokens contract: rtc or rtm request with lifetime and app, 
 test("agora-token-service's POST /getToken and GET path routes (as a URL template)", async () => {
   const token = rtcToken({ account: 'alice' })
   const { fetch, calls } = fakeFetch((call) => (call.method === 'GET' ? json({ rtcToken: token }) : json({ token })))
-  await createTokenSource({ url: '/getToken', expire: 600, fetch }).getToken({ service: 'rtc', channelName: 'ChannelA', account: 'alice' })
-  assert.deepEqual(calls[0]!.body, { tokenType: 'rtc', channel: 'ChannelA', role: 'publisher', uid: 'alice', expire: 600 })
-  await createTokenSource({ url: '/rtc/{channelName}/{role}/{tokenType}/{uid}/', expire: 600, fetch }).getToken({ service: 'rtc', channelName: 'ChannelA', account: 'alice' })
+  await createTokenSource({ url: '/getToken', expire: 600, fetch }).getToken({
+    service: 'rtc',
+    channelName: 'ChannelA',
+    account: 'alice',
+  })
+  assert.deepEqual(calls[0]!.body, {
+    tokenType: 'rtc',
+    channel: 'ChannelA',
+    role: 'publisher',
+    uid: 'alice',
+    expire: 600,
+  })
+  await createTokenSource({ url: '/rtc/{channelName}/{role}/{tokenType}/{uid}/', expire: 600, fetch }).getToken({
+    service: 'rtc',
+    channelName: 'ChannelA',
+    account: 'alice',
+  })
   assert.equal(calls[1]!.method, 'GET')
   assert.equal(calls[1]!.url, '/rtc/ChannelA/publisher/userAccount/alice/?expiry=600')
-  await assert.rejects(createTokenSource({ url: '/x/{nope}', fetch }).getToken(request), { code: 'ERR_INVALID_ARGUMENT', field: 'url' })
+  await assert.rejects(createTokenSource({ url: '/x/{nope}', fetch }).getToken(request), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'url',
+  })
 })
 
 test('the contract is guessed from the URL when not named', () => {
@@ -102,7 +151,11 @@ test('the contract is guessed from the URL when not named', () => {
 test("the caller's headers go with every request; a headers function is called each time", async () => {
   let n = 0
   const { fetch, calls } = fakeFetch(() => json({ token: rtcToken() }))
-  const source = createTokenSource({ url: '/v1/tokens', fetch, headers: () => ({ Authorization: `Bearer session-${++n}` }) })
+  const source = createTokenSource({
+    url: '/v1/tokens',
+    fetch,
+    headers: () => ({ Authorization: `Bearer session-${++n}` }),
+  })
   await source.getToken(request)
   await source.getToken(request)
   assert.equal(calls[0]!.headers.get('authorization'), 'Bearer session-1')
@@ -119,46 +172,79 @@ test('network errors, timeouts and 5xx are retried with backoff; the last failur
   })
   const source = createTokenSource({ url: '/v1/tokens', fetch: flaky.fetch, retries: 3, ...fast })
   assert.equal(await source.getToken(request, { onRetry: (info) => retries.push(info) }), token)
-  assert.deepEqual(retries.map((r) => [r.retry, r.error.code]), [[1, 'ERR_TOKEN_FETCH_NETWORK'], [2, 'ERR_TOKEN_FETCH_HTTP']])
+  assert.deepEqual(
+    retries.map((r) => [r.retry, r.error.code]),
+    [
+      [1, 'ERR_TOKEN_FETCH_NETWORK'],
+      [2, 'ERR_TOKEN_FETCH_HTTP'],
+    ],
+  )
 
   const down = fakeFetch(() => {
     throw new TypeError('fetch failed')
   })
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: down.fetch, retries: 2, ...fast }).getToken(request), { code: 'ERR_TOKEN_FETCH_NETWORK', message: /fetch failed/ })
+  await assert.rejects(
+    createTokenSource({ url: '/v1/tokens', fetch: down.fetch, retries: 2, ...fast }).getToken(request),
+    { code: 'ERR_TOKEN_FETCH_NETWORK', message: /fetch failed/ },
+  )
   assert.equal(down.calls.length, 3)
 
   const slow = fakeFetch(hang)
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: slow.fetch, timeoutMs: 20, retries: 1, ...fast }).getToken(request), {
-    name: 'TokenClientError',
-    code: 'ERR_TOKEN_FETCH_TIMEOUT',
-    message: 'the token server did not answer within 20 ms',
-  })
+  await assert.rejects(
+    createTokenSource({ url: '/v1/tokens', fetch: slow.fetch, timeoutMs: 20, retries: 1, ...fast }).getToken(request),
+    {
+      name: 'TokenClientError',
+      code: 'ERR_TOKEN_FETCH_TIMEOUT',
+      message: 'the token server did not answer within 20 ms',
+    },
+  )
   assert.equal(slow.calls.length, 2)
-  assert.ok(slow.calls.every((call) => call.signal?.aborted), 'each timed-out request is aborted')
+  assert.ok(
+    slow.calls.every((call) => call.signal?.aborted),
+    'each timed-out request is aborted',
+  )
 })
 
 test('429 waits for Retry-After; a Retry-After beyond a minute is not waited for', async () => {
   const token = rtcToken()
   const retries: RetryInfo[] = []
-  const limited = fakeFetch((_call, index) => (index === 0 ? json({ title: 'slow down' }, 429, { 'retry-after': '0' }) : json({ token })))
-  await createTokenSource({ url: '/v1/tokens', fetch: limited.fetch, ...fast }).getToken(request, { onRetry: (info) => retries.push(info) })
+  const limited = fakeFetch((_call, index) =>
+    index === 0 ? json({ title: 'slow down' }, 429, { 'retry-after': '0' }) : json({ token }),
+  )
+  await createTokenSource({ url: '/v1/tokens', fetch: limited.fetch, ...fast }).getToken(request, {
+    onRetry: (info) => retries.push(info),
+  })
   assert.equal(retries.length, 1)
   const shut = fakeFetch(() => json({ title: 'closed' }, 503, { 'retry-after': '3600' }))
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: shut.fetch, ...fast }).getToken(request), { code: 'ERR_TOKEN_FETCH_HTTP', status: 503 })
+  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: shut.fetch, ...fast }).getToken(request), {
+    code: 'ERR_TOKEN_FETCH_HTTP',
+    status: 503,
+  })
   assert.equal(shut.calls.length, 1)
 })
 
 test('backoff grows exponentially up to the cap, with jitter in the upper half of each step', () => {
   const options = { initialMs: 500, maxMs: 8000, factor: 2 }
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, options, () => 0)), [250, 500, 1000, 2000, 4000, 4000])
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, options, () => 1)), [500, 1000, 2000, 4000, 8000, 8000])
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, options, () => 0)),
+    [250, 500, 1000, 2000, 4000, 4000],
+  )
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, options, () => 1)),
+    [500, 1000, 2000, 4000, 8000, 8000],
+  )
 })
 
 test('the retry waits follow the backoff schedule (fake timers)', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
   const retries: RetryInfo[] = []
   const down = fakeFetch(() => json({ title: 'busy' }, 503))
-  const source = createTokenSource({ url: '/v1/tokens', fetch: down.fetch, retries: 3, backoff: { initialMs: 1000, maxMs: 3000 } })
+  const source = createTokenSource({
+    url: '/v1/tokens',
+    fetch: down.fetch,
+    retries: 3,
+    backoff: { initialMs: 1000, maxMs: 3000 },
+  })
   const result = source.getToken(request, { onRetry: (info) => retries.push(info) }).catch((error: unknown) => error)
   const flush = async (): Promise<void> => {
     for (let i = 0; i < 20; i++) await Promise.resolve()
@@ -226,14 +312,19 @@ test('a token for another channel or uid is refused and not retried', async () =
     assert.ok(!error.message.includes(wrong))
     return true
   })
-  await assert.rejects(source.getToken(request, { appId: 'aaaabbbbccccddddeeeeffff00001111' }), { code: 'ERR_TOKEN_MISMATCH' })
+  await assert.rejects(source.getToken(request, { appId: 'aaaabbbbccccddddeeeeffff00001111' }), {
+    code: 'ERR_TOKEN_MISMATCH',
+  })
   assert.equal(calls.length, 2)
 })
 
 test('a cached or too-short token is never handed out', async () => {
   const stale = rtcToken({ issuedAt: nowSeconds() - 20 })
   const { fetch } = fakeFetch(() => json({ token: stale }))
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch, ...fast }).getToken(request), { code: 'ERR_TOKEN_EXPIRING', message: /left, less than the 30 s needed/ })
+  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch, ...fast }).getToken(request), {
+    code: 'ERR_TOKEN_EXPIRING',
+    message: /left, less than the 30 s needed/,
+  })
   // The threshold is the caller's to choose.
   await createTokenSource({ url: '/v1/tokens', fetch, minValiditySeconds: 10 }).getToken(request)
 })
@@ -247,14 +338,20 @@ test("the server's Date header corrects a skewed local clock", async () => {
   assert.equal(await source.getToken(request), token)
   assert.ok(Math.abs(source.serverTime!() - serverNow * 1000) < 3000)
   const without = fakeFetch(() => json({ token }))
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: without.fetch }).getToken(request), { code: 'ERR_TOKEN_EXPIRING' })
+  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: without.fetch }).getToken(request), {
+    code: 'ERR_TOKEN_EXPIRING',
+  })
 })
 
 test('answers without a token, and texts that are not tokens, are refused', async () => {
   const empty = fakeFetch(() => json({ ok: true }))
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: empty.fetch }).getToken(request), { code: 'ERR_TOKEN_FETCH_RESPONSE' })
+  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: empty.fetch }).getToken(request), {
+    code: 'ERR_TOKEN_FETCH_RESPONSE',
+  })
   const junk = fakeFetch(() => json({ token: 'not-a-token' }))
-  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: junk.fetch }).getToken(request), { code: 'ERR_TOKEN_UNREADABLE' })
+  await assert.rejects(createTokenSource({ url: '/v1/tokens', fetch: junk.fetch }).getToken(request), {
+    code: 'ERR_TOKEN_UNREADABLE',
+  })
 })
 
 test('RTM requests are checked against the user id', async () => {
@@ -263,13 +360,32 @@ test('RTM requests are checked against the user id', async () => {
 })
 
 test('bad options throw, bad requests reject, with the field named', async () => {
-  assert.throws(() => createTokenSource({ url: '' }), { name: 'TokenClientError', code: 'ERR_INVALID_ARGUMENT', field: 'url' })
-  assert.throws(() => createTokenSource({ url: '/v1/tokens', timeoutMs: -1 }), { code: 'ERR_INVALID_ARGUMENT', field: 'timeoutMs' })
-  assert.throws(() => createTokenSource({ url: '/v1/tokens', expire: 1.5 }), { code: 'ERR_INVALID_ARGUMENT', field: 'expire' })
+  assert.throws(() => createTokenSource({ url: '' }), {
+    name: 'TokenClientError',
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'url',
+  })
+  assert.throws(() => createTokenSource({ url: '/v1/tokens', timeoutMs: -1 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'timeoutMs',
+  })
+  assert.throws(() => createTokenSource({ url: '/v1/tokens', expire: 1.5 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'expire',
+  })
   const source = createTokenSource({ url: '/v1/tokens' })
-  await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: -1 }), { code: 'ERR_INVALID_ARGUMENT', field: 'uid' })
-  await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: 1, account: 'a' }), { code: 'ERR_INVALID_ARGUMENT', field: 'uid' })
-  await assert.rejects(source.getToken({ service: 'rtm', userId: '' }), { code: 'ERR_INVALID_ARGUMENT', field: 'userId' })
+  await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: -1 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'uid',
+  })
+  await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: 1, account: 'a' }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'uid',
+  })
+  await assert.rejects(source.getToken({ service: 'rtm', userId: '' }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    field: 'userId',
+  })
 })
 
 test('sleep resolves after its time and rejects at once on abort', async () => {
@@ -288,11 +404,16 @@ test('a caller whose signal was aborted before it waited leaves no unhandled rej
     const source = createTokenSource({
       url: '/fetch_rtc_token',
       fetch: ((_url: string, init: RequestInit) =>
-        new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as unknown as typeof fetch,
+        new Promise((_resolve, reject) =>
+          init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+        )) as unknown as typeof fetch,
     })
     const controller = new AbortController()
     controller.abort()
-    await assert.rejects(source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: 42 }, { signal: controller.signal }), { code: 'ERR_ABORTED' })
+    await assert.rejects(
+      source.getToken({ service: 'rtc', channelName: 'ChannelA', uid: 42 }, { signal: controller.signal }),
+      { code: 'ERR_ABORTED' },
+    )
     await new Promise((resolve) => setTimeout(resolve, 20))
     assert.deepEqual(unhandled, [])
   } finally {

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import * as compat from '../../src/compat/agora-access-token.js'
-import { AccessToken, priviledges, RtcRole, RtcTokenBuilder, RtmRole, RtmTokenBuilder } from '../../src/compat/agora-access-token.js'
+import {
+  AccessToken,
+  priviledges,
+  RtcRole,
+  RtcTokenBuilder,
+  RtmRole,
+  RtmTokenBuilder,
+} from '../../src/compat/agora-access-token.js'
 import { TokenError, verifyToken } from '../../src/token/index.js'
 import { loadVectors, type Vector } from '../helpers/vectors.js'
 import {
@@ -82,8 +89,13 @@ for (const vector of byKind('build')) {
         const key = new Class(appId, appCertificate, channelName, value)
         key.salt = salt
         key.ts = ts
-        for (const [id, expiresAt] of Object.entries(privileges as Record<string, number>)) key.addPriviledge(Number(id), expiresAt)
-        assert.equal(key.build(), vector.expected, `${Class === AccessToken ? 'ours' : 'reference'} with uid ${JSON.stringify(value)}`)
+        for (const [id, expiresAt] of Object.entries(privileges as Record<string, number>))
+          key.addPriviledge(Number(id), expiresAt)
+        assert.equal(
+          key.build(),
+          vector.expected,
+          `${Class === AccessToken ? 'ours' : 'reference'} with uid ${JSON.stringify(value)}`,
+        )
       }
     }
     const parsed = new AccessToken('', '', '', 0)
@@ -118,15 +130,27 @@ for (const vector of byKind('roundtrip')) {
     const token =
       i.userAccount !== undefined
         ? RtmTokenBuilder.buildToken(i.appId, i.appCertificate, i.userAccount, i.role, i.privilegeExpiredTs)
-        : RtcTokenBuilder.buildTokenWithUid(i.appId, i.appCertificate, i.channelName, i.uid, i.role, i.privilegeExpiredTs)
+        : RtcTokenBuilder.buildTokenWithUid(
+            i.appId,
+            i.appCertificate,
+            i.channelName,
+            i.uid,
+            i.role,
+            i.privilegeExpiredTs,
+          )
     const parsed = parse006(token)
     const expected = vector.expectedDecoded!
     assert.equal(parsed.appId, expected.appId)
     if (expected.crcChannelName !== undefined) assert.equal(parsed.crcChannelName, expected.crcChannelName)
     if (expected.crcUid !== undefined) assert.equal(parsed.crcUid, expected.crcUid)
     // PHP writes privileges in insertion order (1, 3, 2, 4); the Node reference and we sort them.
-    const sorted = Object.fromEntries(Object.entries(expected.privileges as Record<string, number>).sort(([a], [b]) => Number(a) - Number(b)))
-    assert.deepEqual(parsed.privileges.map((p) => [String(p.id), p.expiresAt]), Object.entries(sorted))
+    const sorted = Object.fromEntries(
+      Object.entries(expected.privileges as Record<string, number>).sort(([a], [b]) => Number(a) - Number(b)),
+    )
+    assert.deepEqual(
+      parsed.privileges.map((p) => [String(p.id), p.expiresAt]),
+      Object.entries(sorted),
+    )
     assert.ok(parsed.ts >= before + 86_400 && parsed.ts <= before + 86_402, 'ts is now + 24 h')
     const claims = i.userAccount !== undefined ? { userId: i.userAccount } : { channelName: i.channelName, uid: i.uid }
     assert.equal(verifyToken(token, { certificates: i.appCertificate, now: false, ...claims }).certificateIndex, 0)
@@ -135,19 +159,32 @@ for (const vector of byKind('roundtrip')) {
 // ---------------------------------------------------------------------------------------------
 // Same bytes as the reference builders, and the deliberate differences
 
-test('the builders give the reference builders\' exact token for the same salt and time', () => {
+test("the builders give the reference builders' exact token for the same salt and time", () => {
   const cases: Array<[(m: any) => string]> = [
     [(m) => m.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, CHANNEL, 2882341273, m.RtcRole.PUBLISHER, EXPIRES_AT)],
     [(m) => m.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, CHANNEL, 0, m.RtcRole.SUBSCRIBER, EXPIRES_AT)],
     [(m) => m.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, CHANNEL, 7, m.RtcRole.ATTENDEE, 0)],
-    [(m) => m.RtcTokenBuilder.buildTokenWithAccount(APP_ID, CERT, 'room with spaces', 'alice@example.com', m.RtcRole.ADMIN, EXPIRES_AT)],
+    [
+      (m) =>
+        m.RtcTokenBuilder.buildTokenWithAccount(
+          APP_ID,
+          CERT,
+          'room with spaces',
+          'alice@example.com',
+          m.RtcRole.ADMIN,
+          EXPIRES_AT,
+        ),
+    ],
     [(m) => m.RtcTokenBuilder.buildTokenWithAccount(APP_ID, CERT, 'c', '0', '2', EXPIRES_AT)],
     [(m) => m.RtmTokenBuilder.buildToken(APP_ID, CERT, 'test_user', m.RtmRole.Rtm_User, EXPIRES_AT)],
     [(m) => m.RtmTokenBuilder.buildToken(APP_ID, CERT, 'ünïcødé 用户', m.RtmRole.Rtm_User, '1446455471')],
   ]
   for (const [build] of cases) {
     const theirs = build(agoraAccessToken)
-    assert.equal(pinnedLike(theirs, () => build(compat)), theirs)
+    assert.equal(
+      pinnedLike(theirs, () => build(compat)),
+      theirs,
+    )
   }
 })
 
@@ -162,23 +199,41 @@ test('fromString reads our tokens exactly as the reference reads them', () => {
 
 test('roles: ATTENDEE, PUBLISHER and ADMIN publish, SUBSCRIBER only joins (compared loosely, as the reference)', () => {
   const ids = (role: unknown) =>
-    parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, role as number, EXPIRES_AT)).privileges.map((p) => p.id)
-  for (const role of [RtcRole.ATTENDEE, RtcRole.PUBLISHER, RtcRole.ADMIN, '1', '101']) assert.deepEqual(ids(role), [1, 2, 3, 4], String(role))
+    parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, role as number, EXPIRES_AT)).privileges.map(
+      (p) => p.id,
+    )
+  for (const role of [RtcRole.ATTENDEE, RtcRole.PUBLISHER, RtcRole.ADMIN, '1', '101'])
+    assert.deepEqual(ids(role), [1, 2, 3, 4], String(role))
   for (const role of [RtcRole.SUBSCRIBER, 3, undefined]) assert.deepEqual(ids(role), [1], String(role))
 })
 
 test('difference: a fresh random salt per token (the reference draws one per process)', () => {
-  const theirs = [1, 2].map((uid) => parse006(agoraAccessToken.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', uid, 1, EXPIRES_AT)).salt)
+  const theirs = [1, 2].map(
+    (uid) => parse006(agoraAccessToken.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', uid, 1, EXPIRES_AT)).salt,
+  )
   assert.equal(theirs[0], theirs[1])
-  const ours = new Set(Array.from({ length: 100 }, (_, uid) => parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', uid, 1, EXPIRES_AT)).salt))
+  const ours = new Set(
+    Array.from(
+      { length: 100 },
+      (_, uid) => parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', uid, 1, EXPIRES_AT)).salt,
+    ),
+  )
   assert.ok(ours.size >= 99)
 })
 
 test('difference: a bad App ID or certificate throws a TokenError (the reference signs anything)', () => {
   const theirs = agoraAccessToken.RtcTokenBuilder.buildTokenWithUid('not-an-app-id', 'x', 'c', 1, 1, EXPIRES_AT)
   assert.ok(theirs.startsWith('006not-an-app-id'))
-  assertTokenError(() => RtcTokenBuilder.buildTokenWithUid('not-an-app-id', CERT, 'c', 1, 1, EXPIRES_AT), 'ERR_INVALID_ARGUMENT', 'appId')
-  assertTokenError(() => RtmTokenBuilder.buildToken(APP_ID, 'x', 'u', 1, EXPIRES_AT), 'ERR_INVALID_ARGUMENT', 'appCertificate')
+  assertTokenError(
+    () => RtcTokenBuilder.buildTokenWithUid('not-an-app-id', CERT, 'c', 1, 1, EXPIRES_AT),
+    'ERR_INVALID_ARGUMENT',
+    'appId',
+  )
+  assertTokenError(
+    () => RtmTokenBuilder.buildToken(APP_ID, 'x', 'u', 1, EXPIRES_AT),
+    'ERR_INVALID_ARGUMENT',
+    'appCertificate',
+  )
 })
 
 test('difference: a numeric RTM account is accepted (the reference crashes), a missing uid or account throws', () => {
@@ -188,18 +243,37 @@ test('difference: a numeric RTM account is accepted (the reference crashes), a m
     pinCompat(pins, () => RtmTokenBuilder.buildToken(APP_ID, CERT, 2882341273, 1, EXPIRES_AT)),
     pinCompat(pins, () => RtmTokenBuilder.buildToken(APP_ID, CERT, '2882341273', 1, EXPIRES_AT)),
   )
-  assertTokenError(() => RtmTokenBuilder.buildToken(APP_ID, CERT, undefined as unknown as string, 1, EXPIRES_AT), 'ERR_INVALID_ARGUMENT', 'account')
+  assertTokenError(
+    () => RtmTokenBuilder.buildToken(APP_ID, CERT, undefined as unknown as string, 1, EXPIRES_AT),
+    'ERR_INVALID_ARGUMENT',
+    'account',
+  )
   const undefinedUid = new agoraAccessTokenAccessToken.AccessToken(APP_ID, CERT, 'c', undefined)
   assert.equal(undefinedUid.uid, 'undefined')
-  assertTokenError(() => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', undefined as unknown as number, 1, EXPIRES_AT), 'ERR_INVALID_ARGUMENT', 'uid')
-  assertTokenError(() => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 2 ** 32, 1, EXPIRES_AT), 'ERR_INVALID_ARGUMENT', 'uid')
+  assertTokenError(
+    () => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', undefined as unknown as number, 1, EXPIRES_AT),
+    'ERR_INVALID_ARGUMENT',
+    'uid',
+  )
+  assertTokenError(
+    () => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 2 ** 32, 1, EXPIRES_AT),
+    'ERR_INVALID_ARGUMENT',
+    'uid',
+  )
 })
 
 test('timestamps: any u32 or numeric string is kept, negative and missing ones throw', () => {
   assert.equal(parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, 0)).privileges[0]!.expiresAt, 0)
-  assert.equal(parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, 0xffff_ffff)).privileges[0]!.expiresAt, 0xffff_ffff)
+  assert.equal(
+    parse006(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, 0xffff_ffff)).privileges[0]!.expiresAt,
+    0xffff_ffff,
+  )
   for (const bad of [-1, undefined, Number.NaN, 2 ** 32]) {
-    assertTokenError(() => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, bad as number), 'ERR_INVALID_ARGUMENT', 'privilegeExpiredTs')
+    assertTokenError(
+      () => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, bad as number),
+      'ERR_INVALID_ARGUMENT',
+      'privilegeExpiredTs',
+    )
   }
 })
 

@@ -42,7 +42,16 @@ import {
 } from './support.js'
 
 const NAMES: Record<number, string> = {
-  1: 'RTC', 2: 'RTM', 3: 'STREAMING', 4: 'FPA', 5: 'CHAT', 6: 'FCDN', 7: 'APAAS', 8: 'RTM2', 9: 'CONVOAI', 10: 'STT',
+  1: 'RTC',
+  2: 'RTM',
+  3: 'STREAMING',
+  4: 'FPA',
+  5: 'CHAT',
+  6: 'FCDN',
+  7: 'APAAS',
+  8: 'RTM2',
+  9: 'CONVOAI',
+  10: 'STT',
 }
 
 /** A parsed compat service in the vectors file's notation. */
@@ -56,7 +65,8 @@ function serviceAsVector(service: Service): Record<string, unknown> {
   if (service instanceof ServiceStreaming || service instanceof ServiceFCdn) {
     Object.assign(out, { channelName: service.__channel_name, account: service.__account })
   }
-  if (service instanceof ServiceRtm || service instanceof ServiceChat || service instanceof ServiceRtm2) out.userId = service.__user_id
+  if (service instanceof ServiceRtm || service instanceof ServiceChat || service instanceof ServiceRtm2)
+    out.userId = service.__user_id
   if (service instanceof ServiceRtm2) out.permissions = service.__permissions.details
   if (service instanceof ServiceApaas) {
     Object.assign(out, { roomUuid: service.__room_uuid, userUuid: service.__user_uuid, role: service.__role })
@@ -71,7 +81,8 @@ function tokenAsVector(token: AccessToken2): Record<string, unknown> {
 
 /** A vectors-file service as compat service objects; `numeric` passes canonical uids as numbers. */
 function compatService(spec: VectorService, numeric: boolean): Service {
-  const uid = (account: string): string | number => (numeric && /^([1-9]\d*)?$/.test(account) ? Number(account) : account)
+  const uid = (account: string): string | number =>
+    numeric && /^([1-9]\d*)?$/.test(account) ? Number(account) : account
   let service: Service
   switch (spec.service) {
     case 'RTC':
@@ -97,8 +108,11 @@ function compatService(spec: VectorService, numeric: boolean): Service {
       break
     case 'RTM2': {
       const permissions = new Rtm2Permissions()
-      for (const [resource, byPermission] of Object.entries(spec.permissions as Record<string, Record<string, string[]>>)) {
-        for (const [permission, names] of Object.entries(byPermission)) permissions.add(Number(resource), Number(permission), names)
+      for (const [resource, byPermission] of Object.entries(
+        spec.permissions as Record<string, Record<string, string[]>>,
+      )) {
+        for (const [permission, names] of Object.entries(byPermission))
+          permissions.add(Number(resource), Number(permission), names)
       }
       service = new ServiceRtm2(spec.userId as string, permissions)
       break
@@ -113,7 +127,8 @@ function compatService(spec: VectorService, numeric: boolean): Service {
 function permissionsFrom(spec: Record<string, Record<string, string[]>>): Rtm2Permissions {
   const permissions = new Rtm2Permissions()
   for (const [resource, byPermission] of Object.entries(spec)) {
-    for (const [permission, names] of Object.entries(byPermission)) permissions.add(Number(resource), Number(permission), names)
+    for (const [permission, names] of Object.entries(byPermission))
+      permissions.add(Number(resource), Number(permission), names)
   }
   return permissions
 }
@@ -134,7 +149,13 @@ test('exports every name of agora-token, of its src/AccessToken2 module, and Tok
 })
 
 test('each builder class has every static method of the reference, with the same arity', () => {
-  const builders = ['RtcTokenBuilder', 'RtmTokenBuilder', 'ChatTokenBuilder', 'ApaasTokenBuilder', 'EducationTokenBuilder']
+  const builders = [
+    'RtcTokenBuilder',
+    'RtmTokenBuilder',
+    'ChatTokenBuilder',
+    'ApaasTokenBuilder',
+    'EducationTokenBuilder',
+  ]
   for (const name of [...builders, 'FpaTokenBuilder', 'ConvoAITokenBuilder', 'SttTokenBuilder']) {
     const ours = (compat as Record<string, any>)[name]
     const methods = staticNames(agoraToken[name])
@@ -184,7 +205,8 @@ test('the AccessToken2 and service methods of the reference exist, plus camelCas
 // Reference vectors
 
 const vectors = loadVectors()
-const byKind = (kind: Vector['kind'], version: Vector['version']) => vectors.filter((v) => v.kind === kind && v.version === version)
+const byKind = (kind: Vector['kind'], version: Vector['version']) =>
+  vectors.filter((v) => v.kind === kind && v.version === version)
 
 for (const vector of byKind('build', '007')) {
   const exact = vector.compressor?.includes('zlib-c') === true
@@ -251,28 +273,51 @@ for (const vector of byKind('verify', '007')) {
 type Inputs = Record<string, any>
 const who = (i: Inputs) => [i.appId, i.appCertificate] as [string, string]
 const four = (i: Inputs) =>
-  [i.joinChannelPrivilegeExpire, i.pubAudioPrivilegeExpire, i.pubVideoPrivilegeExpire, i.pubDataStreamPrivilegeExpire] as [
-    number,
-    number,
-    number,
-    number,
-  ]
+  [
+    i.joinChannelPrivilegeExpire,
+    i.pubAudioPrivilegeExpire,
+    i.pubVideoPrivilegeExpire,
+    i.pubDataStreamPrivilegeExpire,
+  ] as [number, number, number, number]
 const roundtrips: Record<string, Array<(i: Inputs) => string>> = {
   'rt007-rtc-uid-publisher': [
     (i) => RtcTokenBuilder.buildTokenWithUid(...who(i), i.channelName, i.uid, i.role, i.tokenExpire, i.privilegeExpire),
   ],
   'rt007-rtc-account-publisher': [
-    (i) => RtcTokenBuilder.buildTokenWithUserAccount(...who(i), i.channelName, i.account, i.role, i.tokenExpire, i.privilegeExpire),
+    (i) =>
+      RtcTokenBuilder.buildTokenWithUserAccount(
+        ...who(i),
+        i.channelName,
+        i.account,
+        i.role,
+        i.tokenExpire,
+        i.privilegeExpire,
+      ),
   ],
   'rt007-rtc-uid-and-privilege': [
     (i) => RtcTokenBuilder.buildTokenWithUidAndPrivilege(...who(i), i.channelName, i.uid, i.tokenExpire, ...four(i)),
   ],
   'rt007-rtc-account-and-privilege': [
-    (i) => RtcTokenBuilder.BuildTokenWithUserAccountAndPrivilege(...who(i), i.channelName, i.account, i.tokenExpire, ...four(i)),
-    (i) => RtcTokenBuilder.buildTokenWithUserAccountAndPrivilege(...who(i), i.channelName, i.account, i.tokenExpire, ...four(i)),
+    (i) =>
+      RtcTokenBuilder.BuildTokenWithUserAccountAndPrivilege(
+        ...who(i),
+        i.channelName,
+        i.account,
+        i.tokenExpire,
+        ...four(i),
+      ),
+    (i) =>
+      RtcTokenBuilder.buildTokenWithUserAccountAndPrivilege(
+        ...who(i),
+        i.channelName,
+        i.account,
+        i.tokenExpire,
+        ...four(i),
+      ),
   ],
   'rt007-rtc-with-rtm-publisher': [
-    (i) => RtcTokenBuilder.buildTokenWithRtm(...who(i), i.channelName, i.account, i.role, i.tokenExpire, i.privilegeExpire),
+    (i) =>
+      RtcTokenBuilder.buildTokenWithRtm(...who(i), i.channelName, i.account, i.role, i.tokenExpire, i.privilegeExpire),
   ],
   'rt007-rtc-with-rtm2': [
     (i) =>
@@ -317,7 +362,12 @@ for (const vector of byKind('roundtrip', '007')) {
   test(`007 roundtrip ${vector.id}: the compat builder gives the reference's fields and verifies`, () => {
     const builds = roundtrips[vector.id]
     assert.ok(builds, `no compat builder mapped for ${vector.id}`)
-    const { issueTs: _now, salt: _random, signatureValidWithTestCertificate: _valid, ...expected } = vector.expectedDecoded!
+    const {
+      issueTs: _now,
+      salt: _random,
+      signatureValidWithTestCertificate: _valid,
+      ...expected
+    } = vector.expectedDecoded!
     for (const build of builds) {
       const before = Math.floor(Date.now() / 1000)
       const token = build(vector.inputs)
@@ -337,32 +387,58 @@ for (const vector of byKind('roundtrip', '007')) {
 test('difference: build throws a TokenError naming the field where agora-token returns ""', () => {
   const bad = '970CA35de60c44645bbae8a215061b3' // 31 characters
   assert.equal(agoraToken.RtcTokenBuilder.buildTokenWithUid(bad, CERT, 'c', 1, 1, 600, 600), '')
-  assertTokenError(() => RtcTokenBuilder.buildTokenWithUid(bad, CERT, 'c', 1, 1, 600, 600), 'ERR_INVALID_ARGUMENT', 'appId')
+  assertTokenError(
+    () => RtcTokenBuilder.buildTokenWithUid(bad, CERT, 'c', 1, 1, 600, 600),
+    'ERR_INVALID_ARGUMENT',
+    'appId',
+  )
   assert.equal(agoraToken.RtmTokenBuilder.buildToken(APP_ID, 'not-a-certificate', 'u', 600), '')
-  assertTokenError(() => RtmTokenBuilder.buildToken(APP_ID, 'not-a-certificate', 'u', 600), 'ERR_INVALID_ARGUMENT', 'appCertificate')
+  assertTokenError(
+    () => RtmTokenBuilder.buildToken(APP_ID, 'not-a-certificate', 'u', 600),
+    'ERR_INVALID_ARGUMENT',
+    'appCertificate',
+  )
   assert.equal(new agoraTokenAccessToken2.AccessToken2(APP_ID, CERT, 0, 600).build(), '')
   assertTokenError(() => new AccessToken2(APP_ID, CERT, 0, 600).build(), 'ERR_INVALID_ARGUMENT', 'services')
 })
 
 test('difference: the certificate never appears in an error message', () => {
   const certificate = 'ZZZZd2fd1755d40ecb72977518be15d3b'
-  assert.throws(() => ChatTokenBuilder.buildAppToken(APP_ID, certificate, 600), (error: Error) => !error.message.includes(certificate))
+  assert.throws(
+    () => ChatTokenBuilder.buildAppToken(APP_ID, certificate, 600),
+    (error: Error) => !error.message.includes(certificate),
+  )
 })
 
 test('difference: numeric user ids are accepted (agora-token crashes on Buffer.from(number))', () => {
   assert.throws(() => agoraToken.RtmTokenBuilder.buildToken(APP_ID, CERT, 2882341273, 600), TypeError)
   assert.throws(() => agoraToken.ChatTokenBuilder.buildUserToken(APP_ID, CERT, 2882341273, 600), TypeError)
-  assert.throws(() => agoraToken.RtcTokenBuilder.buildTokenWithRtm(APP_ID, CERT, 'c', 2882341273, 1, 600, 600), TypeError)
+  assert.throws(
+    () => agoraToken.RtcTokenBuilder.buildTokenWithRtm(APP_ID, CERT, 'c', 2882341273, 1, 600, 600),
+    TypeError,
+  )
   const cases: Array<[(id: string | number) => string, (p: ReturnType<typeof parse007>) => string]> = [
     [(id) => RtmTokenBuilder.buildToken(APP_ID, CERT, id, 600), (p) => (p.services[0] as { userId: string }).userId],
-    [(id) => ChatTokenBuilder.buildUserToken(APP_ID, CERT, id, 600), (p) => (p.services[0] as { userId: string }).userId],
-    [(id) => RtcTokenBuilder.buildTokenWithRtm(APP_ID, CERT, 'c', id, 1, 600, 600), (p) => (p.services[1] as { userId: string }).userId],
+    [
+      (id) => ChatTokenBuilder.buildUserToken(APP_ID, CERT, id, 600),
+      (p) => (p.services[0] as { userId: string }).userId,
+    ],
+    [
+      (id) => RtcTokenBuilder.buildTokenWithRtm(APP_ID, CERT, 'c', id, 1, 600, 600),
+      (p) => (p.services[1] as { userId: string }).userId,
+    ],
     [
       (id) => RtcTokenBuilder.buildTokenWithRtm2(APP_ID, CERT, 'c', 'a', 1, 600, 600, 600, 600, 600, id, 600),
       (p) => (p.services[1] as { userId: string }).userId,
     ],
-    [(id) => ApaasTokenBuilder.buildUserToken(APP_ID, CERT, id, 600), (p) => (p.services[0] as { userUuid: string }).userUuid],
-    [(id) => ApaasTokenBuilder.buildRoomUserToken(APP_ID, CERT, 'room', id, 1, 600), (p) => (p.services[0] as { userId: string }).userId],
+    [
+      (id) => ApaasTokenBuilder.buildUserToken(APP_ID, CERT, id, 600),
+      (p) => (p.services[0] as { userUuid: string }).userUuid,
+    ],
+    [
+      (id) => ApaasTokenBuilder.buildRoomUserToken(APP_ID, CERT, 'room', id, 1, 600),
+      (p) => (p.services[0] as { userId: string }).userId,
+    ],
   ]
   for (const [build, userId] of cases) {
     const numeric = pinCompat({ now: 1_700_000_000, salt007: 7 }, () => build(2882341273))
@@ -381,11 +457,14 @@ test('difference: an APaaS room-user token carries the APaaS room privilege (ago
   for (const builder of [ApaasTokenBuilder, EducationTokenBuilder]) {
     const ours = pinnedLike(reference, () => builder.buildRoomUserToken(APP_ID, CERT, 'room-1', 'alice', 2, 900))
     const parsed = parse007(ours)
-    assert.deepEqual(parsed.services.map((s) => [s.type, s.privileges.map((p) => [p.name, p.expire])]), [
-      ['rtm', [['login', 900]]],
-      ['chat', [['user', 900]]],
-      ['apaas', [['roomUser', 900]]],
-    ])
+    assert.deepEqual(
+      parsed.services.map((s) => [s.type, s.privileges.map((p) => [p.name, p.expire])]),
+      [
+        ['rtm', [['login', 900]]],
+        ['chat', [['user', 900]]],
+        ['apaas', [['roomUser', 900]]],
+      ],
+    )
     assert.equal((parsed.services[1] as { userId: string }).userId, createHash('md5').update('alice').digest('hex'))
     // Everything else is the reference's payload: the same token built by hand with the privilege.
     const documented = new agoraTokenAccessToken2.AccessToken2(APP_ID, CERT, parsed.issuedAt, 900)
@@ -436,9 +515,17 @@ test('difference: a missing or out-of-range RTC uid throws (agora-token writes "
   const theirs = agoraToken.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', undefined, 1, 600, 600)
   assert.equal((parse007(theirs).services[0] as { account: string }).account, 'undefined')
   const missing = undefined as unknown as number
-  assertTokenError(() => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', missing, 1, 600, 600), 'ERR_INVALID_ARGUMENT', 'services[0].uid')
+  assertTokenError(
+    () => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', missing, 1, 600, 600),
+    'ERR_INVALID_ARGUMENT',
+    'services[0].uid',
+  )
   for (const uid of [-1, 2 ** 32, 1.5, Number.NaN]) {
-    assertTokenError(() => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', uid, 1, 600, 600), 'ERR_INVALID_ARGUMENT', 'uid')
+    assertTokenError(
+      () => RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', uid, 1, 600, 600),
+      'ERR_INVALID_ARGUMENT',
+      'uid',
+    )
   }
   // Numeric 0 is the wildcard, the string "0" is the account "0", as in the reference.
   const wildcard = parse007(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 0, 1, 600))
@@ -454,12 +541,19 @@ test('lifetimes keep the reference permissiveness: any u32, numeric strings, fra
   const pins = { now: 1_700_000_000, salt007: 3 }
   const numeric = pinCompat(pins, () => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', 600))
   for (const loose of ['600', 600.9]) {
-    assert.equal(pinCompat(pins, () => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', loose as number)), numeric)
+    assert.equal(
+      pinCompat(pins, () => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', loose as number)),
+      numeric,
+    )
   }
   // The reference accepts the same loose values and writes the same bytes.
   const theirs = agoraToken.RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', '600')
   assert.equal(parse007(theirs).expire, 600)
-  assert.equal(parse007(pinnedLike(theirs, () => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', '600' as unknown as number))).expire, 600)
+  assert.equal(
+    parse007(pinnedLike(theirs, () => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', '600' as unknown as number)))
+      .expire,
+    600,
+  )
   assert.equal(parse007(FpaTokenBuilder.buildToken(APP_ID, CERT)).expire, 86_400)
 })
 
@@ -467,7 +561,11 @@ test('difference: undefined, NaN and negative lifetimes throw (agora-token write
   assert.equal(parse007(agoraToken.RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', undefined)).expire, 0)
   assert.throws(() => agoraToken.RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', -1), RangeError)
   for (const expire of [undefined, Number.NaN, -1, 2 ** 32, 'soon']) {
-    assertTokenError(() => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', expire as number), 'ERR_INVALID_ARGUMENT', 'expire')
+    assertTokenError(
+      () => RtmTokenBuilder.buildToken(APP_ID, CERT, 'u', expire as number),
+      'ERR_INVALID_ARGUMENT',
+      'expire',
+    )
   }
   assertTokenError(
     () => RtcTokenBuilder.buildTokenWithUidAndPrivilege(APP_ID, CERT, 'c', 1, 600, 600, -1, 600, 600),
@@ -484,23 +582,53 @@ test('difference: undefined, NaN and negative lifetimes throw (agora-token write
 test('roles compare as in the reference: loosely in the RTC builders, strictly in ConvoAI/STT', () => {
   const privileges = (token: string) => parse007(token).services[0]!.privileges.map((p) => p.id)
   const looseRole = '1' as unknown as number
-  assert.deepEqual(privileges(agoraToken.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, looseRole, 600)), [1, 2, 3, 4])
+  assert.deepEqual(
+    privileges(agoraToken.RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, looseRole, 600)),
+    [1, 2, 3, 4],
+  )
   assert.deepEqual(privileges(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, looseRole, 600)), [1, 2, 3, 4])
   assert.deepEqual(privileges(RtcTokenBuilder.buildTokenWithUid(APP_ID, CERT, 'c', 1, RtcRole.SUBSCRIBER, 600)), [1])
   for (const builder of [ConvoAITokenBuilder, SttTokenBuilder]) {
-    const theirs = (agoraToken as Record<string, any>)[builder.name].buildToken(APP_ID, CERT, 'c', 'a', looseRole, 600, 1, 2, 3, 4, 'a', 600)
+    const theirs = (agoraToken as Record<string, any>)[builder.name].buildToken(
+      APP_ID,
+      CERT,
+      'c',
+      'a',
+      looseRole,
+      600,
+      1,
+      2,
+      3,
+      4,
+      'a',
+      600,
+    )
     assert.deepEqual(privileges(theirs), [1])
     assert.deepEqual(privileges(builder.buildToken(APP_ID, CERT, 'c', 'a', looseRole, 600, 1, 2, 3, 4, 'a', 600)), [1])
-    assert.deepEqual(privileges(builder.buildToken(APP_ID, CERT, 'c', 'a', RtcRole.PUBLISHER, 600, 1, 2, 3, 4, 'a', 600)), [1, 2, 3, 4])
+    assert.deepEqual(
+      privileges(builder.buildToken(APP_ID, CERT, 'c', 'a', RtcRole.PUBLISHER, 600, 1, 2, 3, 4, 'a', 600)),
+      [1, 2, 3, 4],
+    )
   }
 })
 
 test('ConvoAI and STT tokens hold RTC, RTM and an empty agent service', () => {
-  for (const [builder, type] of [[ConvoAITokenBuilder, 'convoai'], [SttTokenBuilder, 'stt']] as const) {
-    const parsed = parse007(builder.buildToken(APP_ID, CERT, 'c', 'agent', RtcRole.PUBLISHER, 900, 1, 2, 3, 4, 'agent-rtm', 300))
+  for (const [builder, type] of [
+    [ConvoAITokenBuilder, 'convoai'],
+    [SttTokenBuilder, 'stt'],
+  ] as const) {
+    const parsed = parse007(
+      builder.buildToken(APP_ID, CERT, 'c', 'agent', RtcRole.PUBLISHER, 900, 1, 2, 3, 4, 'agent-rtm', 300),
+    )
     assert.equal(parsed.expire, 900)
-    assert.deepEqual(parsed.services.map((s) => s.type), ['rtc', 'rtm', type])
-    assert.deepEqual(parsed.services[1]!.privileges.map((p) => p.expire), [300])
+    assert.deepEqual(
+      parsed.services.map((s) => s.type),
+      ['rtc', 'rtm', type],
+    )
+    assert.deepEqual(
+      parsed.services[1]!.privileges.map((p) => p.expire),
+      [300],
+    )
     assert.deepEqual(parsed.services[2]!.privileges, [])
   }
 })
@@ -527,7 +655,10 @@ test('AccessToken2: issueTs 0 means now in whole seconds; from_string of a token
   assert.equal(parsed.verifySignature(CERT), true)
   assert.equal(parsed.verifySignature(CERT.toLowerCase()), false, 'the certificate text is the key, case and all')
   assert.equal(parsed.verifySignature('short'), false)
-  assert.deepEqual(parsed.services.map((s) => s.service_type()), [1, 2])
+  assert.deepEqual(
+    parsed.services.map((s) => s.service_type()),
+    [1, 2],
+  )
 })
 
 test('services of one type keep their order; privileges overwrite by id', () => {
@@ -571,7 +702,11 @@ test('difference: static builder methods work detached from their class (the ref
   const { buildTokenWithUid, buildTokenWithUidAndPrivilege } = RtcTokenBuilder
   assert.equal(parse007(buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, 600, 600)).services.length, 1)
   assert.equal(parse007(buildTokenWithUidAndPrivilege(APP_ID, CERT, 'c', 1, 600, 1, 2, 3, 4)).services.length, 1)
-  assertTokenError(() => buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, undefined as unknown as number), 'ERR_INVALID_ARGUMENT', 'tokenExpire')
+  assertTokenError(
+    () => buildTokenWithUid(APP_ID, CERT, 'c', 1, 1, undefined as unknown as number),
+    'ERR_INVALID_ARGUMENT',
+    'tokenExpire',
+  )
 })
 
 test('AccessToken2 without a lifetime parses fine but does not build (the reference writes 0)', () => {

@@ -116,9 +116,7 @@ export function githubSlug(heading: string): string {
   const rendered = heading
     .split(/(`+[^`]*`+)/)
     .map((part, index) =>
-      index % 2 === 1
-        ? part.replace(/`/g, '')
-        : part.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/<[^>]+>/g, ''),
+      index % 2 === 1 ? part.replace(/`/g, '') : part.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/<[^>]+>/g, ''),
     )
     .join('')
   return rendered

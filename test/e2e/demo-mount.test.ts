@@ -20,9 +20,18 @@ async function setup(options: Omit<DemoOptions, 'apps'> = {}, settings: Record<s
   await writeFile(join(webDir, 'index.html'), '<!doctype html><title>demo</title>')
   await writeFile(join(webDir, 'demo.js'), 'console.log(1)')
   await writeFile(join(webDir, '.secret'), 'no')
-  const config = await loadConfig({}, { mode: 'development', cwd: dir, overrides: { AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev.json'), AGATE_LOG_LEVEL: 'silent', ...settings } })
+  const config = await loadConfig(
+    {},
+    {
+      mode: 'development',
+      cwd: dir,
+      overrides: { AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev.json'), AGATE_LOG_LEVEL: 'silent', ...settings },
+    },
+  )
   let demo: MountedDemo | undefined
-  const app = createApp(config, { extraRoutes: (app) => void (demo = mountDemo(app, { apps: config.apps, webDir, ...options })) })
+  const app = createApp(config, {
+    extraRoutes: (app) => void (demo = mountDemo(app, { apps: config.apps, webDir, ...options })),
+  })
   return {
     app,
     config,
@@ -52,7 +61,12 @@ test('assets are served by exact name only', async () => {
   const script = await app.request('/demo/assets/demo.js')
   assert.equal(script.status, 200)
   assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8')
-  for (const path of ['/demo/assets/.secret', '/demo/assets/..%2Fdev.json', '/demo/assets/missing.js', '/demo/assets/%2e%2e%2fdev.json']) {
+  for (const path of [
+    '/demo/assets/.secret',
+    '/demo/assets/..%2Fdev.json',
+    '/demo/assets/missing.js',
+    '/demo/assets/%2e%2e%2fdev.json',
+  ]) {
     assert.equal((await app.request(path)).status, 404, path)
   }
   await close()
@@ -66,21 +80,44 @@ test('/demo/config.json gives the page what it needs and no certificate', async 
     channel: 'ChannelA',
     tokenLifetimeSeconds: 40,
     endpoints: { v1: '/v1/tokens', fetchRtcToken: '/fetch_rtc_token' },
-    sandbox: { appId: config.apps[0]!.appId, base: '/sandbox', timeScale: 4, maxTimeScale: 100, coHostAuthentication: false, willExpireSeconds: 30 },
+    sandbox: {
+      appId: config.apps[0]!.appId,
+      base: '/sandbox',
+      timeScale: 4,
+      maxTimeScale: 100,
+      coHostAuthentication: false,
+      willExpireSeconds: 30,
+    },
     real: null,
   })
   assert.ok(!JSON.stringify(body).includes(config.apps[0]!.certificate))
-  assert.equal((await app.request('/demo/vendor/agora-rtc-sdk-ng.js')).status, 404, 'no real mode with development credentials')
+  assert.equal(
+    (await app.request('/demo/vendor/agora-rtc-sdk-ng.js')).status,
+    404,
+    'no real mode with development credentials',
+  )
   await close()
 })
 
 test('the sandbox is mounted and judges tokens minted by the server', async () => {
   const { app, config, close } = await setup()
-  const minted = await app.request('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expire: 40, rtc: { channelName: 'ChannelA', uid: 7, role: 'publisher' } }) })
+  const minted = await app.request('/v1/tokens', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ expire: 40, rtc: { channelName: 'ChannelA', uid: 7, role: 'publisher' } }),
+  })
   const { token } = (await minted.json()) as { token: string }
-  const joined = await app.request('/sandbox/rtc/join', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId: config.apps[0]!.appId, channel: 'ChannelA', token, uid: 7 }) })
+  const joined = await app.request('/sandbox/rtc/join', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ appId: config.apps[0]!.appId, channel: 'ChannelA', token, uid: 7 }),
+  })
   assert.equal(joined.status, 200)
-  const wrongUid = await app.request('/sandbox/rtc/join', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId: config.apps[0]!.appId, channel: 'ChannelA', token, uid: 8 }) })
+  const wrongUid = await app.request('/sandbox/rtc/join', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ appId: config.apps[0]!.appId, channel: 'ChannelA', token, uid: 8 }),
+  })
   assert.equal(wrongUid.status, 403)
   await close()
 })
@@ -100,9 +137,18 @@ test('with real credentials the real-SDK mode is on and the SDK browser build is
 
 test('without a built page, / says how to build it', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'agate-empty-'))
-  const config = await loadConfig({}, { mode: 'development', cwd: dir, overrides: { AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev.json'), AGATE_LOG_LEVEL: 'silent' } })
+  const config = await loadConfig(
+    {},
+    {
+      mode: 'development',
+      cwd: dir,
+      overrides: { AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev.json'), AGATE_LOG_LEVEL: 'silent' },
+    },
+  )
   let demo: MountedDemo | undefined
-  const app = createApp(config, { extraRoutes: (app) => void (demo = mountDemo(app, { apps: config.apps, webDir: join(dir, 'nothing') })) })
+  const app = createApp(config, {
+    extraRoutes: (app) => void (demo = mountDemo(app, { apps: config.apps, webDir: join(dir, 'nothing') })),
+  })
   const response = await app.request('/')
   assert.equal(response.status, 503)
   assert.match(await response.text(), /npm run build/)

@@ -18,15 +18,25 @@ export interface DemoServer {
 }
 
 /** Starts it; `options` go to `mountDemo` (e.g. `timeScale`, `webDir`). */
-export async function startDemoServer(options: DemoSettings = {}, settings: Record<string, unknown> = {}): Promise<DemoServer> {
+export async function startDemoServer(
+  options: DemoSettings = {},
+  settings: Record<string, unknown> = {},
+): Promise<DemoServer> {
   const dir = await mkdtemp(join(tmpdir(), 'agate-demo-'))
-  const config = await loadConfig({}, {
-    mode: 'development',
-    port: 0,
-    host: '127.0.0.1',
-    cwd: dir,
-    overrides: { AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev-credentials.json'), AGATE_LOG_LEVEL: 'silent', ...settings },
-  })
+  const config = await loadConfig(
+    {},
+    {
+      mode: 'development',
+      port: 0,
+      host: '127.0.0.1',
+      cwd: dir,
+      overrides: {
+        AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev-credentials.json'),
+        AGATE_LOG_LEVEL: 'silent',
+        ...settings,
+      },
+    },
+  )
   const server = await startServer(config, { demo: options })
   return {
     url: server.url,

@@ -36,12 +36,21 @@ describe('cluster: 2 workers on one port', () => {
   test('tokens are served by both workers, and /metrics adds up across them', { timeout: 60_000 }, async () => {
     const count = 60
     for (let i = 0; i < count; i++) {
-      const response = await fresh(server.url, '/fetch_rtc_token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: FETCH_BODY })
+      const response = await fresh(server.url, '/fetch_rtc_token', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: FETCH_BODY,
+      })
       assert.equal(response.status, 200)
       const { token } = (await response.json()) as { token: string }
       if (i < 3) verifyToken(token, { certificates: CERTIFICATE, channelName: 'ChannelA', uid: 2882341273 })
     }
-    const issuers = new Set(server.logs().filter((line) => line.event === 'token.issued').map((line) => line.pid))
+    const issuers = new Set(
+      server
+        .logs()
+        .filter((line) => line.event === 'token.issued')
+        .map((line) => line.pid),
+    )
     assert.equal(issuers.size, 2, 'both workers issued tokens')
 
     // Each scrape lands on some worker; every one of them reports the cluster's total.
@@ -52,9 +61,15 @@ describe('cluster: 2 workers on one port', () => {
       const text = await response.text()
       assert.equal(sample(text, ISSUED), count, `scrape ${i}: the counter is the sum over workers`)
       assert.equal(sample(text, 'agate_cluster_workers'), 2)
-      const histogramCount = sample(text, 'agate_http_request_duration_seconds_count{route="/fetch_rtc_token",status="200"}')
+      const histogramCount = sample(
+        text,
+        'agate_http_request_duration_seconds_count{route="/fetch_rtc_token",status="200"}',
+      )
       assert.equal(histogramCount, count, 'histograms add up too')
-      assert.ok((sample(text, 'process_resident_memory_bytes') ?? 0) > 50e6, 'process metrics of all processes are summed')
+      assert.ok(
+        (sample(text, 'process_resident_memory_bytes') ?? 0) > 50e6,
+        'process metrics of all processes are summed',
+      )
     }
   })
 
@@ -69,11 +84,19 @@ describe('cluster: 2 workers on one port', () => {
     const ready = server.logs().filter((line) => line.event === 'cluster.worker.ready')
     const victim = ready[0]?.pid as number
     process.kill(victim, 'SIGKILL')
-    await waitFor('the primary to restart the worker', () => server.logs().filter((line) => line.event === 'cluster.worker.ready').length === 3, 20_000)
+    await waitFor(
+      'the primary to restart the worker',
+      () => server.logs().filter((line) => line.event === 'cluster.worker.ready').length === 3,
+      20_000,
+    )
     const exited = server.logs().find((line) => line.event === 'cluster.worker.exited')
     assert.equal(exited?.signal, 'SIGKILL')
     for (let i = 0; i < 10; i++) {
-      const response = await fresh(server.url, '/fetch_rtc_token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: FETCH_BODY })
+      const response = await fresh(server.url, '/fetch_rtc_token', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: FETCH_BODY,
+      })
       assert.equal(response.status, 200)
     }
     const text = await (await fresh(server.url, '/metrics')).text()
@@ -83,43 +106,74 @@ describe('cluster: 2 workers on one port', () => {
 })
 
 describe('agate serve --workers 2 (the CLI starts the cluster)', () => {
-  test('both workers serve tokens; the primary warns about per-worker limits and the missing demo; SIGTERM drains and exits 0', { timeout: 60_000 }, async () => {
-    const port = await freePort()
-    const server = await ServerProcess.spawn('src/cli/main.ts', ['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'], serverEnv(), (line) =>
-      line.event === 'cluster.started' && typeof line.url === 'string' ? line.url : undefined,
-    )
-    try {
-      assert.equal(server.url, `http://127.0.0.1:${port}`)
-      const warnings = server.logs().filter((line) => line.event === 'server.warning' && line.role === 'primary').map((line) => line.msg)
-      assert.deepEqual(warnings, [
-        '2 workers and no REDIS_URL: each worker counts rate limits on its own, so a caller may get up to 2 times the limit; set REDIS_URL to share them',
-        'cluster mode: the web demo and the sandbox are not served (a sandbox session lives in one process); run a single process (--workers 1, WORKERS=1) for them',
-      ])
-      for (let i = 0; i < 10; i++) {
-        const response = await fresh(server.url, '/fetch_rtc_token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: FETCH_BODY })
-        assert.equal(response.status, 200)
-        const { token } = (await response.json()) as { token: string }
-        verifyToken(token, { certificates: CERTIFICATE, channelName: 'ChannelA', uid: 2882341273 })
-        assert.equal((await fresh(server.url, '/readyz')).status, 200)
-        assert.equal((await fresh(server.url, '/demo/config.json')).status, 404, 'workers serve no demo')
+  test(
+    'both workers serve tokens; the primary warns about per-worker limits and the missing demo; SIGTERM drains and exits 0',
+    { timeout: 60_000 },
+    async () => {
+      const port = await freePort()
+      const server = await ServerProcess.spawn(
+        'src/cli/main.ts',
+        ['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'],
+        serverEnv(),
+        (line) => (line.event === 'cluster.started' && typeof line.url === 'string' ? line.url : undefined),
+      )
+      try {
+        assert.equal(server.url, `http://127.0.0.1:${port}`)
+        const warnings = server
+          .logs()
+          .filter((line) => line.event === 'server.warning' && line.role === 'primary')
+          .map((line) => line.msg)
+        assert.deepEqual(warnings, [
+          '2 workers and no REDIS_URL: each worker counts rate limits on its own, so a caller may get up to 2 times the limit; set REDIS_URL to share them',
+          'cluster mode: the web demo and the sandbox are not served (a sandbox session lives in one process); run a single process (--workers 1, WORKERS=1) for them',
+        ])
+        for (let i = 0; i < 10; i++) {
+          const response = await fresh(server.url, '/fetch_rtc_token', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: FETCH_BODY,
+          })
+          assert.equal(response.status, 200)
+          const { token } = (await response.json()) as { token: string }
+          verifyToken(token, { certificates: CERTIFICATE, channelName: 'ChannelA', uid: 2882341273 })
+          assert.equal((await fresh(server.url, '/readyz')).status, 200)
+          assert.equal((await fresh(server.url, '/demo/config.json')).status, 404, 'workers serve no demo')
+        }
+        await waitFor(
+          'both workers to have answered',
+          () =>
+            new Set(
+              server
+                .logs()
+                .filter((line) => line.event === 'token.issued')
+                .map((line) => line.pid),
+            ).size === 2,
+          10_000,
+        )
+        server.child.kill('SIGTERM')
+        assert.deepEqual(await server.exit(), { code: 0, signal: null })
+        assert.ok(server.logs().some((line) => line.event === 'cluster.stopped'))
+      } finally {
+        await server.stop()
       }
-      await waitFor('both workers to have answered', () => new Set(server.logs().filter((line) => line.event === 'token.issued').map((line) => line.pid)).size === 2, 10_000)
-      server.child.kill('SIGTERM')
-      assert.deepEqual(await server.exit(), { code: 0, signal: null })
-      assert.ok(server.logs().some((line) => line.event === 'cluster.stopped'))
-    } finally {
-      await server.stop()
-    }
-  })
+    },
+  )
 })
 
 describe('cluster start failures', () => {
-  test('a bad setting stops the cluster before any worker starts, naming the setting', { timeout: 30_000 }, async () => {
-    await assert.rejects(ServerProcess.cluster(2, await freePort(), serverEnv({ AGATE_TOKEN_EXPIRE: 'soon' })), (error: Error) => {
-      assert.match(error.message, /exited at start \(1\).*agate cluster: AGATE_TOKEN_EXPIRE: must be an integer/s)
-      return true
-    })
-  })
+  test(
+    'a bad setting stops the cluster before any worker starts, naming the setting',
+    { timeout: 30_000 },
+    async () => {
+      await assert.rejects(
+        ServerProcess.cluster(2, await freePort(), serverEnv({ AGATE_TOKEN_EXPIRE: 'soon' })),
+        (error: Error) => {
+          assert.match(error.message, /exited at start \(1\).*agate cluster: AGATE_TOKEN_EXPIRE: must be an integer/s)
+          return true
+        },
+      )
+    },
+  )
 
   test('workers that cannot listen fail the start with their error', { timeout: 30_000 }, async () => {
     const taken = createServer()

@@ -21,7 +21,11 @@ import { sleep } from './helpers/redis.js'
 const DRAIN_DELAY_MS = 1500
 
 async function drainUnderLoad(workers: number): Promise<void> {
-  const server = await ServerProcess.serve(workers, await freePort(), serverEnv({ AGATE_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS) }))
+  const server = await ServerProcess.serve(
+    workers,
+    await freePort(),
+    serverEnv({ AGATE_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS) }),
+  )
   try {
     const inFlight = await RawConnection.open(server.url)
     const idle = await RawConnection.open(server.url)
@@ -40,11 +44,19 @@ async function drainUnderLoad(workers: number): Promise<void> {
     // Within the delay: the request in flight finishes and is answered, closing its connection …
     await inFlight.write(FETCH_BODY.slice(half))
     const finished = await inFlight.finalResponse()
-    assert.deepEqual([finished.status, finished.headers.connection], [200, 'close'], 'the request in flight at the signal')
+    assert.deepEqual(
+      [finished.status, finished.headers.connection],
+      [200, 'close'],
+      'the request in flight at the signal',
+    )
     // … and the idle keep-alive connection is still open: its next request is answered, and closes it.
     await idle.write(request + FETCH_BODY)
     const [, next] = await idle.responses(2)
-    assert.deepEqual([next?.status, next?.headers.connection], [200, 'close'], 'the next request on an idle keep-alive connection')
+    assert.deepEqual(
+      [next?.status, next?.headers.connection],
+      [200, 'close'],
+      'the next request on an idle keep-alive connection',
+    )
     await idle.closed
 
     const exit = await server.exit(20_000)

@@ -73,11 +73,10 @@ describe(
       const prefix = join(dir, 'image')
       execFileSync('mkdir', ['-p', prefix])
       writeFileSync(join(prefix, 'package.json'), '{ "private": true }\n')
-      execFileSync(
-        'npm',
-        ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', packed.path],
-        { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] },
-      )
+      execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', packed.path], {
+        cwd: prefix,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       app = join(prefix, 'node_modules', 'agate-tokens')
       assert.ok(!existsSync(join(prefix, 'node_modules', 'typescript')), 'no dev dependency in the install')
       // Secrets as mounted files: root-owned, readable by the server's group only (Kubernetes fsGroup).
@@ -175,16 +174,19 @@ describe(
     }
 
     /** Resolves once the server is out of rotation: `/readyz` answers 503, or new connections are refused. */
-  async function draining(url: string): Promise<void> {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const status = await fetch(`${url}/readyz`).then((response) => response.status, () => 0)
-      if (status !== 200) return
-      await sleep(50)
+    async function draining(url: string): Promise<void> {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const status = await fetch(`${url}/readyz`).then(
+          (response) => response.status,
+          () => 0,
+        )
+        if (status !== 200) return
+        await sleep(50)
+      }
+      assert.fail('the server did not start draining after SIGTERM')
     }
-    assert.fail('the server did not start draining after SIGTERM')
-  }
 
-  /** The process's real and effective uid, from /proc. */
+    /** The process's real and effective uid, from /proc. */
     const uidOf = (pid: number): string[] =>
       /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))!.slice(1, 3)
 
@@ -228,10 +230,7 @@ describe(
         assert.equal(container.child.exitCode, null, 'still draining after the first signal')
         process.kill(container.pid1, 'SIGTERM')
         // Bounded wait, far below the shutdown timeout: exiting within it means the second signal did it.
-        const exit = await Promise.race([
-          container.exited,
-          sleep(15_000, undefined, { ref: false }),
-        ])
+        const exit = await Promise.race([container.exited, sleep(15_000, undefined, { ref: false })])
         held.finish()
         assert.ok(exit !== undefined, 'exited after the second signal')
         assert.notEqual(exit.code, 0, 'a forced stop is not a clean one')

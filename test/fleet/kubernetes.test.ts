@@ -154,10 +154,7 @@ describe('Kubernetes: the token server Deployment', () => {
       const drain = Number(env.AGATE_DRAIN_DELAY_MS ?? 5000) / 1000
       assert.ok(drain >= 5, 'the drain delay covers endpoint removal')
       const shutdown = Number(env.AGATE_SHUTDOWN_TIMEOUT_MS ?? 10_000) / 1000
-      assert.ok(
-        pod.terminationGracePeriodSeconds >= drain + shutdown + 5,
-        'grace covers drain + shutdown + margin',
-      )
+      assert.ok(pod.terminationGracePeriodSeconds >= drain + shutdown + 5, 'grace covers drain + shutdown + margin')
     })
 
     test(`${overlay}: every variable is a server setting; secrets only as files; no setting given twice`, () => {

@@ -4,7 +4,11 @@ import { Registry } from 'prom-client'
 import { HttpError } from '../../src/server/errors.js'
 import { createRateLimitStore } from '../../src/server/rate-limit-store.js'
 import { checkRedisUrl } from '../../src/server/redis-url.js'
-import { RedisRateLimitStore, type RedisFailureMode, type StoreLogger } from '../../src/server/redis-rate-limit-store.js'
+import {
+  RedisRateLimitStore,
+  type RedisFailureMode,
+  type StoreLogger,
+} from '../../src/server/redis-rate-limit-store.js'
 import { freePort } from './helpers/ports.js'
 import { MISSING_REDIS, RedisServer, requireRedisServer, sleep, waitFor } from './helpers/redis.js'
 
@@ -25,7 +29,9 @@ async function metricValue(registry: Registry, name: string, labels: Record<stri
   const metric = registry.getSingleMetric(name)
   if (metric === undefined) return 0
   const { values } = await metric.get()
-  const found = values.find((value) => Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted))
+  const found = values.find((value) =>
+    Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted),
+  )
   return found?.value ?? 0
 }
 
@@ -43,8 +49,17 @@ describe('RedisRateLimitStore against a real redis-server', { skip }, () => {
   const stores: RedisRateLimitStore[] = []
   let prefixCounter = 0
 
-  function store(failureMode: RedisFailureMode = 'allow', extra: { registry?: Registry; logger?: StoreLogger; keyPrefix?: string } = {}): RedisRateLimitStore {
-    const created = new RedisRateLimitStore({ url: redis.url, failureMode, commandTimeoutMs: 200, maxReconnectDelayMs: 200, ...extra })
+  function store(
+    failureMode: RedisFailureMode = 'allow',
+    extra: { registry?: Registry; logger?: StoreLogger; keyPrefix?: string } = {},
+  ): RedisRateLimitStore {
+    const created = new RedisRateLimitStore({
+      url: redis.url,
+      failureMode,
+      commandTimeoutMs: 200,
+      maxReconnectDelayMs: 200,
+      ...extra,
+    })
     stores.push(created)
     return created
   }
@@ -71,10 +86,19 @@ describe('RedisRateLimitStore against a real redis-server', { skip }, () => {
     const { a, b } = await pair()
     const results = []
     for (let i = 0; i < 3; i++) results.push(await a.hit('id:web', 5, 60_000), await b.hit('id:web', 5, 60_000))
-    assert.deepEqual(results.map((hit) => hit.allowed), [true, true, true, true, true, false])
-    assert.deepEqual(results.map((hit) => hit.remaining), [4, 3, 2, 1, 0, 0])
+    assert.deepEqual(
+      results.map((hit) => hit.allowed),
+      [true, true, true, true, true, false],
+    )
+    assert.deepEqual(
+      results.map((hit) => hit.remaining),
+      [4, 3, 2, 1, 0, 0],
+    )
     for (const hit of results) {
-      assert.ok(hit.resetAt > Date.now() + 55_000 && hit.resetAt <= Date.now() + 60_000, 'resetAt is the end of the shared window')
+      assert.ok(
+        hit.resetAt > Date.now() + 55_000 && hit.resetAt <= Date.now() + 60_000,
+        'resetAt is the end of the shared window',
+      )
     }
     // Other keys are counted apart.
     assert.equal((await b.hit('id:other', 5, 60_000)).remaining, 4)
@@ -82,10 +106,15 @@ describe('RedisRateLimitStore against a real redis-server', { skip }, () => {
 
   test('counting is atomic under concurrency: exactly the limit is allowed', async () => {
     const { a, b } = await pair()
-    const hits = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? a : b).hit('addr:10.0.0.1', 100, 60_000)))
+    const hits = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? a : b).hit('addr:10.0.0.1', 100, 60_000)),
+    )
     assert.equal(hits.filter((hit) => hit.allowed).length, 100)
     assert.deepEqual(
-      hits.map((hit) => hit.remaining).filter((remaining) => remaining > 0).sort((x, y) => y - x),
+      hits
+        .map((hit) => hit.remaining)
+        .filter((remaining) => remaining > 0)
+        .sort((x, y) => y - x),
       Array.from({ length: 99 }, (_, i) => 99 - i),
       'every count from 1 to 100 was handed out once',
     )
@@ -115,7 +144,11 @@ describe('RedisRateLimitStore against a real redis-server', { skip }, () => {
     }
     assert.equal(await metricValue(registry, 'agate_rate_limit_store_errors_total', { outcome: 'allowed' }), 20)
     assert.equal(await metricValue(registry, 'agate_rate_limit_store_up'), 0)
-    assert.equal(logger.lines.filter((line) => line.event === 'rate-limit-store-down').length, 1, 'one log line per outage, not per request')
+    assert.equal(
+      logger.lines.filter((line) => line.event === 'rate-limit-store-down').length,
+      1,
+      'one log line per outage, not per request',
+    )
 
     await redis.start()
     await waitFor('the store to reconnect', () => a.available && b.available)
@@ -177,8 +210,16 @@ describe('RedisRateLimitStore against a real redis-server', { skip }, () => {
 
   test('a store whose Redis never answered starts, serves per its mode and closes without hanging', async () => {
     const nothing = await freePort()
-    const allow = new RedisRateLimitStore({ url: `redis://127.0.0.1:${nothing}`, failureMode: 'allow', maxReconnectDelayMs: 100 })
-    const refuse = new RedisRateLimitStore({ url: `redis://127.0.0.1:${nothing}`, failureMode: 'refuse', maxReconnectDelayMs: 100 })
+    const allow = new RedisRateLimitStore({
+      url: `redis://127.0.0.1:${nothing}`,
+      failureMode: 'allow',
+      maxReconnectDelayMs: 100,
+    })
+    const refuse = new RedisRateLimitStore({
+      url: `redis://127.0.0.1:${nothing}`,
+      failureMode: 'refuse',
+      maxReconnectDelayMs: 100,
+    })
     try {
       assert.equal((await within(100, allow.hit('k', 1, 1000))).allowed, true)
       await within(100, assert.rejects(refuse.hit('k', 1, 1000), { name: 'HttpError', kind: 'unavailable' }))
@@ -193,14 +234,24 @@ describe('RedisRateLimitStore against a real redis-server', { skip }, () => {
   test('createRateLimitStore picks Redis when a URL is set, and several stores share one registry', async () => {
     const registry = new Registry()
     const one = createRateLimitStore({ redisUrl: redis.url, redisFailure: 'refuse' }, { registry })
-    const two = createRateLimitStore({ redisUrl: redis.url, redisFailure: 'refuse', redisKeyPrefix: 'other:' }, { registry })
+    const two = createRateLimitStore(
+      { redisUrl: redis.url, redisFailure: 'refuse', redisKeyPrefix: 'other:' },
+      { registry },
+    )
     try {
       assert.equal(one.kind, 'redis')
       assert.equal(one.refusesWhenUnavailable, true)
       await waitFor('connect', () => one.available() && two.available())
       assert.equal((await one.store.hit('factory', 1, 60_000)).allowed, true)
-      assert.equal((await two.store.hit('factory', 1, 60_000)).allowed, true, 'a different prefix is a different counter')
-      assert.equal(registry.getMetricsAsArray().filter((metric) => metric.name === 'agate_rate_limit_store_up').length, 1)
+      assert.equal(
+        (await two.store.hit('factory', 1, 60_000)).allowed,
+        true,
+        'a different prefix is a different counter',
+      )
+      assert.equal(
+        registry.getMetricsAsArray().filter((metric) => metric.name === 'agate_rate_limit_store_up').length,
+        1,
+      )
     } finally {
       await Promise.all([one.close(), two.close()])
     }
@@ -219,10 +270,21 @@ describe('rate-limit store settings', () => {
   })
 
   test('checkRedisUrl accepts redis and rediss URLs and never echoes the URL', () => {
-    for (const good of ['redis://127.0.0.1:6379', 'rediss://user:pa55@cache.internal:6380/2', 'redis://redis', 'redis://:secret@redis:6379/0']) {
+    for (const good of [
+      'redis://127.0.0.1:6379',
+      'rediss://user:pa55@cache.internal:6380/2',
+      'redis://redis',
+      'redis://:secret@redis:6379/0',
+    ]) {
       assert.equal(checkRedisUrl(good), undefined, good)
     }
-    for (const bad of ['127.0.0.1:6379', 'http://redis:6379', 'redis://:hunter2@host/cache', 'redis:///0', 'not a url']) {
+    for (const bad of [
+      '127.0.0.1:6379',
+      'http://redis:6379',
+      'redis://:hunter2@host/cache',
+      'redis:///0',
+      'not a url',
+    ]) {
       const message = checkRedisUrl(bad)
       assert.ok(message !== undefined, bad)
       assert.ok(!message.includes('hunter2'), 'the password is not repeated')

@@ -31,7 +31,13 @@ async function config(): Promise<ServerConfig> {
 async function startFleet(url: string, failureMode: RedisFailureMode, keyPrefix: string): Promise<Fleet> {
   const fleet: Fleet = { servers: [], stores: [] }
   for (let i = 0; i < 2; i++) {
-    const store = new RedisRateLimitStore({ url, failureMode, keyPrefix, commandTimeoutMs: 200, maxReconnectDelayMs: 200 })
+    const store = new RedisRateLimitStore({
+      url,
+      failureMode,
+      keyPrefix,
+      commandTimeoutMs: 200,
+      maxReconnectDelayMs: 200,
+    })
     fleet.stores.push(store)
     const server = await startServer(await config(), { rateLimitStore: store, logger: pino({ level: 'silent' }) })
     store.registerMetrics(server.metrics.registry)
@@ -48,7 +54,12 @@ async function stopFleet(fleet: Fleet | undefined): Promise<void> {
 }
 
 function post(server: RunningServer, path: string, body: string): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(5000),
+  })
 }
 
 /** Sends `count` token requests alternating between the servers; returns the statuses. */
@@ -81,27 +92,39 @@ describe('rate limits shared by two servers through Redis', { skip }, () => {
     await redis?.dispose()
   })
 
-  test("two servers enforce one limit; with Redis stopped, 'allow' keeps serving and counts it; restarted, the limit holds again", { timeout: 60_000 }, async () => {
-    fleet = await startFleet(redis.url, 'allow', 'allow:')
-    const [a] = fleet.servers as [RunningServer, RunningServer]
-    assert.deepEqual(await alternate(fleet, LIMIT + 2), [200, 200, 200, 200, 200, 429, 429], 'the 6th request is over the shared limit, whichever server gets it')
-    const limited = await post(a, '/v1/tokens', V1_BODY)
-    assert.equal(limited.status, 429)
-    assert.ok(Number(limited.headers.get('retry-after')) > 50)
-    assert.equal(((await limited.json()) as { code: string }).code, 'rate-limited')
+  test(
+    "two servers enforce one limit; with Redis stopped, 'allow' keeps serving and counts it; restarted, the limit holds again",
+    { timeout: 60_000 },
+    async () => {
+      fleet = await startFleet(redis.url, 'allow', 'allow:')
+      const [a] = fleet.servers as [RunningServer, RunningServer]
+      assert.deepEqual(
+        await alternate(fleet, LIMIT + 2),
+        [200, 200, 200, 200, 200, 429, 429],
+        'the 6th request is over the shared limit, whichever server gets it',
+      )
+      const limited = await post(a, '/v1/tokens', V1_BODY)
+      assert.equal(limited.status, 429)
+      assert.ok(Number(limited.headers.get('retry-after')) > 50)
+      assert.equal(((await limited.json()) as { code: string }).code, 'rate-limited')
 
-    await redis.stop()
-    await waitFor('the stores to notice', () => fleet!.stores.every((store) => !store.available))
-    assert.deepEqual(await alternate(fleet, 10), Array(10).fill(200), 'served, uncounted, while Redis is away')
-    const metrics = await (await fetch(`${a.url}/metrics`)).text()
-    assert.match(metrics, /^agate_rate_limit_store_errors_total\{outcome="allowed"\} 5$/m)
-    assert.match(metrics, /^agate_rate_limit_store_up 0$/m)
+      await redis.stop()
+      await waitFor('the stores to notice', () => fleet!.stores.every((store) => !store.available))
+      assert.deepEqual(await alternate(fleet, 10), Array(10).fill(200), 'served, uncounted, while Redis is away')
+      const metrics = await (await fetch(`${a.url}/metrics`)).text()
+      assert.match(metrics, /^agate_rate_limit_store_errors_total\{outcome="allowed"\} 5$/m)
+      assert.match(metrics, /^agate_rate_limit_store_up 0$/m)
 
-    await redis.start()
-    await waitFor('the stores to reconnect', () => fleet!.stores.every((store) => store.available))
-    assert.deepEqual(await alternate(fleet, LIMIT + 1), [200, 200, 200, 200, 200, 429], 'counted across both servers again')
-    assert.match(await (await fetch(`${a.url}/metrics`)).text(), /^agate_rate_limit_store_up 1$/m)
-  })
+      await redis.start()
+      await waitFor('the stores to reconnect', () => fleet!.stores.every((store) => store.available))
+      assert.deepEqual(
+        await alternate(fleet, LIMIT + 1),
+        [200, 200, 200, 200, 200, 429],
+        'counted across both servers again',
+      )
+      assert.match(await (await fetch(`${a.url}/metrics`)).text(), /^agate_rate_limit_store_up 1$/m)
+    },
+  )
 
   test("'refuse' answers 503 with a problem body while Redis is away, and recovers", { timeout: 60_000 }, async () => {
     fleet = await startFleet(redis.url, 'refuse', 'refuse:')
@@ -122,7 +145,10 @@ describe('rate limits shared by two servers through Redis', { skip }, () => {
     // The docs' route keeps its own error shape.
     const docs = await post(b, '/fetch_rtc_token', FETCH_BODY)
     assert.equal(docs.status, 503)
-    assert.deepEqual(await docs.json(), { token: 'the rate-limit store is unreachable; try again shortly', code: '503' })
+    assert.deepEqual(await docs.json(), {
+      token: 'the rate-limit store is unreachable; try again shortly',
+      code: '503',
+    })
     // Health is not rate limited: the process is alive.
     assert.equal((await fetch(`${a.url}/healthz`)).status, 200)
 
@@ -131,48 +157,69 @@ describe('rate limits shared by two servers through Redis', { skip }, () => {
     assert.deepEqual(await alternate(fleet, LIMIT + 1), [200, 200, 200, 200, 200, 429])
   })
 
-  test('from the settings alone: startServer counts in Redis, /readyz fails while Redis is away in refuse mode (not in allow mode), close() disconnects', { timeout: 60_000 }, async () => {
-    const settings = (mode: RedisFailureMode) =>
-      loadConfig(
-        { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE, AGATE_LOG_LEVEL: 'silent', REDIS_URL: redis.url, RATE_LIMIT_REDIS_FAILURE: mode },
-        { port: 0, host: '127.0.0.1', overrides: { AGATE_RATE_LIMIT_PER_ADDRESS: LIMIT, AGATE_REDIS_KEY_PREFIX: `settings-${mode}:`, AGATE_REDIS_TIMEOUT_MS: 200 } },
-      )
-    const refuse = await startServer(await settings('refuse'), { logger: pino({ level: 'silent' }) })
-    const allow = await startServer(await settings('allow'), { logger: pino({ level: 'silent' }) })
-    const readyz = async (server: RunningServer): Promise<[number, unknown]> => {
-      const response = await fetch(`${server.url}/readyz`)
-      return [response.status, await response.json()]
-    }
-    const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 })
-    const connections = async (): Promise<number> => {
-      const list = String(await admin.client('LIST'))
-      return list.split('\n').filter((line) => line.includes('name=agate-rate-limit')).length
-    }
-    try {
-      await waitFor('both servers to reach Redis', async () => (await readyz(refuse))[0] === 200 && (await connections().catch(() => 0)) === 2)
-      assert.deepEqual(await readyz(refuse), [200, { status: 'ready' }])
-      // Counted in Redis: the keys carry each server's prefix.
-      const statuses: number[] = []
-      for (let i = 0; i < LIMIT + 1; i++) statuses.push((await post(refuse, '/v1/tokens', V1_BODY)).status)
-      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429])
-      assert.ok((await admin.keys('settings-refuse:*')).length > 0)
-      assert.match(await (await fetch(`${refuse.url}/metrics`)).text(), /^agate_rate_limit_store_up 1$/m)
+  test(
+    'from the settings alone: startServer counts in Redis, /readyz fails while Redis is away in refuse mode (not in allow mode), close() disconnects',
+    { timeout: 60_000 },
+    async () => {
+      const settings = (mode: RedisFailureMode) =>
+        loadConfig(
+          {
+            AGORA_APP_ID: APP_ID,
+            AGORA_APP_CERTIFICATE: CERTIFICATE,
+            AGATE_LOG_LEVEL: 'silent',
+            REDIS_URL: redis.url,
+            RATE_LIMIT_REDIS_FAILURE: mode,
+          },
+          {
+            port: 0,
+            host: '127.0.0.1',
+            overrides: {
+              AGATE_RATE_LIMIT_PER_ADDRESS: LIMIT,
+              AGATE_REDIS_KEY_PREFIX: `settings-${mode}:`,
+              AGATE_REDIS_TIMEOUT_MS: 200,
+            },
+          },
+        )
+      const refuse = await startServer(await settings('refuse'), { logger: pino({ level: 'silent' }) })
+      const allow = await startServer(await settings('allow'), { logger: pino({ level: 'silent' }) })
+      const readyz = async (server: RunningServer): Promise<[number, unknown]> => {
+        const response = await fetch(`${server.url}/readyz`)
+        return [response.status, await response.json()]
+      }
+      const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 })
+      const connections = async (): Promise<number> => {
+        const list = String(await admin.client('LIST'))
+        return list.split('\n').filter((line) => line.includes('name=agate-rate-limit')).length
+      }
+      try {
+        await waitFor(
+          'both servers to reach Redis',
+          async () => (await readyz(refuse))[0] === 200 && (await connections().catch(() => 0)) === 2,
+        )
+        assert.deepEqual(await readyz(refuse), [200, { status: 'ready' }])
+        // Counted in Redis: the keys carry each server's prefix.
+        const statuses: number[] = []
+        for (let i = 0; i < LIMIT + 1; i++) statuses.push((await post(refuse, '/v1/tokens', V1_BODY)).status)
+        assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429])
+        assert.ok((await admin.keys('settings-refuse:*')).length > 0)
+        assert.match(await (await fetch(`${refuse.url}/metrics`)).text(), /^agate_rate_limit_store_up 1$/m)
 
+        admin.disconnect()
+        await redis.stop()
+        await waitFor('/readyz to report the store', async () => (await readyz(refuse))[0] === 503)
+        assert.deepEqual(await readyz(refuse), [503, { status: 'unavailable', reason: 'rate-limit-store' }])
+        assert.deepEqual(await readyz(allow), [200, { status: 'ready' }], 'allow mode still serves, so it stays ready')
+        assert.equal((await fetch(`${refuse.url}/healthz`)).status, 200, 'alive all the same')
+
+        await redis.start()
+        await waitFor('/readyz to recover', async () => (await readyz(refuse))[0] === 200, 20_000)
+        await admin.connect()
+        await waitFor('both servers to reconnect', async () => (await connections()) === 2)
+      } finally {
+        await Promise.all([refuse.close(), allow.close()])
+      }
+      assert.equal(await connections(), 0, "close() released both servers' Redis connections")
       admin.disconnect()
-      await redis.stop()
-      await waitFor('/readyz to report the store', async () => (await readyz(refuse))[0] === 503)
-      assert.deepEqual(await readyz(refuse), [503, { status: 'unavailable', reason: 'rate-limit-store' }])
-      assert.deepEqual(await readyz(allow), [200, { status: 'ready' }], 'allow mode still serves, so it stays ready')
-      assert.equal((await fetch(`${refuse.url}/healthz`)).status, 200, 'alive all the same')
-
-      await redis.start()
-      await waitFor('/readyz to recover', async () => (await readyz(refuse))[0] === 200, 20_000)
-      await admin.connect()
-      await waitFor('both servers to reconnect', async () => (await connections()) === 2)
-    } finally {
-      await Promise.all([refuse.close(), allow.close()])
-    }
-    assert.equal(await connections(), 0, 'close() released both servers\' Redis connections')
-    admin.disconnect()
-  })
+    },
+  )
 })

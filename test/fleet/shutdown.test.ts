@@ -27,7 +27,11 @@ async function sigtermUnderLoad(server: ServerProcess): Promise<void> {
     server.child.kill('SIGTERM')
     await sleep(250)
     for (const request of slow) request.finish()
-    assert.deepEqual(await Promise.all(slow.map((request) => request.response)), [200, 200], 'requests in flight at SIGTERM are answered')
+    assert.deepEqual(
+      await Promise.all(slow.map((request) => request.response)),
+      [200, 200],
+      'requests in flight at SIGTERM are answered',
+    )
 
     const exit = await server.exit(20_000)
     assert.deepEqual(exit, { code: 0, signal: null }, 'a clean exit')
@@ -99,11 +103,26 @@ describe('signals as documented: SIGTERM drains after the delay, SIGINT at once,
     async () => {
       assert.ok(existsSync(`${ROOT}dist/cli/main.js`), 'dist/cli/main.js is built (npm run build)')
       const env = serverEnv({ AGATE_DRAIN_DELAY_MS: '60000', AGATE_SHUTDOWN_TIMEOUT_MS: '60000' })
-      const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      const child = spawn(
+        'unshare',
+        [
+          '--pid',
+          '--fork',
+          '--mount-proc',
+          process.execPath,
+          'dist/cli/main.js',
+          'serve',
+          '--port',
+          '0',
+          '--host',
+          '127.0.0.1',
+        ],
+        {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -125,7 +144,10 @@ describe('signals as documented: SIGTERM drains after the delay, SIGINT at once,
         assert.match(stderr, new RegExp(`agate serve: web demo at ${started.url}/\\n`))
         assert.equal((await fetch(`${started.url}/`)).headers.get('content-type'), 'text/html; charset=utf-8')
         // unshare forks the server; signals go to it by its pid out here.
-        const [serverPid] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').map(Number)
+        const [serverPid] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
+          .trim()
+          .split(' ')
+          .map(Number)
         assert.ok(serverPid !== undefined && serverPid > 0)
         assert.equal((await fetch(`${started.url}/readyz`)).status, 200)
 

@@ -28,7 +28,10 @@ const WRANGLER = parseToml(readFileSync(fileURLToPath(new URL('../../wrangler.to
   migrations: { new_sqlite_classes?: string[] }[]
 }
 const COMPATIBILITY_DATE = WRANGLER.compatibility_date
-const DO_BINDINGS = WRANGLER.durable_objects.bindings.map((table) => ({ name: table.name, className: table.class_name }))
+const DO_BINDINGS = WRANGLER.durable_objects.bindings.map((table) => ({
+  name: table.name,
+  className: table.class_name,
+}))
 const SQLITE_CLASSES = WRANGLER.migrations.flatMap((migration) => migration.new_sqlite_classes ?? [])
 
 /**
@@ -90,15 +93,38 @@ class Edge {
       ...options.settings,
     }
     type ObjectBinding = { className: string; scriptName?: string; useSQLite: boolean }
-    const declared: Record<string, ObjectBinding> = Object.fromEntries(DO_BINDINGS.map(({ name, className }) => [name, { className, useSQLite: SQLITE_CLASSES.includes(className) }]))
-    const shared: Record<string, ObjectBinding> = Object.fromEntries(DO_BINDINGS.map(({ name, className }) => [name, { className, scriptName: 'edge-a', useSQLite: SQLITE_CLASSES.includes(className) }]))
+    const declared: Record<string, ObjectBinding> = Object.fromEntries(
+      DO_BINDINGS.map(({ name, className }) => [name, { className, useSQLite: SQLITE_CLASSES.includes(className) }]),
+    )
+    const shared: Record<string, ObjectBinding> = Object.fromEntries(
+      DO_BINDINGS.map(({ name, className }) => [
+        name,
+        { className, scriptName: 'edge-a', useSQLite: SQLITE_CLASSES.includes(className) },
+      ]),
+    )
     for (const objects of [declared, shared]) {
-      if (options.brokenCounter === true) objects.AGATE_RATE_LIMITS = { className: 'RateLimitCounter', scriptName: 'broken', useSQLite: true }
-      if (options.brokenCounts === true) objects.AGATE_FLEET_COUNTS = { className: 'FleetCounts', scriptName: 'broken', useSQLite: true }
+      if (options.brokenCounter === true)
+        objects.AGATE_RATE_LIMITS = { className: 'RateLimitCounter', scriptName: 'broken', useSQLite: true }
+      if (options.brokenCounts === true)
+        objects.AGATE_FLEET_COUNTS = { className: 'FleetCounts', scriptName: 'broken', useSQLite: true }
     }
     const workers: WorkerOptions[] = [
-      { name: 'edge-a', modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings, durableObjects: declared },
-      { name: 'edge-b', modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings, durableObjects: shared },
+      {
+        name: 'edge-a',
+        modules: true,
+        script,
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings,
+        durableObjects: declared,
+      },
+      {
+        name: 'edge-b',
+        modules: true,
+        script,
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings,
+        durableObjects: shared,
+      },
     ]
     if (options.brokenCounter === true || options.brokenCounts === true) {
       workers.push({
@@ -106,20 +132,28 @@ class Edge {
         modules: true,
         script: BROKEN_OBJECTS,
         compatibilityDate: COMPATIBILITY_DATE,
-        durableObjects: { COUNTER: { className: 'RateLimitCounter', useSQLite: true }, COUNTS: { className: 'FleetCounts', useSQLite: true } },
+        durableObjects: {
+          COUNTER: { className: 'RateLimitCounter', useSQLite: true },
+          COUNTS: { className: 'FleetCounts', useSQLite: true },
+        },
       })
     }
     this.mf = new Miniflare({
       workers,
       durableObjectsPersist: options.persist,
       handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-        for (const stream of [stdout, stderr]) stream.on('data', (chunk: Buffer) => this.logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)))
+        for (const stream of [stdout, stderr])
+          stream.on('data', (chunk: Buffer) => this.logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)))
       },
     })
   }
 
   /** Sends a request to isolate `a` or `b`. */
-  async fetch(isolate: 'a' | 'b', path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async fetch(
+    isolate: 'a' | 'b',
+    path: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     return (await this.worker(`edge-${isolate}`)).fetch(`http://agate.test${path}`, init)
   }
 
@@ -130,7 +164,11 @@ class Edge {
 
   /** A token request with `key`; resolves with the status (the body is read). */
   async mint(isolate: 'a' | 'b', key = API_KEY, path = '/v1/tokens', body = V1_BODY): Promise<number> {
-    const response = await this.fetch(isolate, path, { method: 'POST', body, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` } })
+    const response = await this.fetch(isolate, path, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
+    })
     await response.arrayBuffer()
     return response.status
   }
@@ -188,11 +226,15 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
   }
 
   test('wrangler.toml binds both classes, which the bundle exports, as SQLite-backed objects', () => {
+    assert.deepEqual(DO_BINDINGS.map(({ name, className }) => `${name}=${className}`).sort(), [
+      'AGATE_FLEET_COUNTS=FleetCounts',
+      'AGATE_RATE_LIMITS=RateLimitCounter',
+    ])
     assert.deepEqual(
-      DO_BINDINGS.map(({ name, className }) => `${name}=${className}`).sort(),
-      ['AGATE_FLEET_COUNTS=FleetCounts', 'AGATE_RATE_LIMITS=RateLimitCounter'],
+      [...SQLITE_CLASSES].sort(),
+      ['FleetCounts', 'RateLimitCounter'],
+      'created by a new_sqlite_classes migration',
     )
-    assert.deepEqual([...SQLITE_CLASSES].sort(), ['FleetCounts', 'RateLimitCounter'], 'created by a new_sqlite_classes migration')
     assert.match(script, /export\{[^}]*\bFleetCounts\b[^}]*\}/)
     assert.match(script, /export\{[^}]*\bRateLimitCounter\b[^}]*\}/)
   })
@@ -202,7 +244,11 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
     const statuses = []
     for (let i = 0; i < LIMIT + 2; i++) statuses.push(await fleet.mint(i % 2 === 0 ? 'a' : 'b'))
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429])
-    const limited = await fleet.fetch('b', '/v1/tokens', { method: 'POST', body: V1_BODY, headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY } })
+    const limited = await fleet.fetch('b', '/v1/tokens', {
+      method: 'POST',
+      body: V1_BODY,
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+    })
     assert.equal(limited.status, 429)
     const retryAfter = Number(limited.headers.get('retry-after'))
     assert.ok(retryAfter > 50 && retryAfter <= 60, `Retry-After ${retryAfter} is the rest of the shared 60 s window`)
@@ -239,28 +285,48 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
     const fleet = start()
     const namespace = (await fleet.mf.getDurableObjectNamespace('AGATE_RATE_LIMITS', 'edge-a')) as unknown as {
       idFromName(name: string): unknown
-      get(id: unknown): { hit(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; remaining: number; resetInMs: number }> }
+      get(id: unknown): {
+        hit(
+          key: string,
+          limit: number,
+          windowMs: number,
+        ): Promise<{ allowed: boolean; remaining: number; resetInMs: number }>
+      }
     }
     const counter = namespace.get(namespace.idFromName('address:203.0.113.7'))
     const hits = await Promise.all(Array.from({ length: 300 }, () => counter.hit('address:203.0.113.7', 100, 60_000)))
     assert.equal(hits.filter((hit) => hit.allowed).length, 100)
     assert.deepEqual(
-      hits.map((hit) => hit.remaining).filter((remaining) => remaining > 0).sort((x, y) => y - x),
+      hits
+        .map((hit) => hit.remaining)
+        .filter((remaining) => remaining > 0)
+        .sort((x, y) => y - x),
       Array.from({ length: 99 }, (_, i) => 99 - i),
       'every count from 1 to 100 was handed out once',
     )
-    assert.ok(hits.every((hit) => hit.resetInMs > 55_000 && hit.resetInMs <= 60_000), 'one window, its end given as time left')
+    assert.ok(
+      hits.every((hit) => hit.resetInMs > 55_000 && hit.resetInMs <= 60_000),
+      'one window, its end given as time left',
+    )
   })
 
   test('a window rolls over: refused until its end, then a fresh window counts from one', async () => {
     const fleet = start({ settings: { AGATE_RATE_LIMIT_WINDOW: '2', AGATE_RATE_LIMIT_PER_IDENTITY: '2' } })
     assert.deepEqual([await fleet.mint('a'), await fleet.mint('b'), await fleet.mint('a')], [200, 200, 429])
-    const refused = await fleet.fetch('b', '/v1/tokens', { method: 'POST', body: V1_BODY, headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY } })
+    const refused = await fleet.fetch('b', '/v1/tokens', {
+      method: 'POST',
+      body: V1_BODY,
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+    })
     const retryAfter = Number(refused.headers.get('retry-after'))
     assert.ok(retryAfter >= 1 && retryAfter <= 2, `Retry-After ${retryAfter}`)
     await refused.arrayBuffer()
     await sleep(retryAfter * 1000 + 100)
-    assert.deepEqual([await fleet.mint('b'), await fleet.mint('a'), await fleet.mint('b')], [200, 200, 429], 'a new window, shared again')
+    assert.deepEqual(
+      [await fleet.mint('b'), await fleet.mint('a'), await fleet.mint('b')],
+      [200, 200, 429],
+      'a new window, shared again',
+    )
   })
 
   test("an object that throws, in 'allow' mode: requests are served uncounted, counted as such, logged once; counting resumes when it answers", async () => {
@@ -286,7 +352,11 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
 
   test("an object that throws, in 'refuse' mode: 503 with a problem body and Retry-After: 1, /readyz fails, health does not", async () => {
     const fleet = start({ brokenCounter: true, settings: { AGATE_RATE_LIMIT_STORE_FAILURE: 'refuse' } })
-    const refused = await fleet.fetch('a', '/v1/tokens', { method: 'POST', body: V1_BODY, headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY } })
+    const refused = await fleet.fetch('a', '/v1/tokens', {
+      method: 'POST',
+      body: V1_BODY,
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+    })
     assert.equal(refused.status, 503)
     assert.equal(refused.headers.get('content-type'), 'application/problem+json')
     assert.equal(refused.headers.get('retry-after'), '1')
@@ -294,9 +364,16 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
     assert.deepEqual([body.code, body.status, body.reason], ['unavailable', 503, 'rate-limit-store'])
     assert.match(String(body.detail), /rate-limit store is unreachable/)
     // The docs' route keeps its own error shape.
-    const docs = await fleet.fetch('b', '/fetch_rtc_token', { method: 'POST', body: FETCH_BODY, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` } })
+    const docs = await fleet.fetch('b', '/fetch_rtc_token', {
+      method: 'POST',
+      body: FETCH_BODY,
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` },
+    })
     assert.equal(docs.status, 503)
-    assert.deepEqual(await docs.json(), { token: 'the rate-limit store is unreachable; try again shortly', code: '503' })
+    assert.deepEqual(await docs.json(), {
+      token: 'the rate-limit store is unreachable; try again shortly',
+      code: '503',
+    })
     const readyz = await fleet.fetch('a', '/readyz')
     assert.deepEqual([readyz.status, await readyz.json()], [503, { status: 'unavailable', reason: 'rate-limit-store' }])
     assert.equal((await fleet.fetch('a', '/healthz')).status, 200)
@@ -311,7 +388,11 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
     const fleet = start({ brokenCounter: true, settings: { AGATE_RATE_LIMIT_STORE_FAILURE: 'refuse' } })
     await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
     assert.equal(await fleet.mint('a', API_KEY), 200, 'the counter answers other callers')
-    const hung = await fleet.fetch('a', '/v1/tokens', { method: 'POST', body: V1_BODY, headers: { 'Content-Type': 'application/json', 'X-API-Key': HUNG_KEY } })
+    const hung = await fleet.fetch('a', '/v1/tokens', {
+      method: 'POST',
+      body: V1_BODY,
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': HUNG_KEY },
+    })
     assert.equal(hung.status, 503)
     assert.equal(((await hung.json()) as { reason: string }).reason, 'rate-limit-store')
     await waitFor('the outage to be logged', () => fleet.events('rate-limit-store-down').length === 1)
@@ -321,20 +402,28 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
   test('a counts shard that throws costs the callers nothing; /metrics/fleet answers 503 until it recovers', async () => {
     const fleet = start({ brokenCounts: true })
     for (let i = 0; i < 3; i++) assert.equal(await fleet.mint(i % 2 === 0 ? 'a' : 'b'), 200)
-    const unreadable = await fleet.fetch('a', '/metrics/fleet', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })
+    const unreadable = await fleet.fetch('a', '/metrics/fleet', {
+      headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+    })
     assert.equal(unreadable.status, 503)
     assert.equal(unreadable.headers.get('retry-after'), '1')
     assert.equal(((await unreadable.json()) as { reason: string }).reason, 'fleet-counts')
     await waitFor('the failure to be logged', () => fleet.events('fleet-counts-down').length > 0)
     await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
-    assert.equal((await fleet.fetch('a', '/metrics/fleet', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).status, 200)
+    assert.equal(
+      (await fleet.fetch('a', '/metrics/fleet', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).status,
+      200,
+    )
   })
 
   test('a bad failure setting answers 500 naming it', async () => {
     const fleet = start({ settings: { AGATE_RATE_LIMIT_STORE_FAILURE: 'sometimes' } })
     const response = await fleet.fetch('a', '/healthz')
     assert.equal(response.status, 500)
-    assert.match(((await response.json()) as { detail: string }).detail, /AGATE_RATE_LIMIT_STORE_FAILURE: must be allow or refuse/)
+    assert.match(
+      ((await response.json()) as { detail: string }).detail,
+      /AGATE_RATE_LIMIT_STORE_FAILURE: must be allow or refuse/,
+    )
   })
 
   test('GET /metrics/fleet counts issued, denied and rate-limited requests of every isolate, and keeps them across a restart', async () => {
@@ -362,15 +451,19 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
 
     await fleet.dispose()
     edge = new Edge(script, { persist })
-    assert.deepEqual(expected(await edge.metrics('a', '/metrics/fleet')), [6, 1, 1], 'kept in the objects\' storage')
+    assert.deepEqual(expected(await edge.metrics('a', '/metrics/fleet')), [6, 1, 1], "kept in the objects' storage")
   })
 
   test('no secret reaches the logs of either isolate', async () => {
     const fleet = start({ brokenCounter: true })
     await fleet.mint('a')
     await fleet.mint('b', 'agate_notAKeyNotAKeyNotAKeyNotAKey00')
-    await waitFor('request lines', () => fleet.events('token.issued').length > 0 && fleet.events('token.denied').length > 0)
+    await waitFor(
+      'request lines',
+      () => fleet.events('token.issued').length > 0 && fleet.events('token.denied').length > 0,
+    )
     const logs = fleet.logs.join('\n').toLowerCase()
-    for (const secret of [CERTIFICATE, API_KEY, 'agate_notAKeyNotAKeyNotAKeyNotAKey00', METRICS_TOKEN]) assert.ok(!logs.includes(secret.toLowerCase()))
+    for (const secret of [CERTIFICATE, API_KEY, 'agate_notAKeyNotAKeyNotAKeyNotAKey00', METRICS_TOKEN])
+      assert.ok(!logs.includes(secret.toLowerCase()))
   })
 })

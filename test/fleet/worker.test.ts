@@ -17,11 +17,16 @@ import { APP_ID, CERTIFICATE } from './helpers/processes.js'
 const API_KEY = 'agate_workersTestKeyWorkersTestKey0123'
 const METRICS_TOKEN = 'workers-metrics-token-0123456789'
 /** The date the deployment uses (wrangler.toml), so the test runs what is deployed. */
-const COMPATIBILITY_DATE = String(parseToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8')).compatibility_date)
+const COMPATIBILITY_DATE = String(
+  parseToml(readFileSync(fileURLToPath(new URL('../../wrangler.toml', import.meta.url)), 'utf8')).compatibility_date,
+)
 
 interface BuildResult {
   outputFiles: { text: string }[]
-  metafile: { inputs: Record<string, unknown>; outputs: Record<string, { imports: { path: string; external?: boolean }[]; bytes: number }> }
+  metafile: {
+    inputs: Record<string, unknown>
+    outputs: Record<string, { imports: { path: string; external?: boolean }[]; bytes: number }>
+  }
 }
 
 function bindings(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -54,12 +59,25 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
   test('the bundle has no Node imports and needs no compatibility flags', () => {
     const [output] = Object.values(build.metafile.outputs)
     const imports = new Set(output?.imports.map((imported) => imported.path))
-    assert.deepEqual([...imports], ['cloudflare:workers'], 'only the runtime\'s own module (the Durable Object base class) is left to resolve')
-    assert.doesNotMatch(script, /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](?:node:|(?:fs|path|crypto|util|http|https|net|zlib|cluster|os|v8|perf_hooks)["'])/)
+    assert.deepEqual(
+      [...imports],
+      ['cloudflare:workers'],
+      "only the runtime's own module (the Durable Object base class) is left to resolve",
+    )
+    assert.doesNotMatch(
+      script,
+      /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](?:node:|(?:fs|path|crypto|util|http|https|net|zlib|cluster|os|v8|perf_hooks)["'])/,
+    )
     assert.ok(script.length < 1_500_000, `bundle is ${script.length} bytes`)
     // The Node-only parts stay out: the Redis client, the listener, the cluster.
     const inputs = Object.keys(build.metafile.inputs)
-    for (const nodeOnly of ['node_modules/ioredis/', 'node_modules/@hono/node-server/', 'src/server/listen.ts', 'src/server/cluster.ts', 'src/server/redis-rate-limit-store.ts']) {
+    for (const nodeOnly of [
+      'node_modules/ioredis/',
+      'node_modules/@hono/node-server/',
+      'src/server/listen.ts',
+      'src/server/cluster.ts',
+      'src/server/redis-rate-limit-store.ts',
+    ]) {
       assert.ok(!inputs.some((input) => input.includes(nodeOnly)), `${nodeOnly} is not in the bundle`)
     }
   })
@@ -73,7 +91,12 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
     assert.equal(response.status, 200)
     const body = (await response.json()) as { token: string; code: string }
     assert.equal(body.code, '200')
-    const verified = verifyToken(body.token, { certificates: CERTIFICATE, appId: APP_ID, channelName: 'ChannelA', uid: 2882341273 })
+    const verified = verifyToken(body.token, {
+      certificates: CERTIFICATE,
+      appId: APP_ID,
+      channelName: 'ChannelA',
+      uid: 2882341273,
+    })
     assert.equal(verified.token.version, '007')
   })
 
@@ -81,13 +104,17 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
     const minted = await mf.dispatchFetch('http://agate.test/v1/tokens', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
-      body: JSON.stringify({ rtc: { channelName: 'edge-room', account: 'alice', role: 'subscriber' }, rtm: { userId: 'alice' } }),
+      body: JSON.stringify({
+        rtc: { channelName: 'edge-room', account: 'alice', role: 'subscriber' },
+        rtm: { userId: 'alice' },
+      }),
     })
     assert.equal(minted.status, 200)
     const { token } = (await minted.json()) as { token: string }
     const parsed = parseToken(token)
     assert.equal(parsed.version, '007')
-    if (parsed.version === '007') assert.deepEqual(parsed.services.map((service) => service.type).sort(), ['rtc', 'rtm'])
+    if (parsed.version === '007')
+      assert.deepEqual(parsed.services.map((service) => service.type).sort(), ['rtc', 'rtm'])
 
     const verified = await mf.dispatchFetch('http://agate.test/v1/tokens/verify', {
       method: 'POST',
@@ -119,7 +146,9 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
   test('health, readiness, metrics (bearer token compared without node:crypto) and the OpenAPI document answer', async () => {
     assert.equal((await mf.dispatchFetch('http://agate.test/healthz')).status, 200)
     assert.equal((await mf.dispatchFetch('http://agate.test/readyz')).status, 200)
-    const metrics = await mf.dispatchFetch('http://agate.test/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })
+    const metrics = await mf.dispatchFetch('http://agate.test/metrics', {
+      headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+    })
     assert.equal(metrics.status, 200)
     assert.match(await metrics.text(), /agate_http_request_duration_seconds/)
     for (const authorization of ['', `Bearer ${METRICS_TOKEN.slice(0, -1)}x`, `Bearer ${METRICS_TOKEN}x`]) {
@@ -140,7 +169,8 @@ describe('Cloudflare Workers: the app inside workerd (miniflare)', () => {
       script,
       compatibilityDate: COMPATIBILITY_DATE,
       bindings: bindings({ AGATE_API_KEYS: '' }),
-      handleStructuredLogs: ({ level, message }: { level: string; message: string }) => void logs.push({ level, message }),
+      handleStructuredLogs: ({ level, message }: { level: string; message: string }) =>
+        void logs.push({ level, message }),
     })
     try {
       const response = await broken.dispatchFetch('http://agate.test/healthz')
@@ -179,7 +209,7 @@ describe('Workers bindings', () => {
     })
   })
 
-  test('API-key hashes without node:crypto (the Workers path) equal Node\'s', () => {
+  test("API-key hashes without node:crypto (the Workers path) equal Node's", () => {
     // On Node, hashApiKey takes Node's native hash; the library's SHA-256 is what Workers run.
     for (const text of ['', 'agate_abc', 'ünïcödé ✓', 'x'.repeat(1000)]) {
       const node = nodeCreateHash('sha256').update(text, 'utf8').digest('hex')

@@ -32,7 +32,15 @@ export const ENTRIES: readonly Entry[] = [
   },
   {
     specifier: 'agate-tokens/compat/agora-token',
-    values: ['RtcTokenBuilder', 'RtcRole', 'RtmTokenBuilder', 'ChatTokenBuilder', 'AccessToken2', 'ServiceRtc', 'TokenError'],
+    values: [
+      'RtcTokenBuilder',
+      'RtcRole',
+      'RtmTokenBuilder',
+      'ChatTokenBuilder',
+      'AccessToken2',
+      'ServiceRtc',
+      'TokenError',
+    ],
     types: ['TokenErrorCode'],
   },
   {

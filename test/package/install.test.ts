@@ -70,7 +70,10 @@ before(() => {
   const tarball = packTarball(work)
   project = join(work, 'project')
   mkdirSync(project)
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'stranger', private: true, type: 'module' })}\n`)
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'stranger', private: true, type: 'module' })}\n`,
+  )
   // The optional peers (the Agora SDKs, React and agora-rtc-react) and Node's and React's types are
   // what a TypeScript app using the client helpers has; the same versions as the repository's, so
   // npm's cache serves them.
@@ -182,11 +185,23 @@ test('the CLI from the installed bin: npx agate token rtc, then npx agate inspec
 
 test('the quick start line after the server made development credentials, and agate verify of its token', () => {
   assert.ok(devAppId !== undefined && serverToken !== undefined, 'the server test above makes the credentials')
-  const line = runIn('/bin/sh', ['-c', 'npx --no-install agate token rtc --channel ChannelA --uid 42 | npx --no-install agate inspect -'])
+  const line = runIn('/bin/sh', [
+    '-c',
+    'npx --no-install agate token rtc --channel ChannelA --uid 42 | npx --no-install agate inspect -',
+  ])
   assert.equal(line.status, 0, line.stderr)
   assert.match(line.stdout, new RegExp(`^App ID {6}${devAppId}$`, 'm'))
   assert.match(line.stderr, /^agate: using the development credentials in \.agate\/dev-credentials\.json /)
-  const verified = runIn('npx', ['--no-install', 'agate', 'verify', serverToken, '--channel', 'ChannelA', '--uid', '42'])
+  const verified = runIn('npx', [
+    '--no-install',
+    'agate',
+    'verify',
+    serverToken,
+    '--channel',
+    'ChannelA',
+    '--uid',
+    '42',
+  ])
   assert.deepEqual([verified.status, verified.stdout], [0, 'valid (certificate #1)\n'])
 })
 

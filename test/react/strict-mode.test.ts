@@ -19,9 +19,19 @@ const executable = requireChromium()
 const pageGlobals: Plugin = {
   name: 'page-globals',
   setup(builder) {
-    const globals: Record<string, string> = { react: 'React', 'react-dom/client': 'ReactDOMClient', 'agora-rtc-react': 'AgoraRTCReact' }
-    builder.onResolve({ filter: /^(react|react-dom\/client|agora-rtc-react)$/ }, (args) => ({ path: args.path, namespace: 'page-global' }))
-    builder.onLoad({ filter: /.*/, namespace: 'page-global' }, (args) => ({ contents: `module.exports = window.${globals[args.path]}`, loader: 'js' }))
+    const globals: Record<string, string> = {
+      react: 'React',
+      'react-dom/client': 'ReactDOMClient',
+      'agora-rtc-react': 'AgoraRTCReact',
+    }
+    builder.onResolve({ filter: /^(react|react-dom\/client|agora-rtc-react)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'page-global',
+    }))
+    builder.onLoad({ filter: /.*/, namespace: 'page-global' }, (args) => ({
+      contents: `module.exports = window.${globals[args.path]}`,
+      loader: 'js',
+    }))
   },
 }
 
@@ -63,11 +73,15 @@ async function openApp(): Promise<{ page: Page; problems: string[] }> {
   const page = await browser!.newPage()
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(error.message))
-  const html = `<!doctype html><meta charset="utf-8"><title>react</title><div id="root"></div>${Object.keys(files).map((path) => `<script src="/react-test${path}"></script>`).join('')}`
+  const html = `<!doctype html><meta charset="utf-8"><title>react</title><div id="root"></div>${Object.keys(files)
+    .map((path) => `<script src="/react-test${path}"></script>`)
+    .join('')}`
   await page.route(`${server!.url}/react-test/**`, (route) => {
     const path = new URL(route.request().url()).pathname.replace('/react-test', '')
     const body = path === '/' ? html : files[path]
-    return body === undefined ? route.abort() : route.fulfill({ contentType: path === '/' ? 'text/html' : 'text/javascript', body })
+    return body === undefined
+      ? route.abort()
+      : route.fulfill({ contentType: path === '/' ? 'text/html' : 'text/javascript', body })
   })
   await page.goto(pageUrl)
   await page.waitForFunction(() => 'app' in window)
@@ -91,31 +105,39 @@ interface Stats {
 const stats = (page: Page): Promise<Stats> => page.evaluate(() => (window as any).app.stats())
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
 
-test('StrictMode: one join, renewals accepted by the sandbox, and after the unmount no join, timer or listener', { timeout: 90_000 }, async (t) => {
-  if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-  const { page, problems } = await openApp()
-  await page.evaluate(() => (window as any).app.mount(0))
-  await page.waitForFunction(() => document.getElementById('status')?.dataset.connected === 'true', undefined, { timeout: 30_000 })
-  // 8x: a 40 s token warns 1.25 s after it was issued; wait for two renewals.
-  await page.waitForFunction(() => (window as any).app.stats().renewals >= 2, undefined, { timeout: 30_000 })
-  const joined = await stats(page)
-  assert.equal(joined.joins, 1, `one join under StrictMode (${joined.events.join(' ')})`)
-  assert.equal(joined.connectionState, 'CONNECTED')
-  assert.ok(['joined', 'renewing'].includes(joined.state!), joined.state)
-  assert.deepEqual(joined.errors, [])
-  assert.ok(joined.helperTimers >= 1, 'the watchdog or a fetch is pending while joined')
+test(
+  'StrictMode: one join, renewals accepted by the sandbox, and after the unmount no join, timer or listener',
+  { timeout: 90_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const { page, problems } = await openApp()
+    await page.evaluate(() => (window as any).app.mount(0))
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.connected === 'true', undefined, {
+      timeout: 30_000,
+    })
+    // 8x: a 40 s token warns 1.25 s after it was issued; wait for two renewals.
+    await page.waitForFunction(() => (window as any).app.stats().renewals >= 2, undefined, { timeout: 30_000 })
+    const joined = await stats(page)
+    assert.equal(joined.joins, 1, `one join under StrictMode (${joined.events.join(' ')})`)
+    assert.equal(joined.connectionState, 'CONNECTED')
+    assert.ok(['joined', 'renewing'].includes(joined.state!), joined.state)
+    assert.deepEqual(joined.errors, [])
+    assert.ok(joined.helperTimers >= 1, 'the watchdog or a fetch is pending while joined')
 
-  await page.evaluate(() => (window as any).app.unmount())
-  await page.waitForFunction(() => (window as any).app.stats().connectionState === 'DISCONNECTED', undefined, { timeout: 10_000 })
-  await sleep(2500) // two will-expire periods at 8x: nothing may come back
-  const gone = await stats(page)
-  assert.equal(gone.joins, 1, 'no join after the unmount')
-  assert.equal(gone.helperTimers, 0, 'no helper timer left')
-  for (const [event, count] of Object.entries(gone.listeners)) assert.equal(count, 0, `${event} listeners left`)
-  assert.ok(Object.keys(gone.listeners).includes('token-privilege-will-expire'))
-  assert.deepEqual(problems, [])
-  await page.close()
-})
+    await page.evaluate(() => (window as any).app.unmount())
+    await page.waitForFunction(() => (window as any).app.stats().connectionState === 'DISCONNECTED', undefined, {
+      timeout: 10_000,
+    })
+    await sleep(2500) // two will-expire periods at 8x: nothing may come back
+    const gone = await stats(page)
+    assert.equal(gone.joins, 1, 'no join after the unmount')
+    assert.equal(gone.helperTimers, 0, 'no helper timer left')
+    for (const [event, count] of Object.entries(gone.listeners)) assert.equal(count, 0, `${event} listeners left`)
+    assert.ok(Object.keys(gone.listeners).includes('token-privilege-will-expire'))
+    assert.deepEqual(problems, [])
+    await page.close()
+  },
+)
 
 test('StrictMode: unmounted while the token is being fetched, the app never joins', { timeout: 60_000 }, async (t) => {
   if (executable === undefined) return t.skip(MISSING_CHROMIUM)

@@ -17,7 +17,8 @@ import type { RuntimeResult } from './helpers/suite-entry.js'
 const require = createRequire(import.meta.url)
 const MINIFLARE_VERSION = (require('miniflare/package.json') as { version: string }).version
 /** The workerd miniflare runs: its own dependency. */
-const WORKERD_VERSION = (createRequire(require.resolve('miniflare'))('workerd/package.json') as { version: string }).version
+const WORKERD_VERSION = (createRequire(require.resolve('miniflare'))('workerd/package.json') as { version: string })
+  .version
 const COMPATIBILITY_DATE = String(parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')).compatibility_date)
 
 const WORKER_MAIN = `export default {

@@ -15,7 +15,8 @@ function setup(options: { coHostAuthentication?: boolean } = {}) {
   const sandbox = createSandbox({ apps: [{ appId: APP_ID, certificates: [CERTIFICATE] }], ...options })
   const app = new Hono()
   app.route('/sandbox', sandboxRoutes(sandbox))
-  const fetch = ((input: RequestInfo | URL, init?: RequestInit) => app.request(String(input), init)) as typeof globalThis.fetch
+  const fetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    app.request(String(input), init)) as typeof globalThis.fetch
   return { sandbox, fetch }
 }
 
@@ -50,16 +51,22 @@ test('join reports CONNECTING then CONNECTED; will-expire, then did-expire after
   assert.equal(timing.timeScale, 20)
   // A 40 s token at 20x: will-expire about 0.5 s in, did-expire about 2 s in.
   await until(() => seen.some((e) => e.name === 'token-privilege-did-expire'))
-  assert.deepEqual(seen.map((e) => [e.name, ...e.args]), [
-    ['connection-state-change', 'CONNECTING', 'DISCONNECTED'],
-    ['connection-state-change', 'CONNECTED', 'CONNECTING'],
-    ['token-privilege-will-expire'],
-    ['connection-state-change', 'DISCONNECTED', 'CONNECTED', 'TOKEN_EXPIRE'],
-    ['token-privilege-did-expire'],
-  ])
+  assert.deepEqual(
+    seen.map((e) => [e.name, ...e.args]),
+    [
+      ['connection-state-change', 'CONNECTING', 'DISCONNECTED'],
+      ['connection-state-change', 'CONNECTED', 'CONNECTING'],
+      ['token-privilege-will-expire'],
+      ['connection-state-change', 'DISCONNECTED', 'CONNECTED', 'TOKEN_EXPIRE'],
+      ['token-privilege-did-expire'],
+    ],
+  )
   const willExpire = seen[2]!.ms
   const didExpire = seen[4]!.ms
-  assert.ok(willExpire < didExpire && didExpire < 6_000, `will-expire at ${willExpire} ms, did-expire at ${didExpire} ms`)
+  assert.ok(
+    willExpire < didExpire && didExpire < 6_000,
+    `will-expire at ${willExpire} ms, did-expire at ${didExpire} ms`,
+  )
   assert.equal(client.connectionState, 'DISCONNECTED')
   assert.equal(client.timing, undefined)
   closeAll(sandbox)
@@ -77,19 +84,40 @@ test('a refused join rejects with the SDK error code and the sandbox reason, and
     assert.equal(error.data?.detail, 'the token is for another channel')
     return true
   })
-  assert.deepEqual(seen.map((e) => e.args), [['CONNECTING', 'DISCONNECTED'], ['DISCONNECTED', 'CONNECTING']])
+  assert.deepEqual(
+    seen.map((e) => e.args),
+    [
+      ['CONNECTING', 'DISCONNECTED'],
+      ['DISCONNECTED', 'CONNECTING'],
+    ],
+  )
   closeAll(sandbox)
 })
 
 test('calls in the wrong state fail as the SDK fails them', async () => {
   const { sandbox, fetch } = setup()
   const client = createSandboxClient({ fetch })
-  await assert.rejects(client.renewToken(rtcToken()), { name: 'AgoraRTCError', code: 'INVALID_OPERATION', message: 'renewToken should not be called before user join' })
-  await assert.rejects(client.publish(), { code: 'INVALID_OPERATION', message: "Can't publish stream, haven't joined yet!" })
+  await assert.rejects(client.renewToken(rtcToken()), {
+    name: 'AgoraRTCError',
+    code: 'INVALID_OPERATION',
+    message: 'renewToken should not be called before user join',
+  })
+  await assert.rejects(client.publish(), {
+    code: 'INVALID_OPERATION',
+    message: "Can't publish stream, haven't joined yet!",
+  })
   await client.leave()
   await client.join(APP_ID, 'ChannelA', rtcToken(), 42)
   await assert.rejects(client.join(APP_ID, 'ChannelA', rtcToken(), 42), { code: 'INVALID_OPERATION' })
-  await assert.rejects(client.renewToken(rtcToken({ uid: 43 })), { code: 'UNEXPECTED_RESPONSE', data: { reason: 'ERR_INVALID_TOKEN', agoraCode: 110, desc: 'invalid token, authorized failed', detail: 'the token is for another uid' } })
+  await assert.rejects(client.renewToken(rtcToken({ uid: 43 })), {
+    code: 'UNEXPECTED_RESPONSE',
+    data: {
+      reason: 'ERR_INVALID_TOKEN',
+      agoraCode: 110,
+      desc: 'invalid token, authorized failed',
+      detail: 'the token is for another uid',
+    },
+  })
   await client.renewToken(rtcToken())
   await client.leave()
   closeAll(sandbox)
@@ -101,7 +129,13 @@ test('leave goes DISCONNECTING then DISCONNECTED with reason LEAVE; it is harmle
   await client.join(APP_ID, 'ChannelA', rtcToken(), 42)
   const seen = record(client, ['connection-state-change'])
   await client.leave()
-  assert.deepEqual(seen.map((e) => e.args), [['DISCONNECTING', 'CONNECTED'], ['DISCONNECTED', 'DISCONNECTING', 'LEAVE']])
+  assert.deepEqual(
+    seen.map((e) => e.args),
+    [
+      ['DISCONNECTING', 'CONNECTED'],
+      ['DISCONNECTED', 'DISCONNECTING', 'LEAVE'],
+    ],
+  )
   await client.leave()
   assert.equal(seen.length, 2)
   assert.equal(sandbox.size, 0)
@@ -118,17 +152,26 @@ test('publish takes tracks or media names; co-host authentication refuses a subs
   assert.deepEqual(client.publishedKinds, ['audio'])
   await client.leave()
   await client.join(APP_ID, 'ChannelA', rtcToken({ role: 'subscriber' }), 42)
-  await assert.rejects(client.publish('audio'), (error: any) => error.code === 'UNEXPECTED_RESPONSE' && error.data.reason === 'ERR_NO_PERMISSION')
+  await assert.rejects(
+    client.publish('audio'),
+    (error: any) => error.code === 'UNEXPECTED_RESPONSE' && error.data.reason === 'ERR_NO_PERMISSION',
+  )
   await client.leave()
   closeAll(sandbox)
 })
 
-test("the renewal helper runs on the sandbox client unchanged: renewals, then did-expire and the rejoin", async () => {
+test('the renewal helper runs on the sandbox client unchanged: renewals, then did-expire and the rejoin', async () => {
   const { sandbox, fetch } = setup()
   const client = createSandboxClient({ fetch, timeScale: 20 })
   const fetchToken: TokenFetcher = async () => rtcToken()
   const events: RtcTokenEvent[] = []
-  const session = keepRtcTokenFresh(client, { appId: APP_ID, channel: 'ChannelA', uid: 42, tokenSource: fetchToken, onEvent: (e) => events.push(e) })
+  const session = keepRtcTokenFresh(client, {
+    appId: APP_ID,
+    channel: 'ChannelA',
+    uid: 42,
+    tokenSource: fetchToken,
+    onEvent: (e) => events.push(e),
+  })
   const count = (type: string): number => events.filter((e) => e.type === type).length
   await session.join()
   await until(() => count('renewed') >= 2)

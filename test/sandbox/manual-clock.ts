@@ -40,7 +40,8 @@ export class ManualClock implements SandboxClock {
     const target = this.#now + ms
     for (;;) {
       let due: [number, { at: number; callback: () => void }] | undefined
-      for (const entry of this.#timers) if (entry[1].at <= target && (due === undefined || entry[1].at < due[1].at)) due = entry
+      for (const entry of this.#timers)
+        if (entry[1].at <= target && (due === undefined || entry[1].at < due[1].at)) due = entry
       if (due === undefined) break
       this.#timers.delete(due[0])
       this.#now = due[1].at

@@ -7,13 +7,27 @@ import { ManualClock } from './manual-clock.js'
 
 function setup(options: Partial<SandboxOptions> = {}) {
   const clock = new ManualClock()
-  const sandbox = createSandbox({ apps: [{ appId: APP_ID, certificates: [CERTIFICATE, SECONDARY] }], clock, ...options })
+  const sandbox = createSandbox({
+    apps: [{ appId: APP_ID, certificates: [CERTIFICATE, SECONDARY] }],
+    clock,
+    ...options,
+  })
   /** A token for ChannelA / uid 42 issued now on the manual clock (40 s unless told). */
   const token = (extra: Record<string, unknown> = {}): string =>
-    buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'ChannelA', uid: 42, expire: 40, issuedAt: clock.seconds(), ...extra })
-  const join = (extra: Record<string, unknown> = {}) => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...extra })
+    buildRtcToken({
+      appId: APP_ID,
+      appCertificate: CERTIFICATE,
+      channelName: 'ChannelA',
+      uid: 42,
+      expire: 40,
+      issuedAt: clock.seconds(),
+      ...extra,
+    })
+  const join = (extra: Record<string, unknown> = {}) =>
+    sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...extra })
   /** The types of a session's events and when they came, seconds after `from`. */
-  const timeline = (sessionId: string, from: number) => sandbox.events(sessionId, 0).events.map((e) => [e.type, (e.at - from) / 1000] as const)
+  const timeline = (sessionId: string, from: number) =>
+    sandbox.events(sessionId, 0).events.map((e) => [e.type, (e.at - from) / 1000] as const)
   return { clock, sandbox, token, join, timeline }
 }
 
@@ -31,7 +45,8 @@ function refused(fn: () => unknown, code: string, reason: string, detail?: RegEx
 
 test('join accepts a genuine token for the channel and uid, by uid, account, wildcard or secondary certificate', () => {
   const { sandbox, token, clock } = setup()
-  const ok = (request: Record<string, unknown>) => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...request })
+  const ok = (request: Record<string, unknown>) =>
+    sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...request })
   assert.equal(ok({}).uid, 42)
   assert.equal(ok({ token: token({ uid: undefined, account: 'alice' }), uid: 'alice' }).uid, 'alice')
   assert.equal(ok({ token: token({ channelName: '' }) }).uid, 42)
@@ -50,21 +65,35 @@ test('join accepts a genuine token for the channel and uid, by uid, account, wil
 test('join refuses an unknown App ID, a bad channel name or uid, and a bad time scale, as the SDK does', () => {
   const { join, sandbox } = setup()
   refused(() => join({ appId: OTHER_APP_ID }), 'CAN_NOT_GET_GATEWAY_SERVER', 'ERR_INVALID_APP_ID')
-  for (const channel of ['', 'bad/name', 'x'.repeat(64), 42]) refused(() => join({ channel }), 'INVALID_PARAMS', 'ERR_INVALID_CHANNEL_NAME')
+  for (const channel of ['', 'bad/name', 'x'.repeat(64), 42])
+    refused(() => join({ channel }), 'INVALID_PARAMS', 'ERR_INVALID_CHANNEL_NAME')
   for (const uid of [-1, 1.5, 2 ** 32, '', true]) refused(() => join({ uid }), 'INVALID_PARAMS', 'ERR_INVALID_USER_ID')
-  for (const timeScale of [0, -1, 101, Number.NaN]) refused(() => join({ timeScale }), 'INVALID_PARAMS', 'ERR_INVALID_ARGUMENT')
+  for (const timeScale of [0, -1, 101, Number.NaN])
+    refused(() => join({ timeScale }), 'INVALID_PARAMS', 'ERR_INVALID_ARGUMENT')
   assert.equal(sandbox.size, 0)
 })
 
 test('join refuses a token that is missing, unreadable, for another app, badly signed, or for another channel or user', () => {
   const { sandbox, token, clock } = setup()
-  const attempt = (request: Record<string, unknown>) => () => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...request })
+  const attempt = (request: Record<string, unknown>) => () =>
+    sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: token(), uid: 42, ...request })
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ token: null }, /needs a token/],
     [{ token: '' }, /needs a token/],
     [{ token: 'hello' }, /cannot be decoded \(ERR_TOKEN_UNSUPPORTED_VERSION\)/],
     [{ token: '007AAAA' }, /cannot be decoded \(ERR_TOKEN_MALFORMED\)/],
-    [{ token: buildRtcToken({ appId: OTHER_APP_ID, appCertificate: OTHER_CERTIFICATE, channelName: 'ChannelA', uid: 42, issuedAt: clock.seconds() }) }, /another App ID/],
+    [
+      {
+        token: buildRtcToken({
+          appId: OTHER_APP_ID,
+          appCertificate: OTHER_CERTIFICATE,
+          channelName: 'ChannelA',
+          uid: 42,
+          issuedAt: clock.seconds(),
+        }),
+      },
+      /another App ID/,
+    ],
     [{ token: token({ appCertificate: OTHER_CERTIFICATE }) }, /signature does not match/],
     [{ token: token({ channelName: 'ChannelB' }) }, /another channel/],
     [{ token: token({ uid: 43 }) }, /another uid/],
@@ -72,9 +101,21 @@ test('join refuses a token that is missing, unreadable, for another app, badly s
     // Joining with uid 0 lets the sandbox pick a uid; a token for uid 42 cannot cover it.
     [{ uid: 0 }, /another uid/],
     [{ token: token({ version: '006', channelName: 'ChannelB' }) }, /another channel/],
-    [{ token: buildToken({ appId: APP_ID, appCertificate: CERTIFICATE, expire: 40, issuedAt: clock.seconds(), services: [{ type: 'rtc', channelName: 'ChannelA', uid: 42, privileges: { publishAudioStream: 40 } }] }) }, /does not grant joinChannel/],
+    [
+      {
+        token: buildToken({
+          appId: APP_ID,
+          appCertificate: CERTIFICATE,
+          expire: 40,
+          issuedAt: clock.seconds(),
+          services: [{ type: 'rtc', channelName: 'ChannelA', uid: 42, privileges: { publishAudioStream: 40 } }],
+        }),
+      },
+      /does not grant joinChannel/,
+    ],
   ]
-  for (const [request, detail] of cases) refused(attempt(request), 'CAN_NOT_GET_GATEWAY_SERVER', 'ERR_INVALID_TOKEN', detail)
+  for (const [request, detail] of cases)
+    refused(attempt(request), 'CAN_NOT_GET_GATEWAY_SERVER', 'ERR_INVALID_TOKEN', detail)
   assert.equal(sandbox.size, 0)
 })
 
@@ -83,8 +124,18 @@ test('join refuses an expired token, or a live token whose join privilege expire
   const stale = token()
   const shortJoin = token({ expire: 600, privilegeExpire: { joinChannel: 20 } })
   clock.advance(40_000)
-  refused(() => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: stale, uid: 42 }), 'CAN_NOT_GET_GATEWAY_SERVER', 'ERR_TOKEN_EXPIRED', /the token has expired/)
-  refused(() => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: shortJoin, uid: 42 }), 'CAN_NOT_GET_GATEWAY_SERVER', 'ERR_TOKEN_EXPIRED', /joinChannel privilege has expired/)
+  refused(
+    () => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: stale, uid: 42 }),
+    'CAN_NOT_GET_GATEWAY_SERVER',
+    'ERR_TOKEN_EXPIRED',
+    /the token has expired/,
+  )
+  refused(
+    () => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: shortJoin, uid: 42 }),
+    'CAN_NOT_GET_GATEWAY_SERVER',
+    'ERR_TOKEN_EXPIRED',
+    /joinChannel privilege has expired/,
+  )
 })
 
 test('the time scale runs each token clock faster from its issue time', () => {
@@ -92,7 +143,11 @@ test('the time scale runs each token clock faster from its issue time', () => {
   const issued = token()
   clock.advance(6_000)
   // 6 real seconds are 48 sandbox seconds at 8x (expired), 24 at 4x (fine).
-  refused(() => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: issued, uid: 42, timeScale: 8 }), 'CAN_NOT_GET_GATEWAY_SERVER', 'ERR_TOKEN_EXPIRED')
+  refused(
+    () => sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: issued, uid: 42, timeScale: 8 }),
+    'CAN_NOT_GET_GATEWAY_SERVER',
+    'ERR_TOKEN_EXPIRED',
+  )
   sandbox.join({ appId: APP_ID, channel: 'ChannelA', token: issued, uid: 42, timeScale: 4 })
 })
 
@@ -105,7 +160,12 @@ test('a refusal names the check but never contains the token or a certificate', 
   } catch (error) {
     const text = JSON.stringify((error as SandboxError).toBody()) + (error as Error).message
     for (const secret of [bad, CERTIFICATE, SECONDARY, OTHER_CERTIFICATE]) assert.ok(!text.includes(secret))
-    assert.deepEqual((error as SandboxError).toBody().data, { reason: 'ERR_INVALID_TOKEN', agoraCode: 110, desc: 'invalid token, authorized failed', detail: 'the signature does not match the App Certificate' })
+    assert.deepEqual((error as SandboxError).toBody().data, {
+      reason: 'ERR_INVALID_TOKEN',
+      agoraCode: 110,
+      desc: 'invalid token, authorized failed',
+      detail: 'the signature does not match the App Certificate',
+    })
   }
 })
 
@@ -119,7 +179,10 @@ test("will-expire comes 30 s before the end and did-expire at it: Agora's rule a
   clock.advance(1)
   assert.deepEqual(timeline(sessionId, start), [['token-privilege-will-expire', 10]])
   clock.advance(30_000)
-  assert.deepEqual(timeline(sessionId, start), [['token-privilege-will-expire', 10], ['token-privilege-did-expire', 40]])
+  assert.deepEqual(timeline(sessionId, start), [
+    ['token-privilege-will-expire', 10],
+    ['token-privilege-did-expire', 40],
+  ])
   assert.equal(sandbox.events(sessionId, 0).open, false)
   assert.equal(sandbox.size, 0)
   assert.equal(clock.pending, 0, 'a closed session keeps no timer')
@@ -130,7 +193,10 @@ test('at scale 4 a 40 s token warns after 2.5 s and ends after 10 s', () => {
   const start = clock.now()
   const { sessionId } = join({ timeScale: 4 })
   clock.advance(20_000)
-  assert.deepEqual(timeline(sessionId, start), [['token-privilege-will-expire', 2.5], ['token-privilege-did-expire', 10]])
+  assert.deepEqual(timeline(sessionId, start), [
+    ['token-privilege-will-expire', 2.5],
+    ['token-privilege-did-expire', 10],
+  ])
 })
 
 test('the end is the earlier of the token and its join privilege; less than 30 s left warns at once', () => {
@@ -140,8 +206,14 @@ test('the end is the earlier of the token and its join privilege; less than 30 s
   const short = join({ token: token({ expire: 20 }) })
   assert.deepEqual(timeline(short.sessionId, start), [['token-privilege-will-expire', 0]])
   clock.advance(60_000)
-  assert.deepEqual(timeline(long.sessionId, start), [['token-privilege-will-expire', 5], ['token-privilege-did-expire', 35]])
-  assert.deepEqual(timeline(short.sessionId, start), [['token-privilege-will-expire', 0], ['token-privilege-did-expire', 20]])
+  assert.deepEqual(timeline(long.sessionId, start), [
+    ['token-privilege-will-expire', 5],
+    ['token-privilege-did-expire', 35],
+  ])
+  assert.deepEqual(timeline(short.sessionId, start), [
+    ['token-privilege-will-expire', 0],
+    ['token-privilege-did-expire', 20],
+  ])
 })
 
 test('renewToken with a fresh token moves both events; each token warns once', () => {
@@ -174,12 +246,25 @@ test('renewToken refuses a token for another channel or uid, a badly signed or e
   refused(renew(token({ appCertificate: OTHER_CERTIFICATE })), 'UNEXPECTED_RESPONSE', 'ERR_INVALID_TOKEN', /signature/)
   refused(renew('nonsense'), 'UNEXPECTED_RESPONSE', 'ERR_INVALID_TOKEN')
   clock.advance(36_000)
-  refused(() => sandbox.renewToken(sessionId, old), 'INVALID_OPERATION', 'ERR_NOT_IN_CHANNEL', /renewToken should not be called before user join/)
-  assert.deepEqual(timeline(sessionId, start), [['token-privilege-will-expire', 10], ['token-privilege-did-expire', 40]])
+  refused(
+    () => sandbox.renewToken(sessionId, old),
+    'INVALID_OPERATION',
+    'ERR_NOT_IN_CHANNEL',
+    /renewToken should not be called before user join/,
+  )
+  assert.deepEqual(timeline(sessionId, start), [
+    ['token-privilege-will-expire', 10],
+    ['token-privilege-did-expire', 40],
+  ])
   const other = join()
   clock.advance(41_000)
   refused(() => sandbox.renewToken(other.sessionId, old), 'INVALID_OPERATION', 'ERR_NOT_IN_CHANNEL')
-  refused(() => sandbox.renewToken('no-such-session', token()), 'INVALID_OPERATION', 'ERR_NOT_IN_CHANNEL', /no such session/)
+  refused(
+    () => sandbox.renewToken('no-such-session', token()),
+    'INVALID_OPERATION',
+    'ERR_NOT_IN_CHANNEL',
+    /no such session/,
+  )
   const stale = token({ expire: 5 })
   clock.advance(10_000)
   const live = join()
@@ -192,17 +277,30 @@ test('without co-host authentication anyone may publish, as on Agora (the role i
   const { sessionId } = join({ token: token({ role: 'subscriber', expire: 100 }) })
   sandbox.publish(sessionId, ['audio', 'video'])
   clock.advance(100_000)
-  assert.deepEqual(timeline(sessionId, start), [['token-privilege-will-expire', 70], ['token-privilege-did-expire', 100]])
+  assert.deepEqual(timeline(sessionId, start), [
+    ['token-privilege-will-expire', 70],
+    ['token-privilege-did-expire', 100],
+  ])
 })
 
 test('with co-host authentication, publishing needs the publish privileges, which then count for will-expire', () => {
   const { sandbox, join, token, clock, timeline } = setup({ coHostAuthentication: true })
   const start = clock.now()
   const subscriber = join({ token: token({ role: 'subscriber' }) })
-  refused(() => sandbox.publish(subscriber.sessionId, ['audio']), 'UNEXPECTED_RESPONSE', 'ERR_NO_PERMISSION', /does not grant publishing audio/)
+  refused(
+    () => sandbox.publish(subscriber.sessionId, ['audio']),
+    'UNEXPECTED_RESPONSE',
+    'ERR_NO_PERMISSION',
+    /does not grant publishing audio/,
+  )
   refused(() => sandbox.publish(subscriber.sessionId, ['screen' as never]), 'INVALID_PARAMS', 'ERR_INVALID_ARGUMENT')
 
-  const { sessionId } = join({ token: token({ expire: 100, privilegeExpire: { joinChannel: 100, publishAudioStream: 50, publishVideoStream: 100 } }) })
+  const { sessionId } = join({
+    token: token({
+      expire: 100,
+      privilegeExpire: { joinChannel: 100, publishAudioStream: 50, publishVideoStream: 100 },
+    }),
+  })
   sandbox.publish(sessionId, ['audio', 'video'])
   clock.advance(100_000)
   assert.deepEqual(timeline(sessionId, start), [
@@ -215,7 +313,12 @@ test('with co-host authentication, publishing needs the publish privileges, whic
 
 test('with co-host authentication, an expired publish privilege refuses publishing; a subscriber renewal ends publications', () => {
   const { sandbox, join, token, clock } = setup({ coHostAuthentication: true })
-  const late = join({ token: token({ expire: 100, privilegeExpire: { joinChannel: 100, publishAudioStream: 10, publishVideoStream: 100 } }) })
+  const late = join({
+    token: token({
+      expire: 100,
+      privilegeExpire: { joinChannel: 100, publishAudioStream: 10, publishVideoStream: 100 },
+    }),
+  })
   clock.advance(10_000)
   refused(() => sandbox.publish(late.sessionId, ['audio']), 'UNEXPECTED_RESPONSE', 'ERR_NO_PERMISSION', /expired/)
 
@@ -244,7 +347,10 @@ test('events are long-polled: a waiter wakes on the next event, or times out emp
   const waiting = sandbox.waitForEvents(sessionId, 0, 60_000)
   clock.advance(10_000)
   const answer = await waiting
-  assert.deepEqual(answer.events.map((e) => [e.seq, e.type]), [[1, 'token-privilege-will-expire']])
+  assert.deepEqual(
+    answer.events.map((e) => [e.seq, e.type]),
+    [[1, 'token-privilege-will-expire']],
+  )
   assert.equal(answer.open, true)
   const quiet = sandbox.waitForEvents(sessionId, 1, 5_000)
   clock.advance(5_000)
@@ -288,20 +394,39 @@ test('sessions nobody polls are dropped after idleMs; closed ones after 30 s; th
 test('inspect tells whether a signature matches the certificates, and never needs more than the token for 007', () => {
   const { sandbox, token } = setup()
   assert.deepEqual(sandbox.inspect({ token: token() }), { appKnown: true, signature: 'valid', certificate: 'primary' })
-  assert.deepEqual(sandbox.inspect({ token: token({ appCertificate: SECONDARY }) }), { appKnown: true, signature: 'valid', certificate: 'secondary' })
+  assert.deepEqual(sandbox.inspect({ token: token({ appCertificate: SECONDARY }) }), {
+    appKnown: true,
+    signature: 'valid',
+    certificate: 'secondary',
+  })
   assert.equal(sandbox.inspect({ token: token({ appCertificate: OTHER_CERTIFICATE }) }).signature, 'invalid')
-  assert.equal(sandbox.inspect({ token: buildRtcToken({ appId: OTHER_APP_ID, appCertificate: OTHER_CERTIFICATE, channelName: 'A', uid: 1 }) }).signature, 'unknown-app')
+  assert.equal(
+    sandbox.inspect({
+      token: buildRtcToken({ appId: OTHER_APP_ID, appCertificate: OTHER_CERTIFICATE, channelName: 'A', uid: 1 }),
+    }).signature,
+    'unknown-app',
+  )
   assert.equal(sandbox.inspect({ token: 'nonsense' }).signature, 'malformed')
   const old = token({ expire: 1 })
   assert.equal(sandbox.inspect({ token: old }).signature, 'valid', 'expiry does not matter to the signature')
   const t006 = token({ version: '006' })
   assert.equal(sandbox.inspect({ token: t006 }).signature, 'needs-claims')
-  assert.deepEqual(sandbox.inspect({ token: t006, channelName: 'ChannelA', uid: 42 }), { appKnown: true, signature: 'valid', certificate: 'primary' })
+  assert.deepEqual(sandbox.inspect({ token: t006, channelName: 'ChannelA', uid: 42 }), {
+    appKnown: true,
+    signature: 'valid',
+    certificate: 'primary',
+  })
   assert.equal(sandbox.inspect({ token: t006, channelName: 'ChannelB', uid: 42 }).signature, 'invalid')
-  refused(() => sandbox.inspect({ token: t006, channelName: 'ChannelA', uid: -5 }), 'INVALID_PARAMS', 'ERR_INVALID_ARGUMENT')
+  refused(
+    () => sandbox.inspect({ token: t006, channelName: 'ChannelA', uid: -5 }),
+    'INVALID_PARAMS',
+    'ERR_INVALID_ARGUMENT',
+  )
 })
 
 test('createSandbox refuses an empty app list and a bad default time scale', () => {
   assert.throws(() => createSandbox({ apps: [] }), { name: 'TypeError' })
-  assert.throws(() => createSandbox({ apps: [{ appId: APP_ID, certificates: [CERTIFICATE] }], timeScale: 0 }), { name: 'RangeError' })
+  assert.throws(() => createSandbox({ apps: [{ appId: APP_ID, certificates: [CERTIFICATE] }], timeScale: 0 }), {
+    name: 'RangeError',
+  })
 })

@@ -63,8 +63,14 @@ test('API keys: X-API-Key or Bearer; unknown, doubled, or mis-schemed credential
 test('development mode lets anonymous callers in, but still rejects bad credentials', async () => {
   const { app } = await makeApp({ AGATE_API_KEYS: `web=${KEYS.web.hash}` })
   assert.equal((await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 })).status, 200)
-  assert.equal((await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, bearer(KEYS.web.key))).status, 200)
-  const bad = await json(await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, bearer(KEYS.admin.key)), 401)
+  assert.equal(
+    (await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, bearer(KEYS.web.key))).status,
+    200,
+  )
+  const bad = await json(
+    await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, bearer(KEYS.admin.key)),
+    401,
+  )
   assert.deepEqual(bad, { token: 'unknown API key', code: '401' })
 })
 
@@ -81,12 +87,18 @@ test('JWT with a shared secret: claims drive the policy; expiry, issuer, audienc
   assert.deepEqual([denied.rule, denied.reason], ['members', 'channel'])
 
   const cases: [Promise<string> | string, string][] = [
-    [hs256({ sub: 'alice', role: 'member' }, { exp: Math.floor(Date.now() / 1000) - 60 }), 'invalid bearer token: expired'],
+    [
+      hs256({ sub: 'alice', role: 'member' }, { exp: Math.floor(Date.now() / 1000) - 60 }),
+      'invalid bearer token: expired',
+    ],
     [
       hs256({ sub: 'alice', role: 'member' }, { iss: 'https://evil.example' }),
       'invalid bearer token: the "iss" claim check failed',
     ],
-    [hs256({ sub: 'alice', role: 'member' }, { aud: 'someone-else' }), 'invalid bearer token: the "aud" claim check failed'],
+    [
+      hs256({ sub: 'alice', role: 'member' }, { aud: 'someone-else' }),
+      'invalid bearer token: the "aud" claim check failed',
+    ],
     [hs256({ sub: 'alice', role: 'member' }, { exp: null }), 'invalid bearer token: the "exp" claim is missing'],
     [
       new SignJWT({ sub: 'alice' })
@@ -166,7 +178,10 @@ function signed(
 test('JWT from a JWKS URL (served on 127.0.0.1:0): RS256 and ES256 keys, fetched once and cached', async () => {
   const { app } = await makeApp(productionEnv({ AGATE_JWT_SECRET: '', AGATE_JWT_JWKS_URL: jwksUrl }))
   const before = served
-  assert.equal((await post(app, '/v1/tokens', memberRequest, bearer(await signed(rsaKey, 'RS256', 'rsa-1')))).status, 200)
+  assert.equal(
+    (await post(app, '/v1/tokens', memberRequest, bearer(await signed(rsaKey, 'RS256', 'rsa-1')))).status,
+    200,
+  )
   assert.equal((await post(app, '/v1/tokens', memberRequest, bearer(await signed(ecKey, 'ES256', 'ec-1')))).status, 200)
   assert.equal(served - before, 1)
   const other = await generateKeyPair('RS256')
@@ -202,7 +217,10 @@ test('an unreachable JWKS URL is 503 (the identity provider is down), not a 401 
   const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks`
   await new Promise<void>((resolve) => closed.close(() => resolve()))
   const { app } = await makeApp(productionEnv({ AGATE_JWT_SECRET: '', AGATE_JWT_JWKS_URL: url }))
-  const problem = await json(await post(app, '/v1/tokens', memberRequest, bearer(await signed(rsaKey, 'RS256', 'rsa-1'))), 503)
+  const problem = await json(
+    await post(app, '/v1/tokens', memberRequest, bearer(await signed(rsaKey, 'RS256', 'rsa-1'))),
+    503,
+  )
   assert.equal(problem.code, 'unavailable')
   assert.equal(problem.detail, 'the identity provider key set is unavailable')
 })

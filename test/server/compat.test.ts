@@ -26,15 +26,26 @@ async function prodApp(extra: Record<string, string> = {}) {
 test('POST /getToken rtc: a numeric uid or an account, {"token"} back', async () => {
   const app = await prodApp()
   const byUid = await json(
-    await post(app, '/getToken', { tokenType: 'rtc', channel: 'room-1', role: 'publisher', uid: '42', expire: 600 }, admin),
+    await post(
+      app,
+      '/getToken',
+      { tokenType: 'rtc', channel: 'room-1', role: 'publisher', uid: '42', expire: 600 },
+      admin,
+    ),
     200,
   )
   assert.deepEqual(Object.keys(byUid), ['token'])
   const reference = referenceVerify007(byUid.token, CERT)
-  assert.deepEqual([reference.services[0]!.channel, reference.services[0]!.uid, reference.expire], ['room-1', '42', 600])
+  assert.deepEqual(
+    [reference.services[0]!.channel, reference.services[0]!.uid, reference.expire],
+    ['room-1', '42', 600],
+  )
   assert.equal(Object.keys(reference.services[0]!.privileges).length, 4)
 
-  const byAccount = await json(await post(app, '/getToken', { TokenType: 'rtc', Channel: 'room-1', uid: 'alice' }, admin), 200)
+  const byAccount = await json(
+    await post(app, '/getToken', { TokenType: 'rtc', Channel: 'room-1', uid: 'alice' }, admin),
+    200,
+  )
   const account = referenceVerify007(byAccount.token, CERT).services[0]!
   assert.equal(account.uid, 'alice')
   // No role, or any subscriber spelling, is a subscriber: join only.
@@ -55,7 +66,10 @@ test('POST /getToken rtm (with and without a channel) and chat (user and app)', 
     referenceVerify007(rtm.token, CERT).services.map((service) => [service.type, service.userId]),
     [[2, 'bob']],
   )
-  const stream = await json(await post(app, '/getToken', { tokenType: 'rtm', uid: 'bob', channel: 'room-1' }, admin), 200)
+  const stream = await json(
+    await post(app, '/getToken', { tokenType: 'rtm', uid: 'bob', channel: 'room-1' }, admin),
+    200,
+  )
   const services = referenceVerify007(stream.token, CERT).services
   assert.deepEqual(
     services.map((service) => service.type),
@@ -102,7 +116,7 @@ test('POST /getToken errors are text/plain messages, as agora-token-service send
 test('GET /rtc, /rtm, /rte and /chat, with and without the trailing slash', async () => {
   const app = await prodApp()
   const get = async (path: string, status = 200): Promise<any> =>
-    json((await app.request(path, { headers: admin })), status)
+    json(await app.request(path, { headers: admin }), status)
   for (const path of ['/rtc/room-1/publisher/uid/42', '/rtc/room-1/publisher/uid/42/']) {
     const { rtcToken } = await get(path)
     verifyToken(rtcToken, { certificates: CERT, channelName: 'room-1', uid: 42, now: NOW })
@@ -143,16 +157,16 @@ test('GET route errors carry both servers\' keys: {"error", "message", "status"}
     ['/rte/room-1/publisher/uid/0', 'rtcuid: a wildcard uid has no RTM user; add the RTM user id to the path'],
   ]
   for (const [path, message] of cases) {
-    const body = await json((await app.request(path, { headers: admin })), 400)
+    const body = await json(await app.request(path, { headers: admin }), 400)
     assert.deepEqual(body, { error: message, message, status: 400 }, path)
   }
-  const unauthenticated = await json((await app.request('/rtm/bob')), 401)
+  const unauthenticated = await json(await app.request('/rtm/bob'), 401)
   assert.equal(unauthenticated.status, 401)
 })
 
 test("the Node token server's 006 tokens with AGATE_COMPAT_TOKEN_VERSION=006 (chat and RTM with a channel stay 007)", async () => {
   const app = await prodApp({ AGATE_COMPAT_TOKEN_VERSION: '006' })
-  const get = async (path: string): Promise<any> => json((await app.request(path, { headers: admin })), 200)
+  const get = async (path: string): Promise<any> => json(await app.request(path, { headers: admin }), 200)
   const { rtcToken } = await get('/rtc/room-1/publisher/uid/42?expiry=600')
   assert.ok(rtcToken.startsWith('006'))
   const reference = referenceVerify006(rtcToken, CERT, 'room-1', '42')
@@ -164,7 +178,10 @@ test("the Node token server's 006 tokens with AGATE_COMPAT_TOKEN_VERSION=006 (ch
   const { token } = await json(await post(app, '/getToken', { tokenType: 'chat', uid: 'c' }, admin), 200)
   assert.equal(parseToken(token).version, '007')
   // RTM with a stream channel needs RTC and RTM in one token, which only AccessToken2 holds.
-  const stream = await json(await post(app, '/getToken', { tokenType: 'rtm', uid: 'bob', channel: 'room-1' }, admin), 200)
+  const stream = await json(
+    await post(app, '/getToken', { tokenType: 'rtm', uid: 'bob', channel: 'room-1' }, admin),
+    200,
+  )
   assert.deepEqual(
     referenceVerify007(stream.token, CERT).services.map((service) => service.type),
     [1, 2],
@@ -173,11 +190,13 @@ test("the Node token server's 006 tokens with AGATE_COMPAT_TOKEN_VERSION=006 (ch
   assert.ok(plainRtm.token.startsWith('006'))
   // fetch_rtc_token keeps its own version.
   assert.ok(
-    (await json(await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, admin), 200)).token.startsWith('007'),
+    (
+      await json(await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, admin), 200)
+    ).token.startsWith('007'),
   )
 })
 
 test('/ping answers pong, as both community servers do', async () => {
   const app = await prodApp()
-  assert.deepEqual(await json((await app.request('/ping')), 200), { message: 'pong' })
+  assert.deepEqual(await json(await app.request('/ping'), 200), { message: 'pong' })
 })

@@ -10,7 +10,12 @@ import { ConfigError, loadConfig, resolveConfig, SETTINGS, type SettingDeclarati
 import { ModeDefault } from '../../src/server/config/settings.js'
 import { API_KEYS_SETTING, APP_ID, CERT, KEYS, productionEnv, SECONDARY, tempDir } from './helpers.js'
 
-async function fails(env: Record<string, string>, setting: string, message?: RegExp | string, options = {}): Promise<void> {
+async function fails(
+  env: Record<string, string>,
+  setting: string,
+  message?: RegExp | string,
+  options = {},
+): Promise<void> {
   await assert.rejects(loadConfig(env, { cwd: tempDir(), ...options }), (error: unknown) => {
     assert.ok(error instanceof ConfigError, String(error))
     assert.equal(error.name, 'ConfigError')
@@ -68,9 +73,14 @@ test('configured credentials replace development ones; a broken credentials file
   assert.equal(config.apps[0]!.development, false)
   assert.equal(existsSync(join(cwd, '.agate')), false)
   writeFileSync(join(cwd, 'creds.json'), '{"appId": "nope"}')
-  await fails({ AGATE_DEV_CREDENTIALS_FILE: 'creds.json' }, 'AGATE_DEV_CREDENTIALS_FILE', /does not hold a 32-hex-digit appId/, {
-    cwd,
-  })
+  await fails(
+    { AGATE_DEV_CREDENTIALS_FILE: 'creds.json' },
+    'AGATE_DEV_CREDENTIALS_FILE',
+    /does not hold a 32-hex-digit appId/,
+    {
+      cwd,
+    },
+  )
 })
 
 test('production: 0.0.0.0, deny by default, and refusals without credentials or an authenticator', async () => {
@@ -90,7 +100,10 @@ test('production: 0.0.0.0, deny by default, and refusals without credentials or 
   )
   // NODE_ENV=production wins over AGATE_MODE=development; an explicit option wins over both.
   await fails({ NODE_ENV: 'production', AGATE_MODE: 'development' }, 'AGORA_APP_ID')
-  assert.equal((await loadConfig({ NODE_ENV: 'production' }, { cwd: tempDir(), mode: 'development' })).mode, 'development')
+  assert.equal(
+    (await loadConfig({ NODE_ENV: 'production' }, { cwd: tempDir(), mode: 'development' })).mode,
+    'development',
+  )
 })
 
 test('production with explicit open access starts, and warns at every start', async () => {
@@ -136,7 +149,11 @@ test('secrets from NAME_FILE (trailing newline dropped); NAME and NAME_FILE toge
     'set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE, not both',
     { cwd: dir },
   )
-  await fails({ AGORA_APP_CERTIFICATE_FILE: join(dir, 'missing') }, 'AGORA_APP_CERTIFICATE_FILE', 'cannot read the file (ENOENT)')
+  await fails(
+    { AGORA_APP_CERTIFICATE_FILE: join(dir, 'missing') },
+    'AGORA_APP_CERTIFICATE_FILE',
+    'cannot read the file (ENOENT)',
+  )
   writeFileSync(join(dir, 'bad-cert'), 'not-a-certificate')
   await fails(
     { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE_FILE: join(dir, 'bad-cert') },
@@ -163,7 +180,11 @@ test('a JSON config file with setting names; the environment wins; unknown keys 
   const dir = tempDir()
   writeFileSync(
     join(dir, 'agate.json'),
-    JSON.stringify({ AGATE_PORT: 9000, AGATE_POLICY: [{ name: 'r', who: 'anyone' }], AGATE_CORS_ORIGINS: ['https://a.example'] }),
+    JSON.stringify({
+      AGATE_PORT: 9000,
+      AGATE_POLICY: [{ name: 'r', who: 'anyone' }],
+      AGATE_CORS_ORIGINS: ['https://a.example'],
+    }),
   )
   const config = await loadConfig({ AGATE_CONFIG: 'agate.json' }, { cwd: dir })
   assert.equal(config.port, 9000)
@@ -179,7 +200,10 @@ test('a JSON config file with setting names; the environment wins; unknown keys 
 })
 
 test('aliases of the community servers: PORT, APP_ID, APP_CERTIFICATE, LOG_LEVEL', async () => {
-  const config = await loadConfig({ PORT: '3000', APP_ID: APP_ID, APP_CERTIFICATE: CERT, LOG_LEVEL: 'warn' }, { cwd: tempDir() })
+  const config = await loadConfig(
+    { PORT: '3000', APP_ID: APP_ID, APP_CERTIFICATE: CERT, LOG_LEVEL: 'warn' },
+    { cwd: tempDir() },
+  )
   assert.deepEqual([config.port, config.apps[0]!.appId, config.log.level], [3000, APP_ID, 'warn'])
   await fails({ PORT: 'eighty' }, 'PORT', 'must be an integer from 0 to 65535')
 })
@@ -221,7 +245,11 @@ test("an app's privileges last as long as its tokens unless a privilege lifetime
       entry.privilegeExpire,
       entry.maxExpire,
     ])
-  const apps = JSON.stringify([app('long', { expire: 7200 }), app('both', { expire: 7200, privilegeExpire: 600 }), app('plain')])
+  const apps = JSON.stringify([
+    app('long', { expire: 7200 }),
+    app('both', { expire: 7200, privilegeExpire: 600 }),
+    app('plain'),
+  ])
   assert.deepEqual(await lifetimesOf({ AGATE_APPS: apps }), [
     ['long', 7200, 7200, 86_400],
     ['both', 7200, 600, 86_400],
@@ -244,7 +272,11 @@ test('every bad setting is named', async () => {
     [{ AGORA_APP_ID: 'xyz', AGORA_APP_CERTIFICATE: CERT }, 'AGORA_APP_ID', 'must be 32 hexadecimal characters'],
     [{ AGORA_APP_ID: APP_ID }, 'AGORA_APP_CERTIFICATE', 'is required with AGORA_APP_ID'],
     [{ AGORA_APP_CERTIFICATE: CERT }, 'AGORA_APP_ID', 'is required with AGORA_APP_CERTIFICATE'],
-    [{ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: 'short' }, 'AGORA_APP_CERTIFICATE', 'must be 32 hexadecimal characters'],
+    [
+      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: 'short' },
+      'AGORA_APP_CERTIFICATE',
+      'must be 32 hexadecimal characters',
+    ],
     [
       { AGORA_APP_CERTIFICATE_SECONDARY: SECONDARY },
       'AGORA_APP_CERTIFICATE_SECONDARY',
@@ -268,7 +300,11 @@ test('every bad setting is named', async () => {
       'app name "a" is used twice',
     ],
     [
-      { AGATE_APPS: JSON.stringify([{ name: 'a', appId: APP_ID, certificate: CERT, expire: 600, privilegeExpire: 900 }]) },
+      {
+        AGATE_APPS: JSON.stringify([
+          { name: 'a', appId: APP_ID, certificate: CERT, expire: 600, privilegeExpire: 900 },
+        ]),
+      },
       'AGATE_APPS[0]',
       'privilegeExpire: must be at most expire',
     ],
@@ -277,7 +313,11 @@ test('every bad setting is named', async () => {
     [{ AGATE_COMPAT_TOKEN_VERSION: 'x' }, 'AGATE_COMPAT_TOKEN_VERSION', 'must be "006" or "007"'],
     [{ AGATE_TOKEN_EXPIRE: '0' }, 'AGATE_TOKEN_EXPIRE', 'must be an integer from 1 to 86400'],
     [{ AGATE_TOKEN_EXPIRE: '90000' }, 'AGATE_TOKEN_EXPIRE', 'must be an integer from 1 to 86400'],
-    [{ AGATE_TOKEN_EXPIRE: '7200', AGATE_MAX_EXPIRE: '3600' }, 'AGATE_TOKEN_EXPIRE', 'must be at most AGATE_MAX_EXPIRE (3600)'],
+    [
+      { AGATE_TOKEN_EXPIRE: '7200', AGATE_MAX_EXPIRE: '3600' },
+      'AGATE_TOKEN_EXPIRE',
+      'must be at most AGATE_MAX_EXPIRE (3600)',
+    ],
     [{ AGATE_PRIVILEGE_EXPIRE: '7200' }, 'AGATE_PRIVILEGE_EXPIRE', 'must be at most the token lifetime (3600)'],
     [{ AGATE_MAX_EXPIRE: '86401' }, 'AGATE_MAX_EXPIRE', 'must be an integer from 1 to 86400'],
     [{ AGATE_API_KEYS: 'web' }, 'AGATE_API_KEYS', 'each entry must be name=sha256:<hex>'],
@@ -287,7 +327,11 @@ test('every bad setting is named', async () => {
       'AGATE_API_KEYS',
       '"web" holds an API key; configure its hash (agate keys create prints it), never the key',
     ],
-    [{ AGATE_API_KEYS: `web=${KEYS.web.hash},web=${KEYS.admin.hash}` }, 'AGATE_API_KEYS', 'key name "web" is used twice'],
+    [
+      { AGATE_API_KEYS: `web=${KEYS.web.hash},web=${KEYS.admin.hash}` },
+      'AGATE_API_KEYS',
+      'key name "web" is used twice',
+    ],
     [{ AGATE_API_KEYS: '[1]' }, 'AGATE_API_KEYS', 'each entry must be name=sha256:<hex>'],
     [{ AGATE_JWT_SECRET: 'short' }, 'AGATE_JWT_SECRET', 'must be at least 32 characters'],
     [{ AGATE_JWT_JWKS: '{"keys": []}' }, 'AGATE_JWT_JWKS', 'keys: must not be empty'],
@@ -296,7 +340,11 @@ test('every bad setting is named', async () => {
       'AGATE_JWT_JWKS',
       'keys.0.kty: must be RSA, EC or OKP (public keys; use AGATE_JWT_SECRET for HMAC)',
     ],
-    [{ AGATE_JWT_JWKS: '{"keys": [{"kty": "RSA", "n": 5}]}' }, 'AGATE_JWT_JWKS', 'keys.0: is missing the fields of its key type'],
+    [
+      { AGATE_JWT_JWKS: '{"keys": [{"kty": "RSA", "n": 5}]}' },
+      'AGATE_JWT_JWKS',
+      'keys.0: is missing the fields of its key type',
+    ],
     [
       { AGATE_JWT_JWKS: '{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"}]}' },
       'AGATE_JWT_JWKS',
@@ -311,7 +359,11 @@ test('every bad setting is named', async () => {
     [{ ...prod, AGATE_JWT_ISSUER: '' }, 'AGATE_JWT_ISSUER', 'is required in production when JWTs are accepted'],
     [{ ...prod, AGATE_JWT_AUDIENCE: '' }, 'AGATE_JWT_AUDIENCE', 'is required in production when JWTs are accepted'],
     [{ AGATE_JWT_ISSUER: 'x' }, 'AGATE_JWT_ISSUER', 'needs AGATE_JWT_SECRET, AGATE_JWT_JWKS or AGATE_JWT_JWKS_URL'],
-    [{ AGATE_JWT_SECRET: 'x'.repeat(32), AGATE_JWT_ALGORITHMS: 'none' }, 'AGATE_JWT_ALGORITHMS', '"none" is never accepted'],
+    [
+      { AGATE_JWT_SECRET: 'x'.repeat(32), AGATE_JWT_ALGORITHMS: 'none' },
+      'AGATE_JWT_ALGORITHMS',
+      '"none" is never accepted',
+    ],
     [
       { AGATE_JWT_JWKS_URL: 'https://id.example/jwks', AGATE_JWT_ALGORITHMS: 'HS256' },
       'AGATE_JWT_ALGORITHMS',
@@ -361,8 +413,16 @@ test('every bad setting is named', async () => {
     ],
     [{ AGATE_CORS_ORIGINS: ',' }, 'AGATE_CORS_ORIGINS', 'must not be empty'],
     [{ AGATE_RATE_LIMIT_WINDOW: '0' }, 'AGATE_RATE_LIMIT_WINDOW', 'must be an integer from 1 to 86400'],
-    [{ AGATE_RATE_LIMIT_PER_IDENTITY: '-1' }, 'AGATE_RATE_LIMIT_PER_IDENTITY', 'must be an integer from 0 to 1000000000'],
-    [{ AGATE_RATE_LIMIT_PER_ADDRESS: 'lots' }, 'AGATE_RATE_LIMIT_PER_ADDRESS', 'must be an integer from 0 to 1000000000'],
+    [
+      { AGATE_RATE_LIMIT_PER_IDENTITY: '-1' },
+      'AGATE_RATE_LIMIT_PER_IDENTITY',
+      'must be an integer from 0 to 1000000000',
+    ],
+    [
+      { AGATE_RATE_LIMIT_PER_ADDRESS: 'lots' },
+      'AGATE_RATE_LIMIT_PER_ADDRESS',
+      'must be an integer from 0 to 1000000000',
+    ],
     [{ AGATE_TRUST_PROXY: '11' }, 'AGATE_TRUST_PROXY', 'must be an integer from 0 to 10'],
     [{ AGATE_BODY_LIMIT: '10' }, 'AGATE_BODY_LIMIT', 'must be an integer from 64 to 1048576'],
     [{ AGATE_MAX_HEADER_SIZE: '100' }, 'AGATE_MAX_HEADER_SIZE', 'must be an integer from 1024 to 65536'],
@@ -407,8 +467,14 @@ test('fleet settings: Redis-shared rate limits and worker processes, with their 
   assert.deepEqual(full.warnings, [])
 
   // The names the deploy files (compose, Kubernetes) use.
-  const aliases = await loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_REDIS_FAILURE: 'refuse', WORKERS: '4' }, { cwd: tempDir() })
-  assert.deepEqual([aliases.rateLimit.store.redisUrl, aliases.rateLimit.store.redisFailure, aliases.workers], ['redis://127.0.0.1:6379', 'refuse', 4])
+  const aliases = await loadConfig(
+    { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_REDIS_FAILURE: 'refuse', WORKERS: '4' },
+    { cwd: tempDir() },
+  )
+  assert.deepEqual(
+    [aliases.rateLimit.store.redisUrl, aliases.rateLimit.store.redisFailure, aliases.workers],
+    ['redis://127.0.0.1:6379', 'refuse', 4],
+  )
 
   // A URL with a password is a secret: it can come from a file.
   const dir = tempDir()
@@ -417,7 +483,10 @@ test('fleet settings: Redis-shared rate limits and worker processes, with their 
   assert.equal(fromFile.rateLimit.store.redisUrl, 'redis://:hunter2hunter2@redis:6379/0')
 
   // Redis settings without a Redis do nothing: say so.
-  const orphan = await loadConfig({ RATE_LIMIT_REDIS_FAILURE: 'refuse', AGATE_REDIS_TIMEOUT_MS: '500' }, { cwd: tempDir() })
+  const orphan = await loadConfig(
+    { RATE_LIMIT_REDIS_FAILURE: 'refuse', AGATE_REDIS_TIMEOUT_MS: '500' },
+    { cwd: tempDir() },
+  )
   assert.deepEqual(orphan.warnings, [
     'RATE_LIMIT_REDIS_FAILURE has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory',
     'AGATE_REDIS_TIMEOUT_MS has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory',
@@ -427,13 +496,29 @@ test('fleet settings: Redis-shared rate limits and worker processes, with their 
 test('bad fleet settings are named, and a Redis URL is never repeated', async () => {
   const password = 'pa55word-never-shown'
   const cases: [Record<string, string>, string, string][] = [
-    [{ AGATE_REDIS_URL: `http://:${password}@redis:6379` }, 'AGATE_REDIS_URL', 'must start with redis:// or rediss:// (TLS)'],
+    [
+      { AGATE_REDIS_URL: `http://:${password}@redis:6379` },
+      'AGATE_REDIS_URL',
+      'must start with redis:// or rediss:// (TLS)',
+    ],
     [{ REDIS_URL: `redis:${password}` }, 'REDIS_URL', 'must name a host'],
-    [{ AGATE_REDIS_URL: 'not a url' }, 'AGATE_REDIS_URL', 'must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0'],
-    [{ AGATE_REDIS_URL: `redis://:${password}@redis:6379/zero` }, 'AGATE_REDIS_URL', 'the path, when given, must be a database number (e.g. /0)'],
+    [
+      { AGATE_REDIS_URL: 'not a url' },
+      'AGATE_REDIS_URL',
+      'must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0',
+    ],
+    [
+      { AGATE_REDIS_URL: `redis://:${password}@redis:6379/zero` },
+      'AGATE_REDIS_URL',
+      'the path, when given, must be a database number (e.g. /0)',
+    ],
     [{ AGATE_RATE_LIMIT_REDIS_FAILURE: 'ignore' }, 'AGATE_RATE_LIMIT_REDIS_FAILURE', 'must be allow or refuse'],
     [{ RATE_LIMIT_REDIS_FAILURE: 'deny' }, 'RATE_LIMIT_REDIS_FAILURE', 'must be allow or refuse'],
-    [{ AGATE_REDIS_KEY_PREFIX: 'has space' }, 'AGATE_REDIS_KEY_PREFIX', 'must be 1 to 64 printable ASCII characters without spaces'],
+    [
+      { AGATE_REDIS_KEY_PREFIX: 'has space' },
+      'AGATE_REDIS_KEY_PREFIX',
+      'must be 1 to 64 printable ASCII characters without spaces',
+    ],
     [{ AGATE_REDIS_TIMEOUT_MS: '5' }, 'AGATE_REDIS_TIMEOUT_MS', 'must be an integer from 10 to 10000'],
     [{ AGATE_REDIS_TIMEOUT_MS: '10001' }, 'AGATE_REDIS_TIMEOUT_MS', 'must be an integer from 10 to 10000'],
     [{ AGATE_WORKERS: '257' }, 'AGATE_WORKERS', 'must be an integer from 0 to 256'],
@@ -446,8 +531,16 @@ test('bad fleet settings are named, and a Redis URL is never repeated', async ()
   }
   const dir = tempDir()
   writeFileSync(join(dir, 'redis-url'), `ftp://user:${password}@redis\n`)
-  await fails({ AGATE_REDIS_URL_FILE: join(dir, 'redis-url') }, 'AGATE_REDIS_URL_FILE', 'must start with redis:// or rediss:// (TLS)')
-  await fails({ AGATE_REDIS_URL: 'redis://a:6379', REDIS_URL: 'redis://b:6379', AGATE_REDIS_URL_FILE: join(dir, 'redis-url') }, 'AGATE_REDIS_URL', 'set AGATE_REDIS_URL or AGATE_REDIS_URL_FILE, not both')
+  await fails(
+    { AGATE_REDIS_URL_FILE: join(dir, 'redis-url') },
+    'AGATE_REDIS_URL_FILE',
+    'must start with redis:// or rediss:// (TLS)',
+  )
+  await fails(
+    { AGATE_REDIS_URL: 'redis://a:6379', REDIS_URL: 'redis://b:6379', AGATE_REDIS_URL_FILE: join(dir, 'redis-url') },
+    'AGATE_REDIS_URL',
+    'set AGATE_REDIS_URL or AGATE_REDIS_URL_FILE, not both',
+  )
 })
 
 test('every setting is documented in docs/server.md', () => {
@@ -455,14 +548,24 @@ test('every setting is documented in docs/server.md', () => {
   for (const name of Object.keys(SETTINGS)) assert.ok(docs.includes(`\`${name}\``), `${name} is not in docs/server.md`)
 })
 
-test('listener timeouts: above load balancers\' idle timeout by default, kept in order, a misordered one named', async () => {
+test("listener timeouts: above load balancers' idle timeout by default, kept in order, a misordered one named", async () => {
   const defaults = await loadConfig({}, { cwd: tempDir() })
   assert.deepEqual(
-    [defaults.limits.keepAliveTimeoutMs, defaults.limits.headersTimeoutMs, defaults.limits.requestTimeoutMs, defaults.limits.drainDelayMs],
+    [
+      defaults.limits.keepAliveTimeoutMs,
+      defaults.limits.headersTimeoutMs,
+      defaults.limits.requestTimeoutMs,
+      defaults.limits.drainDelayMs,
+    ],
     [65_000, 66_000, 70_000, 5000],
   )
   const set = await loadConfig(
-    { AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000', AGATE_HEADERS_TIMEOUT_MS: '2000', AGATE_REQUEST_TIMEOUT_MS: '2000', AGATE_DRAIN_DELAY_MS: '0' },
+    {
+      AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000',
+      AGATE_HEADERS_TIMEOUT_MS: '2000',
+      AGATE_REQUEST_TIMEOUT_MS: '2000',
+      AGATE_DRAIN_DELAY_MS: '0',
+    },
     { cwd: tempDir() },
   )
   assert.deepEqual(
@@ -471,17 +574,37 @@ test('listener timeouts: above load balancers\' idle timeout by default, kept in
   )
   const cases: [Record<string, string>, string, string][] = [
     // The one that was set is named; the other kept its default.
-    [{ AGATE_REQUEST_TIMEOUT_MS: '30000' }, 'AGATE_REQUEST_TIMEOUT_MS', 'must be at least AGATE_HEADERS_TIMEOUT_MS (66000)'],
-    [{ AGATE_HEADERS_TIMEOUT_MS: '80000' }, 'AGATE_HEADERS_TIMEOUT_MS', 'must be at most AGATE_REQUEST_TIMEOUT_MS (70000)'],
-    [{ AGATE_KEEP_ALIVE_TIMEOUT_MS: '66000' }, 'AGATE_KEEP_ALIVE_TIMEOUT_MS', 'must be less than AGATE_HEADERS_TIMEOUT_MS (66000)'],
-    [{ AGATE_HEADERS_TIMEOUT_MS: '65000' }, 'AGATE_HEADERS_TIMEOUT_MS', 'must be greater than AGATE_KEEP_ALIVE_TIMEOUT_MS (65000)'],
+    [
+      { AGATE_REQUEST_TIMEOUT_MS: '30000' },
+      'AGATE_REQUEST_TIMEOUT_MS',
+      'must be at least AGATE_HEADERS_TIMEOUT_MS (66000)',
+    ],
+    [
+      { AGATE_HEADERS_TIMEOUT_MS: '80000' },
+      'AGATE_HEADERS_TIMEOUT_MS',
+      'must be at most AGATE_REQUEST_TIMEOUT_MS (70000)',
+    ],
+    [
+      { AGATE_KEEP_ALIVE_TIMEOUT_MS: '66000' },
+      'AGATE_KEEP_ALIVE_TIMEOUT_MS',
+      'must be less than AGATE_HEADERS_TIMEOUT_MS (66000)',
+    ],
+    [
+      { AGATE_HEADERS_TIMEOUT_MS: '65000' },
+      'AGATE_HEADERS_TIMEOUT_MS',
+      'must be greater than AGATE_KEEP_ALIVE_TIMEOUT_MS (65000)',
+    ],
     // Both set: the upper one is named.
     [
       { AGATE_KEEP_ALIVE_TIMEOUT_MS: '5000', AGATE_HEADERS_TIMEOUT_MS: '4000', AGATE_REQUEST_TIMEOUT_MS: '4000' },
       'AGATE_HEADERS_TIMEOUT_MS',
       'must be greater than AGATE_KEEP_ALIVE_TIMEOUT_MS (5000)',
     ],
-    [{ AGATE_HEADERS_TIMEOUT_MS: '9000', AGATE_REQUEST_TIMEOUT_MS: '8000', AGATE_KEEP_ALIVE_TIMEOUT_MS: '100' }, 'AGATE_REQUEST_TIMEOUT_MS', 'must be at least AGATE_HEADERS_TIMEOUT_MS (9000)'],
+    [
+      { AGATE_HEADERS_TIMEOUT_MS: '9000', AGATE_REQUEST_TIMEOUT_MS: '8000', AGATE_KEEP_ALIVE_TIMEOUT_MS: '100' },
+      'AGATE_REQUEST_TIMEOUT_MS',
+      'must be at least AGATE_HEADERS_TIMEOUT_MS (9000)',
+    ],
     [{ AGATE_HEADERS_TIMEOUT_MS: '50' }, 'AGATE_HEADERS_TIMEOUT_MS', 'must be an integer from 100 to 600000'],
     [{ AGATE_DRAIN_DELAY_MS: '-1' }, 'AGATE_DRAIN_DELAY_MS', 'must be an integer from 0 to 600000'],
   ]
@@ -489,7 +612,8 @@ test('listener timeouts: above load balancers\' idle timeout by default, kept in
 })
 
 test('port: AGATE_PORT if set, else PORT (what hosting platforms inject), else 8080; the --port flag wins', async () => {
-  const portOf = async (env: Record<string, string>, options = {}) => (await loadConfig(env, { cwd: tempDir(), ...options })).port
+  const portOf = async (env: Record<string, string>, options = {}) =>
+    (await loadConfig(env, { cwd: tempDir(), ...options })).port
   assert.equal(await portOf({ AGATE_PORT: '9001', PORT: '9002' }), 9001)
   assert.equal(await portOf({ PORT: '9002' }), 9002)
   assert.equal(await portOf({ AGATE_PORT: '', PORT: '9002' }), 9002)
@@ -500,7 +624,10 @@ test('port: AGATE_PORT if set, else PORT (what hosting platforms inject), else 8
 
 test('every default is a value its own schema accepts (production CORS: none, which no setting can spell)', () => {
   for (const [name, declaration] of Object.entries(SETTINGS) as [string, SettingDeclaration][]) {
-    const values = declaration.default instanceof ModeDefault ? [declaration.default.development, declaration.default.production] : [declaration.default]
+    const values =
+      declaration.default instanceof ModeDefault
+        ? [declaration.default.development, declaration.default.production]
+        : [declaration.default]
     for (const value of values) {
       if (value === undefined || (Array.isArray(value) && value.length === 0)) continue
       const result = declaration.schema.safeParse(value)
@@ -522,19 +649,33 @@ test('the resolver needs no Node: bundled without any Node module, it runs where
     metafile: true,
     logLevel: 'silent',
   })
-  assert.deepEqual(Object.keys(result.metafile.inputs).filter((input) => input.startsWith('node:') || input.includes('dev-credentials')), [])
+  assert.deepEqual(
+    Object.keys(result.metafile.inputs).filter(
+      (input) => input.startsWith('node:') || input.includes('dev-credentials'),
+    ),
+    [],
+  )
   // Web globals only: no process, Buffer, require or fs.
   const context = { URL, TextEncoder, TextDecoder, crypto: globalThis.crypto }
-  const resolver = runInNewContext(`${result.outputFiles[0]!.text}; agateConfig`, context) as { resolveConfig: typeof resolveConfig }
-  assert.equal(runInNewContext('typeof process + typeof require + typeof Buffer', context), 'undefinedundefinedundefined')
+  const resolver = runInNewContext(`${result.outputFiles[0]!.text}; agateConfig`, context) as {
+    resolveConfig: typeof resolveConfig
+  }
+  assert.equal(
+    runInNewContext('typeof process + typeof require + typeof Buffer', context),
+    'undefinedundefinedundefined',
+  )
   const config = resolver.resolveConfig({
     values: { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_API_KEYS: API_KEYS_SETTING, PORT: '3000' },
     mode: 'production',
   })
-  assert.deepEqual([config.mode, config.host, config.port, config.apps[0]!.certificate, config.policy.source], ['production', '0.0.0.0', 3000, CERT, 'preset:deny-all'])
+  assert.deepEqual(
+    [config.mode, config.host, config.port, config.apps[0]!.certificate, config.policy.source],
+    ['production', '0.0.0.0', 3000, CERT, 'preset:deny-all'],
+  )
   assert.throws(
     () => resolver.resolveConfig({ values: { AGATE_PORT: '70000' } }),
-    (error: Error & { setting?: string; code?: string }) => error.setting === 'AGATE_PORT' && error.code === 'ERR_CONFIG',
+    (error: Error & { setting?: string; code?: string }) =>
+      error.setting === 'AGATE_PORT' && error.code === 'ERR_CONFIG',
   )
 })
 
@@ -542,17 +683,29 @@ test('where nothing can be read (a Worker): NAME_FILE, a config file and develop
   const named = (input: Parameters<typeof resolveConfig>[0], setting: string, message: string) =>
     assert.throws(
       () => resolveConfig(input),
-      (error: unknown) => error instanceof ConfigError && error.setting === setting && error.message === `${setting}: ${message}`,
+      (error: unknown) =>
+        error instanceof ConfigError && error.setting === setting && error.message === `${setting}: ${message}`,
     )
-  named({ values: { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE_FILE: '/run/secrets/cert' } }, 'AGORA_APP_CERTIFICATE_FILE', 'files cannot be read here; set the value itself')
-  named({ values: { AGATE_CONFIG: 'agate.json' } }, 'AGATE_CONFIG', 'config files cannot be read here; set the settings themselves')
+  named(
+    { values: { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE_FILE: '/run/secrets/cert' } },
+    'AGORA_APP_CERTIFICATE_FILE',
+    'files cannot be read here; set the value itself',
+  )
+  named(
+    { values: { AGATE_CONFIG: 'agate.json' } },
+    'AGATE_CONFIG',
+    'config files cannot be read here; set the settings themselves',
+  )
   named(
     { values: {}, mode: 'development' },
     'AGORA_APP_ID',
     'development credentials are kept in a file, which cannot be written here: set AGORA_APP_ID and AGORA_APP_CERTIFICATE',
   )
   // Files handed in are read as NAME_FILE, one trailing newline dropped.
-  const config = resolveConfig({ values: { AGORA_APP_ID: APP_ID, APP_CERTIFICATE_FILE: 'cert' }, files: { APP_CERTIFICATE_FILE: `${CERT}\n` } })
+  const config = resolveConfig({
+    values: { AGORA_APP_ID: APP_ID, APP_CERTIFICATE_FILE: 'cert' },
+    files: { APP_CERTIFICATE_FILE: `${CERT}\n` },
+  })
   assert.equal(config.apps[0]!.certificate, CERT)
   assert.equal(config.devCredentialsFile, undefined)
 })

@@ -46,7 +46,11 @@ function send(
         const chunks: Buffer[] = []
         response.on('data', (chunk: Buffer) => chunks.push(chunk))
         response.on('end', () =>
-          resolve({ status: response.statusCode!, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: response.statusCode!,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
         )
         response.on('error', reject)
       },
@@ -209,7 +213,11 @@ describe('production server', () => {
 
   test('each compat route over the socket', async () => {
     const admin = auth(KEYS.admin.key)
-    const getToken = await postJson('/getToken', { tokenType: 'rtc', channel: 'room-1', uid: '42', role: 'publisher' }, admin)
+    const getToken = await postJson(
+      '/getToken',
+      { tokenType: 'rtc', channel: 'room-1', uid: '42', role: 'publisher' },
+      admin,
+    )
     assert.equal(getToken.status, 200, getToken.text)
     referenceVerify007(JSON.parse(getToken.text).token, CERT)
     const routes: [string, string[]][] = [
@@ -228,7 +236,8 @@ describe('production server', () => {
       const body = JSON.parse(reply.text)
       assert.deepEqual(Object.keys(body), keys, path)
       for (const key of keys) {
-        if (body[key].startsWith('006')) referenceVerify006(body[key], '99998888777766665555444433332222', 'room-1', '42')
+        if (body[key].startsWith('006'))
+          referenceVerify006(body[key], '99998888777766665555444433332222', 'room-1', '42')
         else referenceVerify007(body[key], CERT)
       }
     }
@@ -236,7 +245,13 @@ describe('production server', () => {
     // The same authentication and policy as every route, in each server's own error shape.
     const web = auth(KEYS.web.key)
     const denials: [string, string, Record<string, string>, number, string][] = [
-      ['GET', '/rtc/lobby/publisher/uid/42', web, 403, 'denied by rule "web": channel "lobby" matches none of room-*, ChannelA'],
+      [
+        'GET',
+        '/rtc/lobby/publisher/uid/42',
+        web,
+        403,
+        'denied by rule "web": channel "lobby" matches none of room-*, ChannelA',
+      ],
       ['GET', '/chat/app/', web, 403, 'denied by rule "web": service chat is not allowed'],
       ['GET', '/rtm/bob', {}, 401, 'credentials required: send Authorization: Bearer <API key or JWT>, or X-API-Key'],
     ]
@@ -474,7 +489,12 @@ describe('production server', () => {
         status: 400,
         says: /ChannelName: is required/,
       },
-      { name: 'missing body fields (v1)', run: () => postJson('/v1/tokens', {}, web), status: 400, says: /at least one service/ },
+      {
+        name: 'missing body fields (v1)',
+        run: () => postJson('/v1/tokens', {}, web),
+        status: 400,
+        says: /at least one service/,
+      },
       {
         name: 'channel of the wrong type',
         run: () => postJson('/fetch_rtc_token', { uid: 1, ChannelName: ['a'], role: 1 }, web),
@@ -545,7 +565,8 @@ describe('production server', () => {
       },
       {
         name: 'bad Content-Length',
-        run: () => raw(server.url, `POST /fetch_rtc_token HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n`).then(parseRaw),
+        run: () =>
+          raw(server.url, `POST /fetch_rtc_token HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n`).then(parseRaw),
         status: 400,
         says: /not valid HTTP/,
       },
@@ -553,7 +574,9 @@ describe('production server', () => {
         name: 'oversized headers',
         run: () =>
           send(server.url, 'GET', '/healthz', { 'X-Padding': 'p'.repeat(5000) }).catch(() =>
-            raw(server.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(5000)}\r\n\r\n`).then(parseRaw),
+            raw(server.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(5000)}\r\n\r\n`).then(
+              parseRaw,
+            ),
           ),
         status: 431,
         says: /headers are larger than 4096 bytes/,
@@ -582,7 +605,12 @@ describe('production server', () => {
         status: 400,
         says: /uid: must be an integer/,
       },
-      { name: 'unknown route', run: () => send(server.url, 'GET', '/v2/tokens', web), status: 404, says: /no such route/ },
+      {
+        name: 'unknown route',
+        run: () => send(server.url, 'GET', '/v2/tokens', web),
+        status: 404,
+        says: /no such route/,
+      },
     ]
     for (const entry of cases) {
       const reply = await entry.run()

@@ -42,8 +42,18 @@ const json: [string, string] = ['Content-Type', 'application/json']
 
 const CASES: Case[] = [
   { name: 'the docs request', path: '/fetch_rtc_token', headers: [json, web], body: GO_SAMPLE },
-  { name: 'chunked body', path: '/fetch_rtc_token', headers: [json, web], body: ['{"uid":2882341273,', '"channelName":"ChannelA","role":2}'] },
-  { name: 'a byte-order mark before the JSON', path: '/fetch_rtc_token', headers: [json, web], body: `\uFEFF${GO_SAMPLE}` },
+  {
+    name: 'chunked body',
+    path: '/fetch_rtc_token',
+    headers: [json, web],
+    body: ['{"uid":2882341273,', '"channelName":"ChannelA","role":2}'],
+  },
+  {
+    name: 'a byte-order mark before the JSON',
+    path: '/fetch_rtc_token',
+    headers: [json, web],
+    body: `\uFEFF${GO_SAMPLE}`,
+  },
   { name: 'no credentials', path: '/fetch_rtc_token', headers: [json], body: GO_SAMPLE },
   { name: 'an unknown API key', path: '/v1/tokens', headers: [json, ['X-API-Key', 'agate_nope']], body: '{}' },
   {
@@ -52,22 +62,57 @@ const CASES: Case[] = [
     headers: [json, ['Authorization', `Bearer ${KEYS.web.key}`], ['Authorization', `Bearer ${KEYS.admin.key}`]],
     body: GO_SAMPLE,
   },
-  { name: 'a policy denial', path: '/fetch_rtc_token', headers: [json, web], body: '{"uid":5,"ChannelName":"secret","role":1}' },
+  {
+    name: 'a policy denial',
+    path: '/fetch_rtc_token',
+    headers: [json, web],
+    body: '{"uid":5,"ChannelName":"secret","role":1}',
+  },
   { name: 'broken JSON', path: '/v1/tokens', headers: [json, web], body: '{"rtc":' },
   { name: 'an empty body', path: '/getToken', headers: [json, web], body: '' },
-  { name: 'a uid out of range', path: '/fetch_rtc_token', headers: [json, web], body: '{"uid":4294967296,"ChannelName":"ChannelA","role":1}' },
-  { name: 'a declared body over the limit', path: '/v1/tokens', headers: [json, web], body: `{"pad":"${'x'.repeat(5000)}"}` },
-  { name: 'a chunked body over the limit', path: '/v1/tokens', headers: [json, web], body: ['{"pad":"', 'x'.repeat(3000), 'x'.repeat(3000), '"}'] },
-  { name: 'an app by name', path: '/getToken?app=main', headers: [json, web], body: '{"tokenType":"rtc","channel":"room-1","uid":"7"}' },
+  {
+    name: 'a uid out of range',
+    path: '/fetch_rtc_token',
+    headers: [json, web],
+    body: '{"uid":4294967296,"ChannelName":"ChannelA","role":1}',
+  },
+  {
+    name: 'a declared body over the limit',
+    path: '/v1/tokens',
+    headers: [json, web],
+    body: `{"pad":"${'x'.repeat(5000)}"}`,
+  },
+  {
+    name: 'a chunked body over the limit',
+    path: '/v1/tokens',
+    headers: [json, web],
+    body: ['{"pad":"', 'x'.repeat(3000), 'x'.repeat(3000), '"}'],
+  },
+  {
+    name: 'an app by name',
+    path: '/getToken?app=main',
+    headers: [json, web],
+    body: '{"tokenType":"rtc","channel":"room-1","uid":"7"}',
+  },
   { name: 'an unknown app', path: '/fetch_rtc_token?app=nope', headers: [json, web], body: GO_SAMPLE },
-  { name: "the caller's request id", path: '/v1/tokens', headers: [json, web, ['X-Request-Id', 'abc-123']], body: '{"rtc":{}}' },
+  {
+    name: "the caller's request id",
+    path: '/v1/tokens',
+    headers: [json, web, ['X-Request-Id', 'abc-123']],
+    body: '{"rtc":{}}',
+  },
   {
     name: 'an allowed origin',
     path: '/v1/tokens',
     headers: [json, web, ['Origin', 'https://app.example']],
     body: '{"rtc":{"channelName":"room-1","uid":3}}',
   },
-  { name: 'another origin', path: '/fetch_rtc_token', headers: [json, web, ['Origin', 'https://evil.example']], body: GO_SAMPLE },
+  {
+    name: 'another origin',
+    path: '/fetch_rtc_token',
+    headers: [json, web, ['Origin', 'https://evil.example']],
+    body: GO_SAMPLE,
+  },
   {
     name: 'verify',
     path: '/v1/tokens/verify',
@@ -84,7 +129,10 @@ const CASES: Case[] = [
 function normalise(seen: Seen, callerGaveId: boolean): Seen {
   const body = seen.body
     .replace(/"(00[67][A-Za-z0-9+/=]{20,})"/g, '"<token>"')
-    .replace(/"(issuedAt|expiresAt|joinChannel|publishAudioStream|publishVideoStream|publishDataStream)":\d+/g, '"$1":0')
+    .replace(
+      /"(issuedAt|expiresAt|joinChannel|publishAudioStream|publishVideoStream|publishDataStream)":\d+/g,
+      '"$1":0',
+    )
     .replace(callerGaveId ? /^$/ : /"requestId":"[^"]*"/, '"requestId":"<id>"')
   const headers = { ...seen.headers }
   if (!callerGaveId) headers['x-request-id'] = headers['x-request-id'] === undefined ? undefined : '<id>'
@@ -169,7 +217,14 @@ test('the fast path answers on a kept-alive connection after a body over the lim
       new Promise((resolve, reject) => {
         const url = new URL('/fetch_rtc_token', server.url)
         const request = httpRequest(
-          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'x-api-key': KEYS.web.key } },
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            agent,
+            headers: { 'x-api-key': KEYS.web.key },
+          },
           (response) => {
             response.resume()
             response.on('end', () => resolve(response.statusCode!))

@@ -55,7 +55,10 @@ test('keys match case-insensitively, as Go decodes them (the docs web client sen
 
 test('a key given twice in different cases is refused as ambiguous', async () => {
   const { app } = await makeApp()
-  const body = await json(await post(app, '/fetch_rtc_token', '{"uid":1,"ChannelName":"a","channelName":"b","role":1}'), 400)
+  const body = await json(
+    await post(app, '/fetch_rtc_token', '{"uid":1,"ChannelName":"a","channelName":"b","role":1}'),
+    400,
+  )
   assert.deepEqual(body, { token: 'ChannelName: is given twice (keys match case-insensitively)', code: '400' })
 })
 
@@ -114,7 +117,10 @@ test('auth and policy errors keep the docs shape with their own status', async (
     await post(app, '/fetch_rtc_token', { ...GO_SAMPLE, ChannelName: 'elsewhere' }, bearer(KEYS.web.key)),
     403,
   )
-  assert.deepEqual(denied, { token: 'denied by rule "web": channel "elsewhere" matches none of room-*, ChannelA', code: '403' })
+  assert.deepEqual(denied, {
+    token: 'denied by rule "web": channel "elsewhere" matches none of room-*, ChannelA',
+    code: '403',
+  })
 })
 
 test('?app= picks another app, whose version setting applies', async () => {

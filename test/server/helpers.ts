@@ -208,4 +208,3 @@ export async function json(response: Response, status: number): Promise<any> {
   assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`)
   return JSON.parse(text)
 }
-

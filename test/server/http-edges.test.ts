@@ -19,7 +19,9 @@ let server: RunningServer
 
 before(async () => {
   // Production: API keys, so that 401 is an early answer too.
-  server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), { logger: captureLogs().logger })
+  server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), {
+    logger: captureLogs().logger,
+  })
 })
 after(() => server.close())
 
@@ -61,7 +63,13 @@ describe('early answers reach clients that write the whole body first', () => {
       test(`a ${size} body with Connection: ${connection} gets its 413, 3 times out of 3`, async () => {
         for (let round = 0; round < 3; round++) {
           const response = await writeAllThenRead(
-            ['POST /fetch_rtc_token HTTP/1.1', 'Host: agate.test', `Authorization: Bearer ${KEYS.web.key}`, 'Content-Type: application/json', `Connection: ${connection}`],
+            [
+              'POST /fetch_rtc_token HTTP/1.1',
+              'Host: agate.test',
+              `Authorization: Bearer ${KEYS.web.key}`,
+              'Content-Type: application/json',
+              `Connection: ${connection}`,
+            ],
             body,
           )
           assert.equal(response.status, 413, `round ${round}`)
@@ -74,11 +82,17 @@ describe('early answers reach clients that write the whole body first', () => {
   }
 
   test('an unauthenticated 20 MB body gets its 401, and a 20 MB POST to a missing path its 404', async () => {
-    const unauthenticated = await writeAllThenRead(['POST /v1/tokens HTTP/1.1', 'Host: agate.test', 'Content-Type: application/json', 'Connection: close'], TWENTY_MB)
+    const unauthenticated = await writeAllThenRead(
+      ['POST /v1/tokens HTTP/1.1', 'Host: agate.test', 'Content-Type: application/json', 'Connection: close'],
+      TWENTY_MB,
+    )
     assert.equal(unauthenticated.status, 401)
     assert.equal(problemOf(unauthenticated).code, 'unauthenticated')
     // Through Hono (not the token routes' own path on node:http): the same.
-    const missing = await writeAllThenRead(['POST /v2/tokens HTTP/1.1', 'Host: agate.test', 'Connection: close'], TWENTY_MB)
+    const missing = await writeAllThenRead(
+      ['POST /v2/tokens HTTP/1.1', 'Host: agate.test', 'Connection: close'],
+      TWENTY_MB,
+    )
     assert.equal(missing.status, 404)
     assert.equal(problemOf(missing).code, 'not-found')
   })
@@ -105,14 +119,20 @@ describe('early answers reach clients that write the whole body first', () => {
 
 describe('Expect: 100-continue is answered only after the checks that can refuse the request', () => {
   /** Sends the head only; returns every answer that came before the body was sent, and the connection. */
-  async function expectContinue(lines: string[], length: number): Promise<{ connection: RawConnection; answers: RawResponse[] }> {
+  async function expectContinue(
+    lines: string[],
+    length: number,
+  ): Promise<{ connection: RawConnection; answers: RawResponse[] }> {
     const connection = await RawConnection.open(server.url)
     await connection.write(head([...lines, 'Expect: 100-continue', `Content-Length: ${length}`]))
     return { connection, answers: await connection.responses(1) }
   }
 
   test('an unauthenticated caller is refused (401) without being invited to upload', async () => {
-    const { connection, answers } = await expectContinue(['POST /fetch_rtc_token HTTP/1.1', 'Host: agate.test'], GO_SAMPLE.length)
+    const { connection, answers } = await expectContinue(
+      ['POST /fetch_rtc_token HTTP/1.1', 'Host: agate.test'],
+      GO_SAMPLE.length,
+    )
     connection.destroy()
     assert.deepEqual(
       answers.map((answer) => answer.status),
@@ -145,7 +165,12 @@ describe('Expect: 100-continue is answered only after the checks that can refuse
 
   test('an authenticated caller within the limits gets 100 Continue, sends the body, and gets its token', async () => {
     const { connection, answers } = await expectContinue(
-      ['POST /fetch_rtc_token HTTP/1.1', 'Host: agate.test', `Authorization: Bearer ${KEYS.web.key}`, 'Content-Type: application/json'],
+      [
+        'POST /fetch_rtc_token HTTP/1.1',
+        'Host: agate.test',
+        `Authorization: Bearer ${KEYS.web.key}`,
+        'Content-Type: application/json',
+      ],
       GO_SAMPLE.length,
     )
     try {
@@ -163,7 +188,10 @@ describe('Expect: 100-continue is answered only after the checks that can refuse
   })
 
   test('other expectations get 417 as a problem', async () => {
-    const response = await rawRequest(server.url, head(['POST /v1/tokens HTTP/1.1', 'Host: agate.test', 'Expect: x-magic', 'Content-Length: 0']))
+    const response = await rawRequest(
+      server.url,
+      head(['POST /v1/tokens HTTP/1.1', 'Host: agate.test', 'Expect: x-magic', 'Content-Length: 0']),
+    )
     assert.equal(response.status, 417)
     assert.equal(problemOf(response).code, 'expectation-failed')
   })
@@ -174,7 +202,12 @@ describe('malformed requests get problem+json', () => {
     ['garbage', 'NOT HTTP AT ALL\r\n\r\n', 400, /not valid HTTP\/1\.1/],
     ['HTTP/1.1 without Host', head(['GET /healthz HTTP/1.1']), 400, /needs a Host header/],
     ['GET *', head(['GET * HTTP/1.1', 'Host: agate.test']), 400, /only for OPTIONS/],
-    ['a header section over the limit', head(['GET /healthz HTTP/1.1', 'Host: agate.test', `X-Big: ${'a'.repeat(9000)}`]), 431, /larger than 8192 bytes/],
+    [
+      'a header section over the limit',
+      head(['GET /healthz HTTP/1.1', 'Host: agate.test', `X-Big: ${'a'.repeat(9000)}`]),
+      431,
+      /larger than 8192 bytes/,
+    ],
   ]
   for (const [name, request, status, detail] of cases) {
     test(name, async () => {
@@ -212,7 +245,10 @@ describe('unsupported methods get 405 with Allow on every route; 404 only for pa
   ]
   for (const [method, path, allow] of cases) {
     test(`${method} ${path}: 405, Allow: ${allow}`, async () => {
-      const response = await rawRequest(server.url, head([`${method} ${path} HTTP/1.1`, 'Host: agate.test', 'Content-Length: 0']))
+      const response = await rawRequest(
+        server.url,
+        head([`${method} ${path} HTTP/1.1`, 'Host: agate.test', 'Content-Length: 0']),
+      )
       assert.equal(response.status, 405)
       assert.equal(response.headers.allow, allow)
       assert.equal(problemOf(response).code, 'method-not-allowed')
@@ -239,7 +275,10 @@ describe('unsupported methods get 405 with Allow on every route; 404 only for pa
 
   test('paths that do not exist are 404 whatever the method', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'POST']) {
-      const response = await rawRequest(server.url, head([`${method} /v2/tokens HTTP/1.1`, 'Host: agate.test', 'Content-Length: 0']))
+      const response = await rawRequest(
+        server.url,
+        head([`${method} /v2/tokens HTTP/1.1`, 'Host: agate.test', 'Content-Length: 0']),
+      )
       assert.equal(response.status, 404, method)
       assert.equal(response.headers.allow, undefined)
     }

@@ -22,7 +22,11 @@ test('POST /v1/tokens: 400 naming rtc.account, rtm.userId, chat.userId, apaas.ro
     ['rtc.account', rtc, FOREIGN],
     ['rtm.userId', (userId) => ({ rtm: { userId } }), [...FOREIGN, ' leading-space']],
     ['chat.userId', (userId) => ({ chat: { userId } }), [...FOREIGN, 'Alice', 'a b', 'x'.repeat(65)]],
-    ['apaas.roomUuid', (roomUuid) => ({ apaas: { roomUuid, userUuid: 'u1', role: 'student' } }), [...FOREIGN, 'r'.repeat(64)]],
+    [
+      'apaas.roomUuid',
+      (roomUuid) => ({ apaas: { roomUuid, userUuid: 'u1', role: 'student' } }),
+      [...FOREIGN, 'r'.repeat(64)],
+    ],
     ['apaas.userUuid', (userUuid) => ({ apaas: { userUuid } }), [...FOREIGN, ' u1']],
   ]
   for (const [field, body, bad] of cases) {
@@ -40,7 +44,8 @@ test('POST /v1/tokens: 400 naming rtc.account, rtm.userId, chat.userId, apaas.ro
     { chat: { userId: 'carol_01.x-y' } },
     { apaas: { roomUuid: 'room 1', userUuid: 'dave', role: 'student' } },
   ]
-  for (const body of good) assert.ok((await json(await post(app, '/v1/tokens', body, admin), 200)).token, JSON.stringify(body))
+  for (const body of good)
+    assert.ok((await json(await post(app, '/v1/tokens', body, admin), 200)).token, JSON.stringify(body))
 })
 
 test('POST /getToken: 400 naming uid for a bad account (rtc), RTM user id (rtm) or Chat user id (chat)', async () => {
@@ -79,7 +84,12 @@ test('GET /rtc (userAccount), /rtm, /rte and /chat/account: 400 naming the path 
       assert.equal(body.rtcToken ?? body.rtmToken ?? body.chatToken, undefined)
     }
   }
-  for (const url of ['/rtc/room-1/publisher/userAccount/Alice%20Smith', '/rtm/bob', '/rte/room-1/publisher/uid/42/bob', '/chat/account/carol']) {
+  for (const url of [
+    '/rtc/room-1/publisher/userAccount/Alice%20Smith',
+    '/rtm/bob',
+    '/rte/room-1/publisher/uid/42/bob',
+    '/chat/account/carol',
+  ]) {
     await json(await get(url), 200)
   }
 })
@@ -91,5 +101,8 @@ test('POST /fetch_rtc_token: the uid is a number, so any text is a 400 naming ui
     assert.equal(body.code, '400')
     assert.match(body.token, /^uid: /)
   }
-  assert.equal((await json(await post(app, '/fetch_rtc_token', { uid: 7, ChannelName: 'ChannelA', role: 1 }, admin), 200)).code, '200')
+  assert.equal(
+    (await json(await post(app, '/fetch_rtc_token', { uid: 7, ChannelName: 'ChannelA', role: 1 }, admin), 200)).code,
+    '200',
+  )
 })

@@ -60,7 +60,10 @@ test('warnings of the config are logged at every start: open access in productio
   const starts: [Record<string, string>, RegExp][] = [
     [openAccess, /^AGATE_OPEN_ACCESS=true: callers are not authenticated/],
     [openAccess, /^AGATE_OPEN_ACCESS=true: callers are not authenticated/],
-    [{ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_HOST: '0.0.0.0' }, /^development mode on AGATE_HOST=0\.0\.0\.0: /],
+    [
+      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_HOST: '0.0.0.0' },
+      /^development mode on AGATE_HOST=0\.0\.0\.0: /,
+    ],
   ]
   for (const [env, warning] of starts) {
     const logs = captureLogs()
@@ -82,7 +85,10 @@ test('warnings of the config are logged at every start: open access in productio
     demo: false,
   })
   await server.close()
-  assert.deepEqual(logs.lines().filter((line) => line.event === 'server.warning'), [])
+  assert.deepEqual(
+    logs.lines().filter((line) => line.event === 'server.warning'),
+    [],
+  )
 })
 
 test('graceful shutdown cuts connections still busy after the shutdown timeout', async () => {
@@ -107,22 +113,43 @@ test('the listener takes its timeouts from the config: keep-alive above the 60 s
     demo: false,
   })
   const { keepAliveTimeout, headersTimeout, requestTimeout } = defaults.server
-  assert.deepEqual({ keepAliveTimeout, headersTimeout, requestTimeout }, { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 70_000 })
+  assert.deepEqual(
+    { keepAliveTimeout, headersTimeout, requestTimeout },
+    { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 70_000 },
+  )
   await defaults.close()
   const set = await startServer(
     await config(
-      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000', AGATE_HEADERS_TIMEOUT_MS: '2000', AGATE_REQUEST_TIMEOUT_MS: '3000' },
+      {
+        AGORA_APP_ID: APP_ID,
+        AGORA_APP_CERTIFICATE: CERT,
+        AGATE_KEEP_ALIVE_TIMEOUT_MS: '1000',
+        AGATE_HEADERS_TIMEOUT_MS: '2000',
+        AGATE_REQUEST_TIMEOUT_MS: '3000',
+      },
       { port: 0 },
     ),
     { logger: captureLogs().logger, demo: false },
   )
-  assert.deepEqual([set.server.keepAliveTimeout, set.server.headersTimeout, set.server.requestTimeout], [1000, 2000, 3000])
+  assert.deepEqual(
+    [set.server.keepAliveTimeout, set.server.headersTimeout, set.server.requestTimeout],
+    [1000, 2000, 3000],
+  )
   await set.close()
 })
 
 test('a request that does not arrive in time gets 408', async () => {
   const server = await startServer(
-    await config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, AGATE_KEEP_ALIVE_TIMEOUT_MS: '200', AGATE_HEADERS_TIMEOUT_MS: '300', AGATE_REQUEST_TIMEOUT_MS: '300' }, { port: 0 }),
+    await config(
+      {
+        AGORA_APP_ID: APP_ID,
+        AGORA_APP_CERTIFICATE: CERT,
+        AGATE_KEEP_ALIVE_TIMEOUT_MS: '200',
+        AGATE_HEADERS_TIMEOUT_MS: '300',
+        AGATE_REQUEST_TIMEOUT_MS: '300',
+      },
+      { port: 0 },
+    ),
     {
       logger: captureLogs().logger,
     },
@@ -173,7 +200,9 @@ test('the entry point (src/server/main.ts) serves, prints where in plain text, a
   const page = await get(url, '/')
   assert.equal(page.status, 200)
   assert.match(page.text, /^<!doctype html>/i)
-  const banner = JSON.parse(output.split('\n').find((line) => line.includes('"event":"server.banner"'))!) as { msg: string }
+  const banner = JSON.parse(output.split('\n').find((line) => line.includes('"event":"server.banner"'))!) as {
+    msg: string
+  }
   const addresses = [...banner.msg.matchAll(/http:\/\/[^\s)]+[^\s).]/g)].map((match) => match[0])
   assert.deepEqual(addresses, [`${url}/`, `${url}/sandbox/`])
   assert.equal((await get(url, '/sandbox/config')).status, 200, 'the sandbox API answers under /sandbox/')
@@ -242,14 +271,18 @@ async function closedPort(): Promise<number> {
 test('a Redis store in refuse mode that cannot reach Redis fails /readyz and answers 503; allow mode stays ready', async () => {
   const url = `redis://127.0.0.1:${await closedPort()}`
   const start = (mode: string) =>
-    config({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, REDIS_URL: url, RATE_LIMIT_REDIS_FAILURE: mode }, { port: 0 }).then((loaded) =>
-      startServer(loaded, { logger: captureLogs().logger, demo: false }),
-    )
+    config(
+      { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT, REDIS_URL: url, RATE_LIMIT_REDIS_FAILURE: mode },
+      { port: 0 },
+    ).then((loaded) => startServer(loaded, { logger: captureLogs().logger, demo: false }))
   const refuse = await start('refuse')
   const allow = await start('allow')
   try {
     const readyz = await get(refuse.url, '/readyz')
-    assert.deepEqual([readyz.status, JSON.parse(readyz.text)], [503, { status: 'unavailable', reason: 'rate-limit-store' }])
+    assert.deepEqual(
+      [readyz.status, JSON.parse(readyz.text)],
+      [503, { status: 'unavailable', reason: 'rate-limit-store' }],
+    )
     assert.equal((await get(refuse.url, '/healthz')).status, 200)
     const token = await fetch(`${refuse.url}/v1/tokens`, {
       method: 'POST',

@@ -79,7 +79,13 @@ test('a route that throws something that is not an Error is answered 500 in its 
     },
   })
   const failures: unknown[] = []
-  const server = createServer(nodeTokenListener(tokenRoutes, (() => undefined), (error) => failures.push(error)))
+  const server = createServer(
+    nodeTokenListener(
+      tokenRoutes,
+      () => undefined,
+      (error) => failures.push(error),
+    ),
+  )
   const base = await listen(server)
   try {
     const response = await fetch(`${base}/throws-null`, { method: 'POST', body: '{}' })
@@ -106,7 +112,13 @@ test('an answer that cannot be produced at all is a bare 500 problem, and the li
     },
   })
   const failures: unknown[] = []
-  const server = createServer(nodeTokenListener(tokenRoutes, (() => undefined), (error) => failures.push(error)))
+  const server = createServer(
+    nodeTokenListener(
+      tokenRoutes,
+      () => undefined,
+      (error) => failures.push(error),
+    ),
+  )
   const base = await listen(server)
   try {
     const response = await fetch(`${base}/broken`, { method: 'POST', body: '{}' })
@@ -131,7 +143,9 @@ test('a client that goes away in the middle of its body is logged as cut off, an
     const url = new URL(base)
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(url.port), url.hostname, () => {
-        socket.write('POST /fetch_rtc_token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"uid":')
+        socket.write(
+          'POST /fetch_rtc_token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"uid":',
+        )
         setTimeout(() => {
           socket.destroy()
           resolve()

@@ -112,17 +112,29 @@ test("no certificate, API key, JWT or token appears in logs, errors or responses
   }
   const web = bearer(KEYS.web.key)
   await record(post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, web), ['token'])
-  await record(post(app, '/v1/tokens', { rtc: { channelName: 'room-alice-1', uid: 42, role: 'subscriber' } }, bearer(jwt)), [
-    'token',
-  ])
+  await record(
+    post(app, '/v1/tokens', { rtc: { channelName: 'room-alice-1', uid: 42, role: 'subscriber' } }, bearer(jwt)),
+    ['token'],
+  )
   await record(post(app, '/getToken', { tokenType: 'rtc', channel: 'room-1', uid: '42' }, web), ['token'])
   await record(app.request('/rte/room-1/publisher/uid/42', { headers: web }), ['rtcToken', 'rtmToken'])
   // Secrets and tokens pushed into every field a caller controls, including where they do not belong.
-  const secrets = [CERT, SECONDARY, OTHER_CERT, KEYS.web.key, KEYS.admin.key, JWT_SECRET, jwt, 'metrics-token-0123456789']
+  const secrets = [
+    CERT,
+    SECONDARY,
+    OTHER_CERT,
+    KEYS.web.key,
+    KEYS.admin.key,
+    JWT_SECRET,
+    jwt,
+    'metrics-token-0123456789',
+  ]
   for (const secret of [...secrets, tokens[0]!]) {
     await record(post(app, '/fetch_rtc_token', { uid: secret, ChannelName: secret, role: secret }, web))
     await record(post(app, '/fetch_rtc_token', secret, web))
-    await record(post(app, '/v1/tokens', { app: secret, rtc: { channelName: secret, account: secret, role: secret } }, web))
+    await record(
+      post(app, '/v1/tokens', { app: secret, rtc: { channelName: secret, account: secret, role: secret } }, web),
+    )
     await record(post(app, '/v1/tokens', { [secret]: 1 }, web))
     await record(post(app, '/v1/tokens/verify', { token: secret, app: secret }, web))
     await record(post(app, '/getToken', { tokenType: secret, uid: secret, channel: secret }, web))
@@ -136,7 +148,12 @@ test("no certificate, API key, JWT or token appears in logs, errors or responses
     await record(post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, { ...web, 'x-request-id': held }))
   }
   const nginxId = 'f'.repeat(32)
-  const kept = await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 }, { ...web, 'x-request-id': nginxId })
+  const kept = await post(
+    app,
+    '/fetch_rtc_token',
+    { uid: 1, ChannelName: 'a', role: 1 },
+    { ...web, 'x-request-id': nginxId },
+  )
   assert.equal(kept.headers.get('x-request-id'), nginxId)
   await record(post(app, '/v1/tokens/verify', { token: tokens[0] }, web))
   await record(app.request('/metrics', { headers: bearer('metrics-token-0123456789') }))
@@ -147,7 +164,10 @@ test("no certificate, API key, JWT or token appears in logs, errors or responses
   for (const secret of [...secrets, CERT.toUpperCase(), ...tokens]) {
     assert.ok(!logText.includes(secret), `a secret or token reached the logs: ${secret.slice(0, 12)}…`)
     for (const body of bodies)
-      assert.ok(!body.includes(secret), `a secret or token reached a response: ${secret.slice(0, 12)}… in ${body.slice(0, 200)}`)
+      assert.ok(
+        !body.includes(secret),
+        `a secret or token reached a response: ${secret.slice(0, 12)}… in ${body.slice(0, 200)}`,
+      )
   }
 })
 
@@ -155,7 +175,12 @@ test('/metrics counts tokens by kind and version, denials by reason, and latency
   const { app } = await makeApp(productionEnv({ AGATE_METRICS_TOKEN: 'metrics-token-0123456789' }))
   const web = bearer(KEYS.web.key)
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, web)
-  await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 1, role: 'publisher' }, rtm: { userId: 'u' } }, web)
+  await post(
+    app,
+    '/v1/tokens',
+    { rtc: { channelName: 'room-1', uid: 1, role: 'publisher' }, rtm: { userId: 'u' } },
+    web,
+  )
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'lobby', role: 1 }, web)
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 })
   assert.equal((await app.request('/metrics')).status, 401)
@@ -173,11 +198,11 @@ test('/metrics counts tokens by kind and version, denials by reason, and latency
 test('health, readiness, the OpenAPI document, the index and unknown routes', async () => {
   const state = { draining: false }
   const { app } = await makeApp({}, {}, { state })
-  assert.deepEqual(await json((await app.request('/healthz')), 200), { status: 'ok' })
-  assert.deepEqual(await json((await app.request('/readyz')), 200), { status: 'ready' })
+  assert.deepEqual(await json(await app.request('/healthz'), 200), { status: 'ok' })
+  assert.deepEqual(await json(await app.request('/readyz'), 200), { status: 'ready' })
   state.draining = true
-  assert.deepEqual(await json((await app.request('/readyz')), 503), { status: 'draining' })
-  const doc = await json((await app.request('/openapi.json')), 200)
+  assert.deepEqual(await json(await app.request('/readyz'), 503), { status: 'draining' })
+  const doc = await json(await app.request('/openapi.json'), 200)
   assert.equal(doc.openapi, '3.1.0')
   for (const path of [
     '/v1/tokens',
@@ -192,7 +217,7 @@ test('health, readiness, the OpenAPI document, the index and unknown routes', as
   // Generated from the request schemas themselves.
   assert.deepEqual(doc.components.schemas.FetchRtcTokenRequest.required, ['uid', 'ChannelName', 'role'])
   assert.equal(doc.components.schemas.TokenRequest.properties.rtc.properties.uid.maximum, 4_294_967_295)
-  assert.equal((await json((await app.request('/')), 200)).name, 'agate token server')
+  assert.equal((await json(await app.request('/'), 200)).name, 'agate token server')
   const missing = await app.request('/nope')
   assert.equal(missing.headers.get('content-type'), 'application/problem+json')
   assert.equal((await json(missing, 404)).code, 'not-found')
@@ -209,8 +234,8 @@ test('extraRoutes mounts more routes; the built-in index steps aside for a GET /
       },
     },
   )
-  assert.equal(await ((await app.request('/'))).text(), 'demo')
-  assert.equal(await ((await app.request('/sandbox/x'))).text(), 'sandbox')
+  assert.equal(await (await app.request('/')).text(), 'demo')
+  assert.equal(await (await app.request('/sandbox/x')).text(), 'sandbox')
   assert.equal((await post(app, '/fetch_rtc_token', { uid: 1, ChannelName: 'a', role: 1 })).status, 200)
 })
 
@@ -239,7 +264,10 @@ test('CORS: the allow-list decides the headers, preflights allow Authorization, 
     assert.equal(answer.headers.get('vary'), 'Origin')
     assert.equal(answer.headers.get('cache-control'), 'no-store')
   }
-  assert.equal((await app.request('/ping', { headers: { origin: 'https://evil.example' } })).headers.get('vary'), 'Origin')
+  assert.equal(
+    (await app.request('/ping', { headers: { origin: 'https://evil.example' } })).headers.get('vary'),
+    'Origin',
+  )
   const preflight = await app.request('/v1/tokens', {
     method: 'OPTIONS',
     headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
@@ -327,16 +355,40 @@ test('a log level above info writes no request lines', async () => {
 
 // The log lines' shape is a contract with whoever reads the logs: a dependency upgrade that changes
 // a key, its order or pino's base bindings must fail here, not in someone's log pipeline.
-test('a request line has exactly these keys, in this order, with pino\'s level, time, pid and hostname', async () => {
+test("a request line has exactly these keys, in this order, with pino's level, time, pid and hostname", async () => {
   const { app, logs } = await makeApp(productionEnv(), {}, { now: () => 1_700_000_000_000 })
-  await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, { ...bearer(KEYS.web.key), 'x-request-id': 'req-1' })
+  await post(
+    app,
+    '/fetch_rtc_token',
+    { uid: 42, ChannelName: 'room-1', role: 1 },
+    { ...bearer(KEYS.web.key), 'x-request-id': 'req-1' },
+  )
   const text = logs.text()
-  assert.match(text, /^\{"level":"info","time":\d+,"pid":\d+,"hostname":"[^"]*","event":"token\.issued","reqId":"req-1",/)
+  assert.match(
+    text,
+    /^\{"level":"info","time":\d+,"pid":\d+,"hostname":"[^"]*","event":"token\.issued","reqId":"req-1",/,
+  )
   const [line] = logs.lines()
   assert.deepEqual(Object.keys(line!), [
-    'level', 'time', 'pid', 'hostname',
-    'event', 'reqId', 'route', 'method', 'status', 'ms', 'caller',
-    'app', 'services', 'version', 'channel', 'uid', 'role', 'rule', 'expiresAt',
+    'level',
+    'time',
+    'pid',
+    'hostname',
+    'event',
+    'reqId',
+    'route',
+    'method',
+    'status',
+    'ms',
+    'caller',
+    'app',
+    'services',
+    'version',
+    'channel',
+    'uid',
+    'role',
+    'rule',
+    'expiresAt',
     'msg',
   ])
   assert.deepEqual([line!.pid, line!.hostname, line!.msg], [process.pid, hostname(), 'token issued'])
@@ -345,15 +397,31 @@ test('a request line has exactly these keys, in this order, with pino\'s level, 
 
 test('a startup line has exactly these keys, in this order', async () => {
   const logs = captureLogs()
-  const server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), { logger: logs.logger })
+  const server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), {
+    logger: logs.logger,
+  })
   await server.close()
   const started = logs.lines().find((line) => line.event === 'server.started')!
   assert.deepEqual(Object.keys(started), [
-    'level', 'time', 'pid', 'hostname',
-    'event', 'url', 'mode', 'apps', 'auth', 'policy', 'cors', 'rateLimitStore', 'demo',
+    'level',
+    'time',
+    'pid',
+    'hostname',
+    'event',
+    'url',
+    'mode',
+    'apps',
+    'auth',
+    'policy',
+    'cors',
+    'rateLimitStore',
+    'demo',
     'msg',
   ])
-  assert.deepEqual([started.level, started.pid, started.hostname, started.mode], ['info', process.pid, hostname(), 'production'])
+  assert.deepEqual(
+    [started.level, started.pid, started.hostname, started.mode],
+    ['info', process.pid, hostname(), 'production'],
+  )
   assert.deepEqual(Object.keys(started.apps[0]), ['name', 'appId', 'versions', 'development'])
   assert.equal(started.msg, `agate token server listening on ${server.url}`)
 })
@@ -364,7 +432,12 @@ test('/metrics renders the counters in exactly this text after known requests', 
   const { app } = await makeApp(productionEnv({ AGATE_METRICS_TOKEN: 'metrics-token-0123456789' }))
   const web = bearer(KEYS.web.key)
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 }, web)
-  await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 1, role: 'publisher' }, rtm: { userId: 'u' } }, web)
+  await post(
+    app,
+    '/v1/tokens',
+    { rtc: { channelName: 'room-1', uid: 1, role: 'publisher' }, rtm: { userId: 'u' } },
+    web,
+  )
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-2', role: 1 }, web)
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'lobby', role: 1 }, web)
   await post(app, '/fetch_rtc_token', { uid: 42, ChannelName: 'room-1', role: 1 })
@@ -391,7 +464,10 @@ test('/metrics renders the counters in exactly this text after known requests', 
     ].join('\n'),
   )
   assert.match(text, /^agate_http_request_duration_seconds_count\{route="\/fetch_rtc_token",status="200"\} 2$/m)
-  assert.match(text, /^agate_http_request_duration_seconds_bucket\{route="\/fetch_rtc_token",status="403",le="\+Inf"\} 1$/m)
+  assert.match(
+    text,
+    /^agate_http_request_duration_seconds_bucket\{route="\/fetch_rtc_token",status="403",le="\+Inf"\} 1$/m,
+  )
 })
 
 test('the histogram and escaped label values in exactly this text; process metrics after them', async () => {
@@ -404,7 +480,8 @@ test('the histogram and escaped label values in exactly this text; process metri
   const text = await metrics.registry.metrics()
   const buckets = (counts: number[]) =>
     ['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '1', '+Inf'].map(
-      (le, index) => `agate_http_request_duration_seconds_bucket{route="/v1/tokens",status="200",le="${le}"} ${counts[index]}`,
+      (le, index) =>
+        `agate_http_request_duration_seconds_bucket{route="/v1/tokens",status="200",le="${le}"} ${counts[index]}`,
     )
   assert.equal(
     text,
@@ -430,7 +507,10 @@ test('the histogram and escaped label values in exactly this text; process metri
   )
   // With prom-client's own metrics in the registry, they follow, one blank line between metrics.
   const withProcess = await createMetrics({ defaultMetrics: true }).registry.metrics()
-  assert.match(withProcess, /# TYPE agate_http_request_duration_seconds histogram\n\n# HELP process_cpu_user_seconds_total /)
+  assert.match(
+    withProcess,
+    /# TYPE agate_http_request_duration_seconds histogram\n\n# HELP process_cpu_user_seconds_total /,
+  )
   assert.ok(withProcess.endsWith('\n') && !withProcess.endsWith('\n\n') && !withProcess.includes('\n\n\n'))
 })
 
@@ -442,12 +522,17 @@ test("the cluster's aggregation (prom-client's public getMetricsAsJSON and aggre
   }
   const reports = await Promise.all(workers.map((worker) => worker.registry.getMetricsAsJSON()))
   const text = await AggregatorRegistry.aggregate(reports).metrics()
-  assert.match(text, /^# TYPE agate_tokens_issued_total counter\nagate_tokens_issued_total\{app="main",kind="rtc",version="007"\} 2$/m)
+  assert.match(
+    text,
+    /^# TYPE agate_tokens_issued_total counter\nagate_tokens_issued_total\{app="main",kind="rtc",version="007"\} 2$/m,
+  )
   assert.match(text, /^# TYPE agate_http_request_duration_seconds histogram$/m)
-  assert.match(text, /^agate_http_request_duration_seconds_bucket\{route="\/fetch_rtc_token",status="200",le="0.0025"\} 2$/m)
+  assert.match(
+    text,
+    /^agate_http_request_duration_seconds_bucket\{route="\/fetch_rtc_token",status="200",le="0.0025"\} 2$/m,
+  )
   assert.match(text, /^agate_http_request_duration_seconds_count\{route="\/fetch_rtc_token",status="200"\} 2$/m)
   // Resetting the registry resets the server's own metrics too.
   workers[0]!.registry.resetMetrics()
   assert.doesNotMatch(await workers[0]!.registry.metrics(), /agate_tokens_issued_total\{/)
 })
-

@@ -7,13 +7,32 @@ import { Policy, POLICY_PRESETS, policySchema, type Grant, type PolicyRule } fro
 
 const app = { name: 'main', appId: '970CA35de60c44645bbae8a215061b33', maxExpire: 86_400 }
 const key = (id: string): Identity => ({ kind: 'api-key', id, claims: { sub: id, name: id } })
-const jwt = (claims: Record<string, unknown>): Identity => ({ kind: 'jwt', id: String(claims.sub ?? 'unknown'), claims })
+const jwt = (claims: Record<string, unknown>): Identity => ({
+  kind: 'jwt',
+  id: String(claims.sub ?? 'unknown'),
+  claims,
+})
 
 function grant(overrides: Partial<Grant> = {}): Grant {
-  return { app, services: ['rtc'], channels: ['room-1'], users: ['42'], roles: ['publisher'], expire: undefined, ...overrides }
+  return {
+    app,
+    services: ['rtc'],
+    channels: ['room-1'],
+    users: ['42'],
+    roles: ['publisher'],
+    expire: undefined,
+    ...overrides,
+  }
 }
 
-function denied(policy: Policy, identity: Identity, asked: Grant, rule: string, reason: string, message?: string): void {
+function denied(
+  policy: Policy,
+  identity: Identity,
+  asked: Grant,
+  rule: string,
+  reason: string,
+  message?: string,
+): void {
   assert.throws(
     () => policy.decide(identity, asked),
     (error: unknown) => {
@@ -47,7 +66,8 @@ test('who: anyone, authenticated, anonymous, API key names, JWT claims (values, 
     { name: 'jwt', who: { jwt: true }, channels: ['jwt'] },
   ]
   const policy = new Policy(rules)
-  const ruleOf = (identity: Identity, channel: string): string => policy.decide(identity, grant({ channels: [channel] })).rule
+  const ruleOf = (identity: Identity, channel: string): string =>
+    policy.decide(identity, grant({ channels: [channel] })).rule
   assert.equal(ruleOf(ANONYMOUS, 'anon'), 'anon')
   assert.equal(ruleOf(key('web'), 'web'), 'web')
   assert.equal(ruleOf(key('other'), 'key'), 'any-key')
@@ -109,7 +129,10 @@ test('each check denies with its reason and a message naming the rule', () => {
     'expire',
     'denied by rule "web": lifetimes over 600 s are not allowed',
   )
-  assert.deepEqual(policy.decide(anyone, grant({ roles: ['subscriber'], expire: 600 })), { rule: 'web', maxExpire: 600 })
+  assert.deepEqual(policy.decide(anyone, grant({ roles: ['subscriber'], expire: 600 })), {
+    rule: 'web',
+    maxExpire: 600,
+  })
   // Apps by App ID (any case) as well as by name.
   const byId = new Policy([{ name: 'id', who: 'anyone', apps: [app.appId.toUpperCase()] }])
   assert.equal(byId.decide(anyone, grant()).rule, 'id')
@@ -159,7 +182,8 @@ test("a claim next to a *: its separator keeps callers' namespaces apart; a clai
   ])
   const alice = jwt({ sub: 'alice', org: 'a-b' })
   const aliceBob = jwt({ sub: 'alice-bob', org: 'a-b' })
-  const allowed = (identity: Identity, channel: string): string => policy.decide(identity, grant({ channels: [channel] })).rule
+  const allowed = (identity: Identity, channel: string): string =>
+    policy.decide(identity, grant({ channels: [channel] })).rule
   assert.equal(allowed(alice, 'room-alice-bob-1'), 'members')
   assert.equal(allowed(alice, 'notes-of-alice'), 'members')
   // Without the separator rule, "alice" and "alice-bob" would share room-alice-bob-1; "alice-bob"
@@ -224,7 +248,8 @@ test('glob patterns: *, several *, and exact strings', () => {
   }
   for (const channel of ['abc', 'aXbYc', 'abbc', 'exact', 'x-end', '-end', 'start-', 'start-x'])
     assert.equal(allows(channel), true, channel)
-  for (const channel of ['ab', 'acb', 'exactly', 'x-ends', 'restart-x', 'aXbYcZ']) assert.equal(allows(channel), false, channel)
+  for (const channel of ['ab', 'acb', 'exactly', 'x-ends', 'restart-x', 'aXbYcZ'])
+    assert.equal(allows(channel), false, channel)
 })
 
 test('presets: allow-all allows wildcards, allow-authenticated needs a caller, deny-all denies', () => {

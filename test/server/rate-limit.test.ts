@@ -40,7 +40,10 @@ test('per identity: the limit, then 429 with Retry-After, counted in metrics; ot
   assert.equal((await post(app, '/fetch_rtc_token', request, web)).status, 200)
   assert.equal((await post(app, '/fetch_rtc_token', request, web)).status, 200)
   const limited = await post(app, '/fetch_rtc_token', request, web)
-  assert.deepEqual(await json(limited, 429), { token: 'too many requests from this caller; retry in 60 s', code: '429' })
+  assert.deepEqual(await json(limited, 429), {
+    token: 'too many requests from this caller; retry in 60 s',
+    code: '429',
+  })
   assert.equal(limited.headers.get('retry-after'), '60')
   // The limit spans routes: the caller is limited, not the route.
   const problem = await json(await post(app, '/v1/tokens', { rtm: { userId: 'u' } }, web), 429)

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { SETTINGS } from '../../src/server/config.js'
-import { blockOf, docsWithTable, DOC_FILES, renderSettingsTable, replaceBlock, START } from '../../scripts/settings-table.js'
+import {
+  blockOf,
+  docsWithTable,
+  DOC_FILES,
+  renderSettingsTable,
+  replaceBlock,
+  START,
+} from '../../scripts/settings-table.js'
 
 test('the settings table in the docs is the one the declarations render', () => {
   const files = docsWithTable()
@@ -28,7 +35,11 @@ test('the table has one row per setting, in declaration order, and never shows a
       assert.equal(secret, 'yes', name)
     }
   }
-  assert.ok(rows.includes('| `AGATE_PORT` (alias `PORT`) | `8080` |  | Port: `AGATE_PORT` if set, else `PORT` (what hosting platforms inject), else the default; 0 picks a free port. |'))
+  assert.ok(
+    rows.includes(
+      '| `AGATE_PORT` (alias `PORT`) | `8080` |  | Port: `AGATE_PORT` if set, else `PORT` (what hosting platforms inject), else the default; 0 picks a free port. |',
+    ),
+  )
   assert.ok(rows.some((row) => row.startsWith('| `AGATE_HOST` | `127.0.0.1` (dev), `0.0.0.0` (prod) |')))
   assert.ok(rows.some((row) => row.startsWith('| `AGATE_KEEP_ALIVE_TIMEOUT_MS` | `65000` |')))
 })

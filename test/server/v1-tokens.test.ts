@@ -68,7 +68,14 @@ test('RTC without a role is a publisher token, as in the library and the CLI', a
     rtc.privileges.map((privilege) => privilege.name),
     ['joinChannel', 'publishAudioStream', 'publishVideoStream', 'publishDataStream'],
   )
-  const library = buildRtcToken({ appId: APP_ID, appCertificate: CERT, channelName: 'room-1', uid: 42, expire: 900, issuedAt: NOW })
+  const library = buildRtcToken({
+    appId: APP_ID,
+    appCertificate: CERT,
+    channelName: 'room-1',
+    uid: 42,
+    expire: 900,
+    issuedAt: NOW,
+  })
   assert.deepEqual(rtc.privileges, parse007(library).services[0]!.privileges)
 })
 
@@ -115,7 +122,10 @@ test('RTC by account with per-privilege lifetimes', async () => {
 })
 
 test('RTC+RTM is one token holding both services', async () => {
-  const body = await mint({ rtc: { channelName: 'room-1', uid: 7, role: 'subscriber' }, rtm: { userId: 'bob', expire: 300 } })
+  const body = await mint({
+    rtc: { channelName: 'room-1', uid: 7, role: 'subscriber' },
+    rtm: { userId: 'bob', expire: 300 },
+  })
   const reference = referenceVerify007(body.token, CERT)
   assert.deepEqual(
     reference.services.map((service) => service.type),
@@ -137,7 +147,9 @@ test('RTM alone, and with RTM2 permissions', async () => {
   const withPermissions = await mint({ rtm: { userId: 'bob', permissions: { messageChannels: { read: ['lobby'] } } } })
   const parsed = parse007(withPermissions.token)
   assert.equal(parsed.services[0]!.type, 'rtm2')
-  assert.deepEqual((parsed.services[0] as { permissions: unknown }).permissions, { messageChannels: { read: ['lobby'] } })
+  assert.deepEqual((parsed.services[0] as { permissions: unknown }).permissions, {
+    messageChannels: { read: ['lobby'] },
+  })
 })
 
 test('Chat user and app tokens, APaaS room-user, user and app tokens, FPA', async () => {
@@ -295,7 +307,12 @@ test('lifetimes: an explicit one over the policy cap is denied; the default is c
   assert.deepEqual([denied.code, denied.rule, denied.reason], ['forbidden', 'web', 'expire'])
   assert.equal(denied.detail, 'denied by rule "web": lifetimes over 3600 s are not allowed')
   const privilege = await json(
-    await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 1, role: 'publisher', privilegeExpire: 7200 } }, web),
+    await post(
+      app,
+      '/v1/tokens',
+      { rtc: { channelName: 'room-1', uid: 1, role: 'publisher', privilegeExpire: 7200 } },
+      web,
+    ),
     403,
   )
   assert.equal(privilege.reason, 'expire')
@@ -342,7 +359,13 @@ test('verify: primary and secondary certificates, and verdicts for bad tokens', 
   assert.equal(good.claims.services[0].channelName, 'room-1')
   assert.equal(JSON.stringify(good).includes(issued.token), false)
 
-  const bySecondary = buildRtcToken({ appId: APP_ID, appCertificate: SECONDARY, channelName: 'room-1', uid: 42, issuedAt: NOW })
+  const bySecondary = buildRtcToken({
+    appId: APP_ID,
+    appCertificate: SECONDARY,
+    channelName: 'room-1',
+    uid: 42,
+    issuedAt: NOW,
+  })
   assert.equal((await verify({ token: bySecondary })).certificate, 'secondary')
 
   const forged = buildRtcToken({
@@ -368,12 +391,22 @@ test('verify: primary and secondary certificates, and verdicts for bad tokens', 
   assert.deepEqual(pick(await verify({ token: old })), { valid: false, code: 'ERR_TOKEN_EXPIRED' })
   assert.deepEqual(pick(await verify({ token: '007garbage' })), { valid: false, code: 'ERR_TOKEN_MALFORMED' })
   assert.deepEqual(pick(await verify({ token: 'hello' })), { valid: false, code: 'ERR_TOKEN_UNSUPPORTED_VERSION' })
-  const foreign = buildRtcToken({ appId: 'ffffffffffffffffffffffffffffffff', appCertificate: CERT, channelName: 'a', uid: 1 })
+  const foreign = buildRtcToken({
+    appId: 'ffffffffffffffffffffffffffffffff',
+    appCertificate: CERT,
+    channelName: 'a',
+    uid: 1,
+  })
   assert.deepEqual(pick(await verify({ token: foreign })), { valid: false, code: 'ERR_TOKEN_CLAIM_MISMATCH' })
 
   const token006 = (
     await json(
-      await post(app, '/v1/tokens', { version: '006', rtc: { channelName: 'room-1', uid: 42, role: 'publisher' } }, admin),
+      await post(
+        app,
+        '/v1/tokens',
+        { version: '006', rtc: { channelName: 'room-1', uid: 42, role: 'publisher' } },
+        admin,
+      ),
       200,
     )
   ).token
@@ -388,7 +421,12 @@ test('verify: primary and secondary certificates, and verdicts for bad tokens', 
 test('verify: a caller no rule is about gets no verdict, even for a token of an app not served here', async () => {
   const ruleless = createApiKey()
   const { app } = await makeApp(productionEnv({ AGATE_API_KEYS: `${API_KEYS_SETTING},ops=${ruleless.hash}` }), {}, deps)
-  const foreign = buildRtcToken({ appId: 'ffffffffffffffffffffffffffffffff', appCertificate: CERT, channelName: 'a', uid: 1 })
+  const foreign = buildRtcToken({
+    appId: 'ffffffffffffffffffffffffffffffff',
+    appCertificate: CERT,
+    channelName: 'a',
+    uid: 1,
+  })
   const mine = buildRtcToken({ appId: APP_ID, appCertificate: CERT, channelName: 'a', uid: 1 })
   for (const token of [foreign, mine]) {
     const denied = await json(await post(app, '/v1/tokens/verify', { token }, bearer(ruleless.key)), 403)

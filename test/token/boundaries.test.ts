@@ -25,7 +25,8 @@ function sourceFiles(dir: string): string[] {
 function specifiers(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   const found: string[] = []
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s*['"]([^'"]+)['"]/g)) found.push(match[1]!)
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s*['"]([^'"]+)['"]/g))
+    found.push(match[1]!)
   for (const match of text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) found.push(match[1]!)
   for (const match of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(match[1]!)
   return found
@@ -44,7 +45,9 @@ test('src/token and src/compat import only each other and pako: no Node, no serv
       const target = relative(root, resolve(dirname(file), specifier))
       assert.ok(target.startsWith('src/token/') || target.startsWith('src/compat/'), where)
     }
-    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+    const code = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '')
     assert.doesNotMatch(code, /\b(process\.|Buffer\.|require\()/, `${relative(root, file)} uses a Node global`)
   }
 })
@@ -62,7 +65,11 @@ test('browser code (src/client, the sandbox client, the demo page) never imports
       const where = `${relative(root, file)} imports ${specifier}`
       assert.ok(!specifier.startsWith('node:'), where)
       if (target.startsWith('src/token/')) {
-        assert.match(target, /^src\/token\/(parse-token|usable-until|errors|v00[67]\/parse|v007\/services|v006\/privileges|primitives\/(base64|bytes|inflate|adler32|crc32))\.js$/, where)
+        assert.match(
+          target,
+          /^src\/token\/(parse-token|usable-until|errors|v00[67]\/parse|v007\/services|v006\/privileges|primitives\/(base64|bytes|inflate|adler32|crc32))\.js$/,
+          where,
+        )
       }
     }
   }

@@ -50,7 +50,12 @@ test('buildRtcToken defaults: 007, publisher, one hour, privileges as long as th
   assert.equal(rtc.type, 'rtc')
   assert.deepEqual(
     rtc.privileges.map((p) => [p.name, p.expire]),
-    [['joinChannel', 3600], ['publishAudioStream', 3600], ['publishVideoStream', 3600], ['publishDataStream', 3600]],
+    [
+      ['joinChannel', 3600],
+      ['publishAudioStream', 3600],
+      ['publishVideoStream', 3600],
+      ['publishDataStream', 3600],
+    ],
   )
 })
 
@@ -73,18 +78,44 @@ test('uid 0 is the wildcard, the string "0" stays "0", uids are unsigned 32-bit'
 })
 
 test('a subscriber gets only the join privilege; per-privilege lifetimes are honoured', () => {
-  assert.deepEqual(privileges(buildRtcToken({ ...fixed, channelName: 'c', uid: 1, role: 'subscriber', expire: 600 })), { joinChannel: 600 })
+  assert.deepEqual(privileges(buildRtcToken({ ...fixed, channelName: 'c', uid: 1, role: 'subscriber', expire: 600 })), {
+    joinChannel: 600,
+  })
   assert.deepEqual(
-    privileges(buildRtcToken({ ...fixed, channelName: 'c', uid: 1, expire: 600, privilegeExpire: { joinChannel: 300, publishAudioStream: 0 } })),
+    privileges(
+      buildRtcToken({
+        ...fixed,
+        channelName: 'c',
+        uid: 1,
+        expire: 600,
+        privilegeExpire: { joinChannel: 300, publishAudioStream: 0 },
+      }),
+    ),
     { joinChannel: 300, publishAudioStream: 0, publishVideoStream: 600, publishDataStream: 600 },
   )
-  invalid(() => buildRtcToken({ ...fixed, channelName: 'c', uid: 1, role: 'subscriber', privilegeExpire: { publishVideoStream: 5 } }), 'privilegeExpire.publishVideoStream')
-  invalid(() => buildRtcToken({ ...fixed, channelName: 'c', uid: 1, privilegeExpire: { kick: 5 } as never }), 'privilegeExpire.kick')
+  invalid(
+    () =>
+      buildRtcToken({
+        ...fixed,
+        channelName: 'c',
+        uid: 1,
+        role: 'subscriber',
+        privilegeExpire: { publishVideoStream: 5 },
+      }),
+    'privilegeExpire.publishVideoStream',
+  )
+  invalid(
+    () => buildRtcToken({ ...fixed, channelName: 'c', uid: 1, privilegeExpire: { kick: 5 } as never }),
+    'privilegeExpire.kick',
+  )
 })
 
 test('RTC plus RTM: as the RTC account, or as another user with its own lifetime', () => {
   const same = parse007(buildRtcToken({ ...fixed, channelName: 'c', account: 'alice', expire: 600, rtm: true }))
-  assert.deepEqual(same.services.map((s) => s.type), ['rtc', 'rtm'])
+  assert.deepEqual(
+    same.services.map((s) => s.type),
+    ['rtc', 'rtm'],
+  )
   assert.equal((same.services[1] as { userId: string }).userId, 'alice')
   assert.equal(same.services[1]!.privileges[0]!.expire, 600)
   const other = parse007(buildRtcToken({ ...fixed, channelName: 'c', uid: 7, rtm: { userId: 'bob', expire: 120 } }))
@@ -98,14 +129,28 @@ test('006: attendee and admin publish like publisher; privileges are absolute; 0
     const parsed = parseToken(buildRtcToken({ ...fixed, channelName: 'c', uid: 1, role, expire: 600, version: '006' }))
     assert.equal(parsed.version, '006')
     if (parsed.version !== '006') continue
-    assert.deepEqual(parsed.privileges.map((p) => [p.id, p.expiresAt]), [1, 2, 3, 4].map((id) => [id, fixed.issuedAt + 600]))
+    assert.deepEqual(
+      parsed.privileges.map((p) => [p.id, p.expiresAt]),
+      [1, 2, 3, 4].map((id) => [id, fixed.issuedAt + 600]),
+    )
     assert.equal(parsed.ts, fixed.issuedAt + 86400)
   }
-  invalid(() => buildRtcToken({ ...fixed, channelName: 'c', uid: 1, role: 'attendee' }), 'role', /removed in AccessToken2/)
+  invalid(
+    () => buildRtcToken({ ...fixed, channelName: 'c', uid: 1, role: 'attendee' }),
+    'role',
+    /removed in AccessToken2/,
+  )
 })
 
 test('006 tokens get a fresh salt each (the reference shares one per process)', () => {
-  const salts = new Set(Array.from({ length: 20 }, () => (parseToken(buildRtcToken({ ...credentials, channelName: 'c', uid: 1, version: '006' })) as { salt: number }).salt))
+  const salts = new Set(
+    Array.from(
+      { length: 20 },
+      () =>
+        (parseToken(buildRtcToken({ ...credentials, channelName: 'c', uid: 1, version: '006' })) as { salt: number })
+          .salt,
+    ),
+  )
   assert.equal(salts.size, 20)
 })
 
@@ -116,9 +161,14 @@ test('buildRtcToken validates every field and names it', () => {
   invalid(() => buildRtcToken({ ...base, channelName: 'x'.repeat(64) }), 'channelName', /under 64 bytes/)
   invalid(() => buildRtcToken({ ...base, channelName: 'room/1' }), 'channelName', /may contain only/)
   invalid(() => buildRtcToken({ ...base, channelName: 7 as never }), 'channelName', /must be a string/)
-  for (const uid of [-1, 2 ** 32, 1.5, Number.NaN]) invalid(() => buildRtcToken({ ...base, uid }), 'uid', /integer from 0 to 4294967295/)
+  for (const uid of [-1, 2 ** 32, 1.5, Number.NaN])
+    invalid(() => buildRtcToken({ ...base, uid }), 'uid', /integer from 0 to 4294967295/)
   invalid(() => buildRtcToken({ ...base, uid: '5' as never }), 'uid')
-  invalid(() => buildRtcToken({ ...base, uid: undefined, account: 'a'.repeat(256) }), 'account', /at most 255 bytes, got 256/)
+  invalid(
+    () => buildRtcToken({ ...base, uid: undefined, account: 'a'.repeat(256) }),
+    'account',
+    /at most 255 bytes, got 256/,
+  )
   invalid(() => buildRtcToken({ ...base, uid: undefined, account: 'é' }), 'account', /may contain only/)
   invalid(() => buildRtcToken({ ...base, account: 'a' }), 'uid', /not both/)
   invalid(() => buildRtcToken({ ...base, uid: undefined }), 'uid', /give a uid/)
@@ -134,10 +184,16 @@ test('buildRtcToken validates every field and names it', () => {
   }
 })
 
-test('buildRtcToken accepts Agora\'s full channel-name alphabet and the empty wildcard', () => {
+test("buildRtcToken accepts Agora's full channel-name alphabet and the empty wildcard", () => {
   const channelName = 'aZ09 !#$%&()+-:;<=.>?@[]^_{}|~,'
-  assert.equal((parse007(buildRtcToken({ ...fixed, channelName, uid: 1 })).services[0] as { channelName: string }).channelName, channelName)
-  assert.equal((parse007(buildRtcToken({ ...fixed, channelName: '', uid: 1 })).services[0] as { channelName: string }).channelName, '')
+  assert.equal(
+    (parse007(buildRtcToken({ ...fixed, channelName, uid: 1 })).services[0] as { channelName: string }).channelName,
+    channelName,
+  )
+  assert.equal(
+    (parse007(buildRtcToken({ ...fixed, channelName: '', uid: 1 })).services[0] as { channelName: string }).channelName,
+    '',
+  )
 })
 
 test('buildToken packs services by type, stably, whatever the order given', () => {
@@ -146,8 +202,17 @@ test('buildToken packs services by type, stably, whatever the order given', () =
   const a = buildToken({ ...fixed, expire: 60, services: [rtc, rtm] })
   const b = buildToken({ ...fixed, expire: 60, services: [rtm, rtc] })
   assert.equal(a, b)
-  const twoRtc = parse007(buildToken({ ...fixed, expire: 60, services: [rtm, { ...rtc, channelName: 'first' }, { ...rtc, channelName: 'second' }] }))
-  assert.deepEqual(twoRtc.services.map((s) => ('channelName' in s ? s.channelName : s.type)), ['first', 'second', 'rtm'])
+  const twoRtc = parse007(
+    buildToken({
+      ...fixed,
+      expire: 60,
+      services: [rtm, { ...rtc, channelName: 'first' }, { ...rtc, channelName: 'second' }],
+    }),
+  )
+  assert.deepEqual(
+    twoRtc.services.map((s) => ('channelName' in s ? s.channelName : s.type)),
+    ['first', 'second', 'rtm'],
+  )
 })
 
 test('buildToken accepts numeric privilege ids and every service type', () => {
@@ -161,17 +226,34 @@ test('buildToken accepts numeric privilege ids and every service type', () => {
         { type: 'fcdn', channelName: 'c', account: 'a', privileges: { publish: 1, play: 2 } },
         { type: 'streaming', channelName: 'c', uid: 9, privileges: { publishMixStream: 3, 2: 4 } },
         { type: 'fpa', privileges: { login: 0 } },
-        { type: 'rtm2', userId: 'u', permissions: { users: { write: ['x'] }, messageChannels: { read: ['a', 'b'] } }, privileges: { login: 5 } },
+        {
+          type: 'rtm2',
+          userId: 'u',
+          permissions: { users: { write: ['x'] }, messageChannels: { read: ['a', 'b'] } },
+          privileges: { login: 5 },
+        },
         { type: 'apaas', roomUuid: 'r', userUuid: 'u', role: 0, privileges: { roomUser: 6 } },
       ],
     }),
   )
-  assert.deepEqual(parsed.services.map((s) => s.serviceType), [3, 4, 6, 7, 8, 9, 10])
+  assert.deepEqual(
+    parsed.services.map((s) => s.serviceType),
+    [3, 4, 6, 7, 8, 9, 10],
+  )
   const streaming = parsed.services[0]!
-  assert.deepEqual(streaming.privileges.map((p) => [p.name, p.expire]), [['publishMixStream', 3], ['publishRawStream', 4]])
+  assert.deepEqual(
+    streaming.privileges.map((p) => [p.name, p.expire]),
+    [
+      ['publishMixStream', 3],
+      ['publishRawStream', 4],
+    ],
+  )
   assert.equal(streaming.type === 'streaming' && streaming.uid, 9)
   const rtm2 = parsed.services.find((s) => s.type === 'rtm2')
-  assert.deepEqual(rtm2?.type === 'rtm2' && rtm2.permissions, { messageChannels: { read: ['a', 'b'] }, users: { write: ['x'] } })
+  assert.deepEqual(rtm2?.type === 'rtm2' && rtm2.permissions, {
+    messageChannels: { read: ['a', 'b'] },
+    users: { write: ['x'] },
+  })
   const apaas = parsed.services.find((s) => s.type === 'apaas')
   assert.equal(apaas?.type === 'apaas' && apaas.role, 0)
 })
@@ -180,21 +262,41 @@ test('buildToken names the bad service field', () => {
   const base = { ...fixed, expire: 60 }
   invalid(() => buildToken({ ...base, services: [] }), 'services')
   invalid(() => buildToken({ ...base, services: [{ type: 'video' } as never] }), 'services[0].type')
-  invalid(() => buildToken({ ...base, services: [{ type: 'rtm', userId: 'u', privileges: { join: 1 } as never }] }), 'services[0].privileges.join', /known: login/)
-  invalid(() => buildToken({ ...base, services: [{ type: 'rtm', userId: 'u', privileges: { login: 1, 1: 2 } }] }), 'services[0].privileges.login', /twice/)
+  invalid(
+    () => buildToken({ ...base, services: [{ type: 'rtm', userId: 'u', privileges: { join: 1 } as never }] }),
+    'services[0].privileges.join',
+    /known: login/,
+  )
+  invalid(
+    () => buildToken({ ...base, services: [{ type: 'rtm', userId: 'u', privileges: { login: 1, 1: 2 } }] }),
+    'services[0].privileges.login',
+    /twice/,
+  )
   invalid(() => buildToken({ ...base, services: [{ type: 'rtm', userId: '', privileges: {} }] }), 'services[0].userId')
-  invalid(() => buildToken({ ...base, services: [{ type: 'rtm2', userId: 'u', permissions: { rooms: {} } as never, privileges: {} }] }), 'services[0].permissions.rooms')
+  invalid(
+    () =>
+      buildToken({
+        ...base,
+        services: [{ type: 'rtm2', userId: 'u', permissions: { rooms: {} } as never, privileges: {} }],
+      }),
+    'services[0].permissions.rooms',
+  )
   invalid(() => buildToken({ ...base, services: [{ type: 'apaas', role: 40000, privileges: {} }] }), 'services[0].role')
   invalid(() => buildToken({ ...base, expire: 0, services: [{ type: 'fpa' }] }), 'expire')
 })
 
 test('buildRtmToken: RTM login, RTM2 with permissions, and 006 with the user in the channel slot', () => {
   const rtm = parse007(buildRtmToken({ ...fixed, userId: 'alice', expire: 900 }))
-  assert.deepEqual([rtm.services[0]!.type, rtm.expire, privileges(buildRtmToken({ ...fixed, userId: 'alice', expire: 900 }))], ['rtm', 900, { login: 900 }])
+  assert.deepEqual(
+    [rtm.services[0]!.type, rtm.expire, privileges(buildRtmToken({ ...fixed, userId: 'alice', expire: 900 }))],
+    ['rtm', 900, { login: 900 }],
+  )
   const rtm2 = parse007(buildRtmToken({ ...fixed, userId: 'alice', permissions: { streamChannels: { write: ['s'] } } }))
   assert.equal(rtm2.services[0]!.type, 'rtm2')
   const legacy = parseToken(buildRtmToken({ ...fixed, userId: 'alice', expire: 900, version: '006' }))
-  assert.deepEqual(legacy.version === '006' && legacy.privileges.map((p) => [p.name, p.expiresAt]), [['rtmLogin', fixed.issuedAt + 900]])
+  assert.deepEqual(legacy.version === '006' && legacy.privileges.map((p) => [p.name, p.expiresAt]), [
+    ['rtmLogin', fixed.issuedAt + 900],
+  ])
   invalid(() => buildRtmToken({ ...fixed, userId: 'x'.repeat(65) }), 'userId', /64 bytes/)
   invalid(() => buildRtmToken({ ...fixed, userId: 'a', permissions: {}, version: '006' }), 'permissions')
 })
@@ -202,15 +304,24 @@ test('buildRtmToken: RTM login, RTM2 with permissions, and 006 with the user in 
 test('buildChatToken: a user token with userId, an app token without', () => {
   assert.deepEqual(privileges(buildChatToken({ ...fixed, userId: 'alice', expire: 60 })), { user: 60 })
   const app = parse007(buildChatToken({ ...fixed, expire: 60 }))
-  assert.deepEqual([(app.services[0] as { userId: string }).userId, privileges(buildChatToken({ ...fixed, expire: 60 }))], ['', { app: 60 }])
+  assert.deepEqual(
+    [(app.services[0] as { userId: string }).userId, privileges(buildChatToken({ ...fixed, expire: 60 }))],
+    ['', { app: 60 }],
+  )
   invalid(() => buildChatToken({ ...fixed, userId: '' }), 'userId')
 })
 
 test('buildApaasToken: room-user carries RTM, Chat as md5(user) and the room privilege', () => {
-  const parsed = parse007(buildApaasToken({ ...fixed, roomUuid: '123', userUuid: '2882341273', role: 'teacher', expire: 900 }))
+  const parsed = parse007(
+    buildApaasToken({ ...fixed, roomUuid: '123', userUuid: '2882341273', role: 'teacher', expire: 900 }),
+  )
   assert.deepEqual(
     parsed.services.map((s) => [s.type, s.privileges.map((p) => [p.name, p.expire])]),
-    [['rtm', [['login', 900]]], ['chat', [['user', 900]]], ['apaas', [['roomUser', 900]]]],
+    [
+      ['rtm', [['login', 900]]],
+      ['chat', [['user', 900]]],
+      ['apaas', [['roomUser', 900]]],
+    ],
   )
   assert.equal((parsed.services[1] as { userId: string }).userId, '6063383428a36fba3fb6030becf8094e')
   assert.equal((parsed.services[2] as { role: number }).role, 1)
@@ -225,7 +336,10 @@ test('buildApaasToken: room-user carries RTM, Chat as md5(user) and the room pri
 test('buildFpaToken lives 24 hours with login 0', () => {
   const parsed = parse007(buildFpaToken(fixed))
   assert.equal(parsed.expire, 86400)
-  assert.deepEqual(parsed.services[0]!.privileges.map((p) => [p.name, p.expire, p.expiresAt]), [['login', 0, fixed.issuedAt + 86400]])
+  assert.deepEqual(
+    parsed.services[0]!.privileges.map((p) => [p.name, p.expire, p.expiresAt]),
+    [['login', 0, fixed.issuedAt + 86400]],
+  )
 })
 
 test('signatures stay right when certificates and issue times alternate (the first key is cached)', () => {
@@ -234,14 +348,30 @@ test('signatures stay right when certificates and issue times alternate (the fir
   const hmac = (key: Buffer, data: Buffer) => createHmac('sha256', key).update(data).digest()
   const other = 'a'.repeat(32)
   const calls: Array<[string, number]> = [
-    [appCertificate, 1_700_000_000], [other, 1_700_000_000], [appCertificate, 1_700_000_000],
-    [appCertificate, 1_700_000_001], [other, 1_700_000_001], [other, 1_700_000_000],
+    [appCertificate, 1_700_000_000],
+    [other, 1_700_000_000],
+    [appCertificate, 1_700_000_000],
+    [appCertificate, 1_700_000_001],
+    [other, 1_700_000_001],
+    [other, 1_700_000_000],
   ]
   for (const [certificate, issuedAt] of calls) {
-    const token = buildRtcToken({ appId, appCertificate: certificate, channelName: 'c', uid: 7, expire: 600, issuedAt, salt: 99 })
+    const token = buildRtcToken({
+      appId,
+      appCertificate: certificate,
+      channelName: 'c',
+      uid: 7,
+      expire: 600,
+      issuedAt,
+      salt: 99,
+    })
     const content = inflateSync(Buffer.from(token.slice(3), 'base64'))
     const signature = content.subarray(2, 34)
     const k1 = hmac(u32(issuedAt), Buffer.from(certificate))
-    assert.deepEqual(signature, hmac(hmac(u32(99), k1), content.subarray(34)), `${certificate.slice(0, 4)} at ${issuedAt}`)
+    assert.deepEqual(
+      signature,
+      hmac(hmac(u32(99), k1), content.subarray(34)),
+      `${certificate.slice(0, 4)} at ${issuedAt}`,
+    )
   }
 })

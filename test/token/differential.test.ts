@@ -72,7 +72,9 @@ const channel = fc.stringMatching(/^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,6
 // Agora's documented identifiers: user accounts and RTM user ids use the channel-name alphabet (RTM
 // ids do not start with a space), Chat user ids a-z 0-9 _ - . only, APaaS rooms are channel names.
 const account = fc.stringMatching(/^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,80}$/)
-const rtmUserId = fc.stringMatching(/^[a-zA-Z0-9!#$%&()+\-:;<=.>?@[\]^_{}|~,][a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,40}$/)
+const rtmUserId = fc.stringMatching(
+  /^[a-zA-Z0-9!#$%&()+\-:;<=.>?@[\]^_{}|~,][a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{0,40}$/,
+)
 const chatUserId = fc.stringMatching(/^[a-z0-9_.-]{1,64}$/)
 const roomUuid = fc.stringMatching(/^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{1,63}$/)
 const expire = fc.integer({ min: 1, max: 86_400 })
@@ -85,7 +87,11 @@ const rtcRoleName = (r: number) => (r === 1 ? 'publisher' : 'subscriber')
 /** RTM2 permission additions, applied in order on both sides (a repeated pair replaces its list). */
 const permissionAdds = (resourceMax: number, permissionMax: number) =>
   fc.array(
-    fc.tuple(fc.integer({ min: 0, max: resourceMax }), fc.integer({ min: 0, max: permissionMax }), fc.array(rawText, { maxLength: 3 })),
+    fc.tuple(
+      fc.integer({ min: 0, max: resourceMax }),
+      fc.integer({ min: 0, max: permissionMax }),
+      fc.array(rawText, { maxLength: 3 }),
+    ),
     { maxLength: 6 },
   )
 type PermissionAdds = Array<[number, number, string[]]>
@@ -132,14 +138,32 @@ function verifiesOnReference(token: string, certificate: string): void {
     const theirs = new Class('', '', '', 0)
     assert.equal(theirs.fromString(token), true, 'fromString')
     assert.deepEqual(
-      [theirs.salt, theirs.ts, theirs.crc_channel_name, theirs.crc_uid, theirs.signature.toString('hex'), { ...theirs.messages }],
-      [ours.salt, ours.ts, ours.crcChannelName, ours.crcUid, ours.signature, Object.fromEntries(ours.privileges.map((p) => [p.id, p.expiresAt]))],
+      [
+        theirs.salt,
+        theirs.ts,
+        theirs.crc_channel_name,
+        theirs.crc_uid,
+        theirs.signature.toString('hex'),
+        { ...theirs.messages },
+      ],
+      [
+        ours.salt,
+        ours.ts,
+        ours.crcChannelName,
+        ours.crcUid,
+        ours.signature,
+        Object.fromEntries(ours.privileges.map((p) => [p.id, p.expiresAt])),
+      ],
     )
   }
 }
 
 /** Reference tokens on ours: parseToken, verifyToken (with the RTC claims when given) and compat from_string. */
-function verifiesOnOurs(token: string, certificate: string, claims: { channelName?: string; account?: string; userId?: string } = {}): void {
+function verifiesOnOurs(
+  token: string,
+  certificate: string,
+  claims: { channelName?: string; account?: string; userId?: string } = {},
+): void {
   assert.equal(verifyToken(token, { certificates: certificate, now: false, ...claims }).certificateIndex, 0)
   if (token.startsWith('007')) {
     const ours = new compat.AccessToken2()
@@ -147,7 +171,10 @@ function verifiesOnOurs(token: string, certificate: string, claims: { channelNam
     assert.equal(ours.verifySignature(certificate), true)
     const theirs = new R.AccessToken2()
     theirs.from_string(token)
-    assert.deepEqual(ours.services.map((s) => s.service_type()), theirs.services.map((s: any) => s.service_type()))
+    assert.deepEqual(
+      ours.services.map((s) => s.service_type()),
+      theirs.services.map((s: any) => s.service_type()),
+    )
   }
 }
 
@@ -182,9 +209,20 @@ const pinned = (fn: () => string) => (pins: { issuedAt: number; salt: number }) 
 
 const privilegeEntries = fc.uniqueArray(fc.tuple(u16, u32), { maxLength: 5, selector: ([id]) => id })
 const serviceArbitrary = fc.oneof(
-  fc.record({ kind: fc.constantFrom('rtc', 'streaming', 'fcdn'), channelName: rawText, account: fc.oneof(uid, rawText), privileges: privilegeEntries }),
+  fc.record({
+    kind: fc.constantFrom('rtc', 'streaming', 'fcdn'),
+    channelName: rawText,
+    account: fc.oneof(uid, rawText),
+    privileges: privilegeEntries,
+  }),
   fc.record({ kind: fc.constantFrom('rtm', 'chat'), userId: rawText, privileges: privilegeEntries }),
-  fc.record({ kind: fc.constant('apaas'), roomUuid: rawText, userUuid: rawText, role: fc.integer({ min: -32768, max: 32767 }), privileges: privilegeEntries }),
+  fc.record({
+    kind: fc.constant('apaas'),
+    roomUuid: rawText,
+    userUuid: rawText,
+    role: fc.integer({ min: -32768, max: 32767 }),
+    privileges: privilegeEntries,
+  }),
   fc.record({ kind: fc.constant('rtm2'), userId: rawText, adds: permissionAdds(9, 3), privileges: privilegeEntries }),
   fc.record({ kind: fc.constantFrom('fpa', 'convoai', 'stt'), privileges: privilegeEntries }),
 )
@@ -336,7 +374,15 @@ property(
       expire: wideLifetime,
       privilege: wideLifetime,
     }),
-    fc.record({ modern: fc.constant(true), credentials, channel, user: fc.oneof(uid, account), role, expire, privilege: privilegeLifetime }),
+    fc.record({
+      modern: fc.constant(true),
+      credentials,
+      channel,
+      user: fc.oneof(uid, account),
+      role,
+      expire,
+      privilege: privilegeLifetime,
+    }),
   ),
   ({ modern, credentials: { appId, appCertificate: cert }, channel, user, role, expire, privilege }) => {
     const method = typeof user === 'number' ? 'buildTokenWithUid' : 'buildTokenWithUserAccount'
@@ -385,19 +431,82 @@ property(
       privileges: fc.tuple(privilegeLifetime, privilegeLifetime, privilegeLifetime, privilegeLifetime),
     }),
   ),
-  ({ modern, credentials: { appId, appCertificate: cert }, channel, user, expire, privileges: [join, audio, video, data] }) => {
+  ({
+    modern,
+    credentials: { appId, appCertificate: cert },
+    channel,
+    user,
+    expire,
+    privileges: [join, audio, video, data],
+  }) => {
     const numeric = typeof user === 'number'
     const who = numeric ? { uid: user } : { account: user }
     sameAsReference007(
       cert,
       () =>
         numeric
-          ? agoraToken.RtcTokenBuilder.buildTokenWithUidAndPrivilege(appId, cert, channel, user, expire, join, audio, video, data)
-          : agoraToken.RtcTokenBuilder.BuildTokenWithUserAccountAndPrivilege(appId, cert, channel, user, expire, join, audio, video, data),
+          ? agoraToken.RtcTokenBuilder.buildTokenWithUidAndPrivilege(
+              appId,
+              cert,
+              channel,
+              user,
+              expire,
+              join,
+              audio,
+              video,
+              data,
+            )
+          : agoraToken.RtcTokenBuilder.BuildTokenWithUserAccountAndPrivilege(
+              appId,
+              cert,
+              channel,
+              user,
+              expire,
+              join,
+              audio,
+              video,
+              data,
+            ),
       [
-        pinned(() => compat.RtcTokenBuilder.buildTokenWithUidAndPrivilege(appId, cert, channel, user, expire, join, audio, video, data)),
-        pinned(() => compat.RtcTokenBuilder.BuildTokenWithUserAccountAndPrivilege(appId, cert, channel, user, expire, join, audio, video, data)),
-        pinned(() => compat.RtcTokenBuilder.buildTokenWithUserAccountAndPrivilege(appId, cert, channel, user, expire, join, audio, video, data)),
+        pinned(() =>
+          compat.RtcTokenBuilder.buildTokenWithUidAndPrivilege(
+            appId,
+            cert,
+            channel,
+            user,
+            expire,
+            join,
+            audio,
+            video,
+            data,
+          ),
+        ),
+        pinned(() =>
+          compat.RtcTokenBuilder.BuildTokenWithUserAccountAndPrivilege(
+            appId,
+            cert,
+            channel,
+            user,
+            expire,
+            join,
+            audio,
+            video,
+            data,
+          ),
+        ),
+        pinned(() =>
+          compat.RtcTokenBuilder.buildTokenWithUserAccountAndPrivilege(
+            appId,
+            cert,
+            channel,
+            user,
+            expire,
+            join,
+            audio,
+            video,
+            data,
+          ),
+        ),
         modern
           ? (pins) =>
               buildRtcToken({
@@ -407,7 +516,12 @@ property(
                 channelName: channel,
                 ...who,
                 expire,
-                privilegeExpire: { joinChannel: join, publishAudioStream: audio, publishVideoStream: video, publishDataStream: data },
+                privilegeExpire: {
+                  joinChannel: join,
+                  publishAudioStream: audio,
+                  publishVideoStream: video,
+                  publishDataStream: data,
+                },
               })
           : undefined,
       ],
@@ -418,8 +532,24 @@ property(
 property(
   '007 RtcTokenBuilder.buildTokenWithRtm: compat and buildRtcToken({ rtm: true })',
   fc.oneof(
-    fc.record({ modern: fc.constant(false), credentials, channel: rawText, user: rawText, role: wideRole, expire: wideLifetime, privilege: wideLifetime }),
-    fc.record({ modern: fc.constant(true), credentials, channel, user: rtmUserId, role, expire, privilege: privilegeLifetime }),
+    fc.record({
+      modern: fc.constant(false),
+      credentials,
+      channel: rawText,
+      user: rawText,
+      role: wideRole,
+      expire: wideLifetime,
+      privilege: wideLifetime,
+    }),
+    fc.record({
+      modern: fc.constant(true),
+      credentials,
+      channel,
+      user: rtmUserId,
+      role,
+      expire,
+      privilege: privilegeLifetime,
+    }),
   ),
   ({ modern, credentials: { appId, appCertificate: cert }, channel, user, role, expire, privilege }) => {
     sameAsReference007(
@@ -454,7 +584,9 @@ const twelve = (modern: boolean) =>
     rtcAccount: modern ? fc.oneof(account, uid) : fc.oneof(rawText, uid),
     role: modern ? role : wideRole,
     expire: modern ? expire : wideLifetime,
-    privileges: fc.tuple(...Array.from({ length: 4 }, () => (modern ? privilegeLifetime : wideLifetime))) as fc.Arbitrary<[number, number, number, number]>,
+    privileges: fc.tuple(
+      ...Array.from({ length: 4 }, () => (modern ? privilegeLifetime : wideLifetime)),
+    ) as fc.Arbitrary<[number, number, number, number]>,
     rtmUserId: modern ? rtmUserId : rawText,
     rtmExpire: modern ? expire : wideLifetime,
   })
@@ -462,13 +594,52 @@ const twelve = (modern: boolean) =>
 property(
   '007 RtcTokenBuilder.buildTokenWithRtm2: compat and buildRtcToken({ rtm: { userId, expire } })',
   fc.oneof(twelve(false), twelve(true)),
-  ({ modern, credentials: { appId, appCertificate: cert }, channel, rtcAccount, role, expire, privileges: [j, a, v, d], rtmUserId, rtmExpire }) => {
+  ({
+    modern,
+    credentials: { appId, appCertificate: cert },
+    channel,
+    rtcAccount,
+    role,
+    expire,
+    privileges: [j, a, v, d],
+    rtmUserId,
+    rtmExpire,
+  }) => {
     const who = typeof rtcAccount === 'number' ? { uid: rtcAccount } : { account: rtcAccount }
     sameAsReference007(
       cert,
-      () => agoraToken.RtcTokenBuilder.buildTokenWithRtm2(appId, cert, channel, rtcAccount, role, expire, j, a, v, d, rtmUserId, rtmExpire),
+      () =>
+        agoraToken.RtcTokenBuilder.buildTokenWithRtm2(
+          appId,
+          cert,
+          channel,
+          rtcAccount,
+          role,
+          expire,
+          j,
+          a,
+          v,
+          d,
+          rtmUserId,
+          rtmExpire,
+        ),
       [
-        pinned(() => compat.RtcTokenBuilder.buildTokenWithRtm2(appId, cert, channel, rtcAccount, role, expire, j, a, v, d, rtmUserId, rtmExpire)),
+        pinned(() =>
+          compat.RtcTokenBuilder.buildTokenWithRtm2(
+            appId,
+            cert,
+            channel,
+            rtcAccount,
+            role,
+            expire,
+            j,
+            a,
+            v,
+            d,
+            rtmUserId,
+            rtmExpire,
+          ),
+        ),
         modern
           ? (pins) =>
               buildRtcToken({
@@ -479,7 +650,10 @@ property(
                 ...who,
                 role: rtcRoleName(role),
                 expire,
-                privilegeExpire: role === 1 ? { joinChannel: j, publishAudioStream: a, publishVideoStream: v, publishDataStream: d } : { joinChannel: j },
+                privilegeExpire:
+                  role === 1
+                    ? { joinChannel: j, publishAudioStream: a, publishVideoStream: v, publishDataStream: d }
+                    : { joinChannel: j },
                 rtm: { userId: rtmUserId, expire: rtmExpire },
               })
           : undefined,
@@ -488,18 +662,37 @@ property(
   },
 )
 
-for (const [name, type] of [['ConvoAITokenBuilder', 'convoai'], ['SttTokenBuilder', 'stt']] as const) {
+for (const [name, type] of [
+  ['ConvoAITokenBuilder', 'convoai'],
+  ['SttTokenBuilder', 'stt'],
+] as const) {
   property(
     `007 ${name}.buildToken: compat and buildToken with RTC, RTM and ${type}`,
     fc.oneof(twelve(false), twelve(true)),
-    ({ modern, credentials: { appId, appCertificate: cert }, channel, rtcAccount, role, expire, privileges: [j, a, v, d], rtmUserId, rtmExpire }) => {
+    ({
+      modern,
+      credentials: { appId, appCertificate: cert },
+      channel,
+      rtcAccount,
+      role,
+      expire,
+      privileges: [j, a, v, d],
+      rtmUserId,
+      rtmExpire,
+    }) => {
       const who = typeof rtcAccount === 'number' ? { uid: rtcAccount } : { account: rtcAccount }
-      const rtcPrivileges = role === 1 ? { joinChannel: j, publishAudioStream: a, publishVideoStream: v, publishDataStream: d } : { joinChannel: j }
+      const rtcPrivileges =
+        role === 1
+          ? { joinChannel: j, publishAudioStream: a, publishVideoStream: v, publishDataStream: d }
+          : { joinChannel: j }
       sameAsReference007(
         cert,
-        () => agoraToken[name].buildToken(appId, cert, channel, rtcAccount, role, expire, j, a, v, d, rtmUserId, rtmExpire),
+        () =>
+          agoraToken[name].buildToken(appId, cert, channel, rtcAccount, role, expire, j, a, v, d, rtmUserId, rtmExpire),
         [
-          pinned(() => compat[name].buildToken(appId, cert, channel, rtcAccount, role, expire, j, a, v, d, rtmUserId, rtmExpire)),
+          pinned(() =>
+            compat[name].buildToken(appId, cert, channel, rtcAccount, role, expire, j, a, v, d, rtmUserId, rtmExpire),
+          ),
           modern
             ? (pins) =>
                 buildToken({
@@ -523,8 +716,20 @@ for (const [name, type] of [['ConvoAITokenBuilder', 'convoai'], ['SttTokenBuilde
 property(
   '007 RtmTokenBuilder.buildToken / buildTokenWithPermissions: compat and buildRtmToken',
   fc.oneof(
-    fc.record({ modern: fc.constant(false), credentials, userId: rawText, expire: wideLifetime, adds: fc.option(permissionAdds(9, 3)) }),
-    fc.record({ modern: fc.constant(true), credentials, userId: rtmUserId, expire, adds: fc.option(permissionAdds(4, 1)) }),
+    fc.record({
+      modern: fc.constant(false),
+      credentials,
+      userId: rawText,
+      expire: wideLifetime,
+      adds: fc.option(permissionAdds(9, 3)),
+    }),
+    fc.record({
+      modern: fc.constant(true),
+      credentials,
+      userId: rtmUserId,
+      expire,
+      adds: fc.option(permissionAdds(4, 1)),
+    }),
   ),
   ({ modern, credentials: { appId, appCertificate: cert }, userId, expire, adds }) => {
     sameAsReference007(
@@ -532,7 +737,13 @@ property(
       () =>
         adds === null
           ? agoraToken.RtmTokenBuilder.buildToken(appId, cert, userId, expire)
-          : agoraToken.RtmTokenBuilder.buildTokenWithPermissions(appId, cert, userId, referencePermissions(adds), expire),
+          : agoraToken.RtmTokenBuilder.buildTokenWithPermissions(
+              appId,
+              cert,
+              userId,
+              referencePermissions(adds),
+              expire,
+            ),
       [
         pinned(() =>
           adds === null
@@ -541,7 +752,14 @@ property(
         ),
         modern
           ? (pins) =>
-              buildRtmToken({ appId, appCertificate: cert, ...pins, userId, expire, ...(adds === null ? {} : { permissions: namedPermissions(adds) }) })
+              buildRtmToken({
+                appId,
+                appCertificate: cert,
+                ...pins,
+                userId,
+                expire,
+                ...(adds === null ? {} : { permissions: namedPermissions(adds) }),
+              })
           : undefined,
       ],
     )
@@ -563,9 +781,14 @@ property(
           : agoraToken.ChatTokenBuilder.buildUserToken(appId, cert, userId, expire),
       [
         pinned(() =>
-          userId === null ? compat.ChatTokenBuilder.buildAppToken(appId, cert, expire) : compat.ChatTokenBuilder.buildUserToken(appId, cert, userId, expire),
+          userId === null
+            ? compat.ChatTokenBuilder.buildAppToken(appId, cert, expire)
+            : compat.ChatTokenBuilder.buildUserToken(appId, cert, userId, expire),
         ),
-        modern ? (pins) => buildChatToken({ appId, appCertificate: cert, ...pins, expire, ...(userId === null ? {} : { userId }) }) : undefined,
+        modern
+          ? (pins) =>
+              buildChatToken({ appId, appCertificate: cert, ...pins, expire, ...(userId === null ? {} : { userId }) })
+          : undefined,
       ],
     )
   },
@@ -581,10 +804,26 @@ for (const name of ['ApaasTokenBuilder', 'EducationTokenBuilder'] as const) {
     ({ modern, credentials: { appId, appCertificate: cert }, userUuid, expire }) => {
       sameAsReference007(
         cert,
-        () => (userUuid === null ? agoraToken[name].buildAppToken(appId, cert, expire) : agoraToken[name].buildUserToken(appId, cert, userUuid, expire)),
+        () =>
+          userUuid === null
+            ? agoraToken[name].buildAppToken(appId, cert, expire)
+            : agoraToken[name].buildUserToken(appId, cert, userUuid, expire),
         [
-          pinned(() => (userUuid === null ? compat[name].buildAppToken(appId, cert, expire) : compat[name].buildUserToken(appId, cert, userUuid, expire))),
-          modern ? (pins) => buildApaasToken({ appId, appCertificate: cert, ...pins, expire, ...(userUuid === null ? {} : { userUuid }) }) : undefined,
+          pinned(() =>
+            userUuid === null
+              ? compat[name].buildAppToken(appId, cert, expire)
+              : compat[name].buildUserToken(appId, cert, userUuid, expire),
+          ),
+          modern
+            ? (pins) =>
+                buildApaasToken({
+                  appId,
+                  appCertificate: cert,
+                  ...pins,
+                  expire,
+                  ...(userUuid === null ? {} : { userUuid }),
+                })
+            : undefined,
         ],
       )
     },
@@ -596,7 +835,14 @@ for (const name of ['ApaasTokenBuilder', 'EducationTokenBuilder'] as const) {
   property(
     `007 ${name}.buildRoomUserToken: compat and buildApaasToken give the documented payload`,
     fc.oneof(
-      fc.record({ modern: fc.constant(false), credentials, roomUuid: text, userUuid: text, role: i16, expire: wideLifetime }),
+      fc.record({
+        modern: fc.constant(false),
+        credentials,
+        roomUuid: text,
+        userUuid: text,
+        role: i16,
+        expire: wideLifetime,
+      }),
       fc.record({ modern: fc.constant(true), credentials, roomUuid, userUuid: rtmUserId, role: i16, expire }),
     ),
     ({ modern, credentials: { appId, appCertificate: cert }, roomUuid, userUuid, role, expire }) => {
@@ -615,8 +861,14 @@ for (const name of ['ApaasTokenBuilder', 'EducationTokenBuilder'] as const) {
       chat.add_privilege(R.ServiceChat.kPrivilegeUser, expire)
       for (const service of [apaas, rtm, chat]) documented.add_service(service)
       const expected = payloadHex(documented.build())
-      const ours = [pinned(() => compat[name].buildRoomUserToken(appId, cert, roomUuid, userUuid, role, expire))({ issuedAt, salt })]
-      if (modern) ours.push(buildApaasToken({ appId, appCertificate: cert, issuedAt, salt, roomUuid, userUuid, role, expire }))
+      const ours = [
+        pinned(() => compat[name].buildRoomUserToken(appId, cert, roomUuid, userUuid, role, expire))({
+          issuedAt,
+          salt,
+        }),
+      ]
+      if (modern)
+        ours.push(buildApaasToken({ appId, appCertificate: cert, issuedAt, salt, roomUuid, userUuid, role, expire }))
       for (const token of ours) {
         assert.equal(payloadHex(token), expected)
         verifiesOnReference(token, cert)
@@ -629,11 +881,10 @@ property(
   '007 FpaTokenBuilder.buildToken: compat and buildFpaToken',
   credentials,
   ({ appId, appCertificate: cert }) => {
-    sameAsReference007(
-      cert,
-      () => agoraToken.FpaTokenBuilder.buildToken(appId, cert),
-      [pinned(() => compat.FpaTokenBuilder.buildToken(appId, cert)), (pins) => buildFpaToken({ appId, appCertificate: cert, ...pins })],
-    )
+    sameAsReference007(cert, () => agoraToken.FpaTokenBuilder.buildToken(appId, cert), [
+      pinned(() => compat.FpaTokenBuilder.buildToken(appId, cert)),
+      (pins) => buildFpaToken({ appId, appCertificate: cert, ...pins }),
+    ])
   },
   50,
 )
@@ -649,21 +900,27 @@ property(
     user: fc.oneof(uid, text),
     salt: u32,
     ts: u32,
-    privileges: fc.uniqueArray(fc.tuple(fc.oneof(fc.constantFrom(1, 2, 3, 4, 101, 1000), u16), u32), { maxLength: 8, selector: ([id]) => id }),
+    privileges: fc.uniqueArray(fc.tuple(fc.oneof(fc.constantFrom(1, 2, 3, 4, 101, 1000), u16), u32), {
+      maxLength: 8,
+      selector: ([id]) => id,
+    }),
   }),
   ({ credentials: { appId, appCertificate }, channel, user, salt, ts, privileges }) => {
-    const tokens = [agoraAccessTokenAccessToken.AccessToken, agoraTokenAccessToken006.AccessToken, AccessToken].map((Class) => {
-      const key = new Class(appId, appCertificate, channel, user)
-      key.salt = salt
-      key.ts = ts
-      for (const [id, at] of privileges) key.addPriviledge(id, at)
-      return key.build() as string
-    })
+    const tokens = [agoraAccessTokenAccessToken.AccessToken, agoraTokenAccessToken006.AccessToken, AccessToken].map(
+      (Class) => {
+        const key = new Class(appId, appCertificate, channel, user)
+        key.salt = salt
+        key.ts = ts
+        for (const [id, at] of privileges) key.addPriviledge(id, at)
+        return key.build() as string
+      },
+    )
     const uidText = user === 0 ? '' : String(user)
     tokens.push(encodeToken006({ appId, appCertificate, channelName: channel, uid: uidText, salt, ts, privileges }))
     for (const token of tokens) assert.equal(token, tokens[0])
     verifiesOnReference(tokens[0]!, appCertificate)
-    const claims = typeof user === 'number' ? { channelName: channel, uid: user } : { channelName: channel, account: user }
+    const claims =
+      typeof user === 'number' ? { channelName: channel, uid: user } : { channelName: channel, account: user }
     assert.equal(verifyToken(tokens[0]!, { certificates: appCertificate, now: false, ...claims }).certificateIndex, 0)
   },
 )
@@ -689,7 +946,12 @@ function sameAsReference006(
 /** Relative lifetimes for the modern 006 builders, with room for a second boundary between the two clocks. */
 const relative006 = fc.integer({ min: 5, max: 86_000 })
 
-const ROLE_NAMES_006: Record<number, 'attendee' | 'publisher' | 'subscriber' | 'admin'> = { 0: 'attendee', 1: 'publisher', 2: 'subscriber', 101: 'admin' }
+const ROLE_NAMES_006: Record<number, 'attendee' | 'publisher' | 'subscriber' | 'admin'> = {
+  0: 'attendee',
+  1: 'publisher',
+  2: 'subscriber',
+  101: 'admin',
+}
 
 property(
   '006 RtcTokenBuilder.buildTokenWithUid / buildTokenWithAccount: compat (any input) and buildRtcToken({ version: "006" })',
@@ -702,7 +964,14 @@ property(
       role: fc.oneof(fc.constantFrom(0, 1, 2, 101), fc.integer({ min: -3, max: 200 })),
       lifetime: u32,
     }),
-    fc.record({ modern: fc.constant(true), credentials, channel, user: fc.oneof(uid, account), role: fc.constantFrom(0, 1, 2, 101), lifetime: relative006 }),
+    fc.record({
+      modern: fc.constant(true),
+      credentials,
+      channel,
+      user: fc.oneof(uid, account),
+      role: fc.constantFrom(0, 1, 2, 101),
+      lifetime: relative006,
+    }),
   ),
   ({ modern, credentials: { appId, appCertificate: cert }, channel, user, role, lifetime }) => {
     // Modern inputs are relative: give the reference the absolute time they stand for.
@@ -721,7 +990,14 @@ property(
           ? (pins) => {
               // A second boundary may fall between the reference's clock read and ours.
               const relative = expiresAt - pins.issuedAt
-              const options = { appId, appCertificate: cert, ...pins, version: '006' as const, channelName: channel, ...who }
+              const options = {
+                appId,
+                appCertificate: cert,
+                ...pins,
+                version: '006' as const,
+                channelName: channel,
+                ...who,
+              }
               return buildRtcToken({ ...options, role: ROLE_NAMES_006[role]!, expire: relative })
             }
           : undefined,
@@ -741,13 +1017,24 @@ property(
     const expiresAt = modern ? Math.floor(Date.now() / 1000) + lifetime : lifetime
     sameAsReference006(
       cert,
-      () => agoraAccessToken.RtmTokenBuilder.buildToken(appId, cert, userId, agoraAccessToken.RtmRole.Rtm_User, expiresAt),
+      () =>
+        agoraAccessToken.RtmTokenBuilder.buildToken(appId, cert, userId, agoraAccessToken.RtmRole.Rtm_User, expiresAt),
       [
         (pins) =>
           pinCompat({ now: pins.issuedAt, salt006: pins.salt }, () =>
             compat006.RtmTokenBuilder.buildToken(appId, cert, userId, compat006.RtmRole.Rtm_User, expiresAt),
           ),
-        modern ? (pins) => buildRtmToken({ appId, appCertificate: cert, ...pins, version: '006', userId, expire: expiresAt - pins.issuedAt }) : undefined,
+        modern
+          ? (pins) =>
+              buildRtmToken({
+                appId,
+                appCertificate: cert,
+                ...pins,
+                version: '006',
+                userId,
+                expire: expiresAt - pins.issuedAt,
+              })
+          : undefined,
       ],
       { userId },
     )
@@ -758,7 +1045,9 @@ test('every compat builder and every parsed field was exercised (sanity)', () =>
   assert.ok(properties >= 14, `${properties} properties`)
   // The pinned issue time really reaches the token: a round trip through parseToken.
   const appId = '970CA35de60c44645bbae8a215061b33'
-  const token = pinCompat({ now: 1_234_567_890, salt007: 99 }, () => compat.FpaTokenBuilder.buildToken(appId, '5CFd2fd1755d40ecb72977518be15d3b'))
+  const token = pinCompat({ now: 1_234_567_890, salt007: 99 }, () =>
+    compat.FpaTokenBuilder.buildToken(appId, '5CFd2fd1755d40ecb72977518be15d3b'),
+  )
   const parsed = parseToken(token)
   assert.ok(parsed.version === '007' && parsed.issuedAt === 1_234_567_890 && parsed.salt === 99)
 })
@@ -772,7 +1061,10 @@ test('006 verifyToken accepts a genuine token for an account whose CRC-32 is 0 (
   const account = 'user-149K.>y'
   const cert = '5CFd2fd1755d40ecb72977518be15d3b'
   const appId = '970CA35de60c44645bbae8a215061b33'
-  assert.equal(parse006(buildRtcToken({ appId, appCertificate: cert, channelName: 'c', account, version: '006' })).crcUid, 0)
+  assert.equal(
+    parse006(buildRtcToken({ appId, appCertificate: cert, channelName: 'c', account, version: '006' })).crcUid,
+    0,
+  )
   for (const token of [
     agoraAccessToken.RtcTokenBuilder.buildTokenWithAccount(appId, cert, 'c', account, 1, 2_000_000_000),
     buildRtcToken({ appId, appCertificate: cert, channelName: 'c', account, version: '006' }),

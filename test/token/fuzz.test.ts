@@ -11,9 +11,26 @@ import { test } from 'node:test'
 import { constants, deflateRawSync, deflateSync, inflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import { AccessToken } from '../../src/compat/access-token.js'
-import { AccessToken2, RtcTokenBuilder, RtmTokenBuilder, Rtm2Permissions, ApaasTokenBuilder, ConvoAITokenBuilder } from '../../src/compat/agora-token.js'
-import { RtcTokenBuilder as RtcTokenBuilder006, RtmTokenBuilder as RtmTokenBuilder006 } from '../../src/compat/agora-access-token.js'
-import { buildRtcToken, buildToken, parseToken, TokenError, verifyToken, type TokenErrorCode } from '../../src/token/index.js'
+import {
+  AccessToken2,
+  RtcTokenBuilder,
+  RtmTokenBuilder,
+  Rtm2Permissions,
+  ApaasTokenBuilder,
+  ConvoAITokenBuilder,
+} from '../../src/compat/agora-token.js'
+import {
+  RtcTokenBuilder as RtcTokenBuilder006,
+  RtmTokenBuilder as RtmTokenBuilder006,
+} from '../../src/compat/agora-access-token.js'
+import {
+  buildRtcToken,
+  buildToken,
+  parseToken,
+  TokenError,
+  verifyToken,
+  type TokenErrorCode,
+} from '../../src/token/index.js'
 import { sign006 } from '../../src/token/v006/signing.js'
 import { sign007 } from '../../src/token/v007/signing.js'
 import { agoraToken, APP_ID, CERT } from '../compat/support.js'
@@ -68,12 +85,22 @@ const seen = new Map<TokenErrorCode | 'ok', number>()
 const OTHER_CERT = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 
 /** Every entry point that reads a token: the library's and the compat parsers (which must return booleans). */
-function exercise(token: string, claims: { channelName?: string; uid?: number; account?: string; userId?: string } = {}): TokenErrorCode | 'ok' {
+function exercise(
+  token: string,
+  claims: { channelName?: string; uid?: number; account?: string; userId?: string } = {},
+): TokenErrorCode | 'ok' {
   const parsed = onlyTokenErrors(() => parseToken(token), 'parseToken')
   onlyTokenErrors(() => verifyToken(token, { certificates: CERT }), 'verifyToken')
-  onlyTokenErrors(() => verifyToken(token, { certificates: [OTHER_CERT, CERT], now: false, channelName: 'c', uid: 1 }), 'verifyToken(channel, uid)')
-  onlyTokenErrors(() => verifyToken(token, { certificates: CERT, now: 0, userId: 'u', appId: APP_ID }), 'verifyToken(userId)')
-  if (Object.keys(claims).length > 0) onlyTokenErrors(() => verifyToken(token, { certificates: CERT, now: false, ...claims }), 'verifyToken(claims)')
+  onlyTokenErrors(
+    () => verifyToken(token, { certificates: [OTHER_CERT, CERT], now: false, channelName: 'c', uid: 1 }),
+    'verifyToken(channel, uid)',
+  )
+  onlyTokenErrors(
+    () => verifyToken(token, { certificates: CERT, now: 0, userId: 'u', appId: APP_ID }),
+    'verifyToken(userId)',
+  )
+  if (Object.keys(claims).length > 0)
+    onlyTokenErrors(() => verifyToken(token, { certificates: CERT, now: false, ...claims }), 'verifyToken(claims)')
   onlyTokenErrors(() => {
     const compat = new AccessToken2()
     const ok = compat.from_string(token)
@@ -81,7 +108,10 @@ function exercise(token: string, claims: { channelName?: string; uid?: number; a
     assert.equal(typeof compat.verifySignature(CERT), 'boolean')
     if (ok) assert.equal(parsed, 'ok', 'the compat parser accepted what parseToken rejected')
   }, 'AccessToken2#from_string')
-  onlyTokenErrors(() => assert.equal(typeof new AccessToken('', '', '', 0).fromString(token), 'boolean'), 'AccessToken#fromString')
+  onlyTokenErrors(
+    () => assert.equal(typeof new AccessToken('', '', '', 0).fromString(token), 'boolean'),
+    'AccessToken#fromString',
+  )
   return parsed
 }
 
@@ -130,7 +160,10 @@ const content007 = (token: string) => new Uint8Array(inflateSync(Buffer.from(tok
 
 property(
   'random strings, with and without a version prefix',
-  fc.tuple(fc.constantFrom('', '006', '007', '006' + APP_ID, '005', '007eJ'), fc.string({ unit: 'binary', maxLength: 300 })),
+  fc.tuple(
+    fc.constantFrom('', '006', '007', '006' + APP_ID, '005', '007eJ'),
+    fc.string({ unit: 'binary', maxLength: 300 }),
+  ),
   ([prefix, rest]) => {
     exercise(prefix + rest)
   },
@@ -148,12 +181,19 @@ property(
 /** A random zlib stream: random deflate parameters, sometimes a raw stream with a made-up header. */
 const zlibOf = (data: Uint8Array, level: number, strategy: number, windowBits: number, mode: number): Uint8Array => {
   if (mode === 0) return deflateSync(data, { level, strategy, windowBits })
-  if (mode === 1) return Buffer.concat([Buffer.from([0x78, 0x01]), deflateRawSync(data, { level }), Buffer.from([0, 0, 0, 0])]) // bad Adler-32
+  if (mode === 1)
+    return Buffer.concat([Buffer.from([0x78, 0x01]), deflateRawSync(data, { level }), Buffer.from([0, 0, 0, 0])]) // bad Adler-32
   return Buffer.concat([deflateSync(data, { level }), Buffer.from([0])]) // trailing byte
 }
 const zlibParameters = fc.tuple(
   fc.integer({ min: 0, max: 9 }),
-  fc.constantFrom(constants.Z_DEFAULT_STRATEGY, constants.Z_FILTERED, constants.Z_HUFFMAN_ONLY, constants.Z_RLE, constants.Z_FIXED),
+  fc.constantFrom(
+    constants.Z_DEFAULT_STRATEGY,
+    constants.Z_FILTERED,
+    constants.Z_HUFFMAN_ONLY,
+    constants.Z_RLE,
+    constants.Z_FIXED,
+  ),
   fc.integer({ min: 9, max: 15 }),
   fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.constantFrom(1, 2)),
 )
@@ -168,9 +208,16 @@ property(
 
 /** Structured content: the 007 layout with random values, random (often wrong) lengths and counts. */
 const field = fc.oneof(
-  fc.record({ kind: fc.constant('u16'), value: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff })) }),
+  fc.record({
+    kind: fc.constant('u16'),
+    value: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff })),
+  }),
   fc.record({ kind: fc.constant('u32'), value: fc.oneof(fc.nat({ max: 0xffff_ffff }), fc.constant(0)) }),
-  fc.record({ kind: fc.constant('string'), value: fc.string({ unit: 'binary', maxLength: 40 }), lie: fc.option(fc.integer({ min: 0, max: 0xffff })) }),
+  fc.record({
+    kind: fc.constant('string'),
+    value: fc.string({ unit: 'binary', maxLength: 40 }),
+    lie: fc.option(fc.integer({ min: 0, max: 0xffff })),
+  }),
   fc.record({ kind: fc.constant('raw'), value: fc.uint8Array({ maxLength: 16 }) }),
 )
 type Field = typeof field extends fc.Arbitrary<infer F> ? F : never
@@ -199,11 +246,22 @@ property(
     appId: fc.oneof(fc.constant(APP_ID), fc.string({ maxLength: 40 })),
     header: fc.tuple(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff })),
     count: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constant(0xffff)),
-    body: fc.array(fc.oneof(fc.record({ kind: fc.constant('u16' as const), value: fc.integer({ min: 0, max: 11 }) }), field), { maxLength: 40 }),
+    body: fc.array(
+      fc.oneof(fc.record({ kind: fc.constant('u16' as const), value: fc.integer({ min: 0, max: 11 }) }), field),
+      { maxLength: 40 },
+    ),
     sign: fc.boolean(),
     zlib: zlibParameters,
   }),
-  ({ signatureLength, appId, header: [issuedAt, expire, salt], count, body, sign, zlib: [level, strategy, windowBits, mode] }) => {
+  ({
+    signatureLength,
+    appId,
+    header: [issuedAt, expire, salt],
+    count,
+    body,
+    sign,
+    zlib: [level, strategy, windowBits, mode],
+  }) => {
     const signingInfo = pack([
       { kind: 'string', value: appId, lie: null },
       { kind: 'u32', value: issuedAt },
@@ -215,7 +273,11 @@ property(
     const signature = new Uint8Array(signatureLength)
     if (sign && signatureLength === 32) sign007(CERT, issuedAt, salt, signingInfo, signature)
     const content = Buffer.concat([Buffer.from([signatureLength, 0]), signature, signingInfo])
-    exercise('007' + bytesToBase64(zlibOf(content, level, strategy, windowBits, mode)), { channelName: 'c', account: 'x', userId: 'u' })
+    exercise('007' + bytesToBase64(zlibOf(content, level, strategy, windowBits, mode)), {
+      channelName: 'c',
+      account: 'x',
+      userId: 'u',
+    })
   },
 )
 
@@ -227,7 +289,11 @@ property(
   fc.tuple(
     fc.constantFrom(...VALID_007, ...VALID_006),
     fc.array(
-      fc.tuple(fc.constantFrom('flip', 'delete', 'insert', 'truncate'), fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 4 })),
+      fc.tuple(
+        fc.constantFrom('flip', 'delete', 'insert', 'truncate'),
+        fc.nat(),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }),
+      ),
       { minLength: 1, maxLength: 4 },
     ),
   ),
@@ -235,7 +301,11 @@ property(
     let mutated = token
     for (const [kind, at, insert] of edits) {
       const i = at % (mutated.length + 1)
-      if (kind === 'flip') mutated = mutated.slice(0, i) + String.fromCharCode((mutated.charCodeAt(i) || 65) ^ (1 + (at % 31))) + mutated.slice(i + 1)
+      if (kind === 'flip')
+        mutated =
+          mutated.slice(0, i) +
+          String.fromCharCode((mutated.charCodeAt(i) || 65) ^ (1 + (at % 31))) +
+          mutated.slice(i + 1)
       else if (kind === 'delete') mutated = mutated.slice(0, i) + mutated.slice(i + 1 + (at % 5))
       else if (kind === 'insert') mutated = mutated.slice(0, i) + insert + mutated.slice(i)
       else mutated = mutated.slice(0, i)
@@ -248,7 +318,10 @@ property(
   'mutated compressed bytes: bit flips, truncations and insertions in the zlib stream',
   fc.tuple(
     fc.constantFrom(...VALID_007),
-    fc.array(fc.tuple(fc.constantFrom('flip', 'truncate', 'insert'), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+    fc.array(fc.tuple(fc.constantFrom('flip', 'truncate', 'insert'), fc.nat(), fc.integer({ min: 0, max: 255 })), {
+      minLength: 1,
+      maxLength: 4,
+    }),
   ),
   ([token, edits]) => {
     let bytes = Buffer.from(token.slice(3), 'base64')
@@ -271,7 +344,11 @@ property(
   fc.tuple(
     fc.constantFrom(...VALID_007),
     fc.array(
-      fc.tuple(fc.constantFrom('flip', 'truncate', 'insert', 'u16', 'u16-max', 'count'), fc.nat(), fc.integer({ min: 0, max: 0xffff })),
+      fc.tuple(
+        fc.constantFrom('flip', 'truncate', 'insert', 'u16', 'u16-max', 'count'),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffff }),
+      ),
       { minLength: 1, maxLength: 4 },
     ),
     fc.boolean(),
@@ -283,7 +360,8 @@ property(
       const i = at % Math.max(info.length, 1)
       if (kind === 'flip') info[i] = (info[i] ?? 0) ^ (1 + (value % 255))
       else if (kind === 'truncate') info = info.subarray(0, i)
-      else if (kind === 'insert') info = Buffer.concat([info.subarray(0, i), Buffer.from([value & 255, value >>> 8]), info.subarray(i)])
+      else if (kind === 'insert')
+        info = Buffer.concat([info.subarray(0, i), Buffer.from([value & 255, value >>> 8]), info.subarray(i)])
       else if (info.length >= 2) {
         // A 2-byte length or count field: a random value, 0xffff, or the service count (after appId + 3 u32).
         const offset = kind === 'count' ? Math.min(2 + 32 + 12, info.length - 2) : Math.min(i, info.length - 2)
@@ -291,7 +369,8 @@ property(
       }
     }
     const signature = content.slice(2, 34)
-    if (resign && info.length >= 2 + 32 + 12) sign007(CERT, info.readUInt32LE(34), info.readUInt32LE(42), info, signature)
+    if (resign && info.length >= 2 + 32 + 12)
+      sign007(CERT, info.readUInt32LE(34), info.readUInt32LE(42), info, signature)
     const mutated = '007' + bytesToBase64(deflateSync(Buffer.concat([Buffer.from([32, 0]), signature, info])))
     exercise(mutated, { channelName: 'c', uid: 1 })
     exercise(mutated, { userId: 'u' })
@@ -302,7 +381,10 @@ property(
   'mutated 006 content: byte flips, truncations, insertions and length fields, re-signed or not',
   fc.tuple(
     fc.constantFrom(...VALID_006),
-    fc.array(fc.tuple(fc.constantFrom('flip', 'truncate', 'insert', 'u16'), fc.nat(), fc.integer({ min: 0, max: 0xffff })), { minLength: 1, maxLength: 4 }),
+    fc.array(
+      fc.tuple(fc.constantFrom('flip', 'truncate', 'insert', 'u16'), fc.nat(), fc.integer({ min: 0, max: 0xffff })),
+      { minLength: 1, maxLength: 4 },
+    ),
     fc.boolean(),
   ),
   ([token, edits, resign]) => {
@@ -311,7 +393,8 @@ property(
       const i = at % Math.max(content.length, 1)
       if (kind === 'flip') content[i] = (content[i] ?? 0) ^ (1 + (value % 255))
       else if (kind === 'truncate') content = content.subarray(0, i)
-      else if (kind === 'insert') content = Buffer.concat([content.subarray(0, i), Buffer.from([value & 255]), content.subarray(i)])
+      else if (kind === 'insert')
+        content = Buffer.concat([content.subarray(0, i), Buffer.from([value & 255]), content.subarray(i)])
       else if (content.length >= 2) content.writeUInt16LE(value, Math.min(i, content.length - 2))
     }
     // Re-sign the message for channel "c" and uid "1" when the layout still holds one.
@@ -335,7 +418,10 @@ test('a 10 MB zlib bomb of zeros fails with ERR_TOKEN_TOO_LARGE, quickly and wit
   // One decode allocates about the 64 KiB cap, not the 10 MB the stream expands to.
   for (let i = 0; i < 5; i++) {
     const before = process.memoryUsage().arrayBuffers
-    assert.equal(onlyTokenErrors(() => parseToken(bomb), 'parseToken(bomb)'), 'ERR_TOKEN_TOO_LARGE')
+    assert.equal(
+      onlyTokenErrors(() => parseToken(bomb), 'parseToken(bomb)'),
+      'ERR_TOKEN_TOO_LARGE',
+    )
     const grown = process.memoryUsage().arrayBuffers - before
     assert.ok(grown < 2 * 1024 * 1024, `one decode of the bomb grew array buffers by ${grown} bytes`)
   }
@@ -354,7 +440,11 @@ test('a bomb behind a plausible header, and content just over the cap, fail with
 })
 
 test('over-long token strings are refused before decoding', () => {
-  for (const token of ['007' + 'A'.repeat(1_000_000), '006' + APP_ID + 'A'.repeat(1_000_000), '007' + 'eJ'.repeat(40_000)]) {
+  for (const token of [
+    '007' + 'A'.repeat(1_000_000),
+    '006' + APP_ID + 'A'.repeat(1_000_000),
+    '007' + 'eJ'.repeat(40_000),
+  ]) {
     assert.equal(exercise(token), 'ERR_TOKEN_TOO_LARGE')
   }
 })
@@ -364,7 +454,10 @@ property(
   fc.tuple(fc.anything(), fc.anything()),
   ([token, certificates]) => {
     onlyTokenErrors(() => parseToken(token as string), 'parseToken(anything)')
-    onlyTokenErrors(() => verifyToken(token as string, { certificates: certificates as string }), 'verifyToken(anything)')
+    onlyTokenErrors(
+      () => verifyToken(token as string, { certificates: certificates as string }),
+      'verifyToken(anything)',
+    )
     onlyTokenErrors(() => verifyToken(VALID_007[0], certificates as never), 'verifyToken(options: anything)')
     assert.equal(new AccessToken2().from_string(token as string), false)
     assert.equal(new AccessToken('', '', '', 0).fromString(token as string), false)

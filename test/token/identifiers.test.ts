@@ -6,7 +6,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import * as compat from '../../src/compat/agora-token.js'
 import * as compat006 from '../../src/compat/agora-access-token.js'
-import { buildApaasToken, buildChatToken, buildRtcToken, buildRtmToken, buildToken, TokenError } from '../../src/token/index.js'
+import {
+  buildApaasToken,
+  buildChatToken,
+  buildRtcToken,
+  buildRtmToken,
+  buildToken,
+  TokenError,
+} from '../../src/token/index.js'
 
 const appId = '970CA35de60c44645bbae8a215061b33'
 const appCertificate = '5CFd2fd1755d40ecb72977518be15d3b'
@@ -33,8 +40,26 @@ test('user accounts: at most 255 bytes of the 89 characters; "" is the wildcard'
     rejects(() => rtc('a'.repeat(256)), 'account', /at most 255 bytes, got 256/)
     for (const account of ['', ALPHABET, 'a'.repeat(255)]) assert.ok(rtc(account))
   }
-  rejects(() => buildToken({ ...base, expire: 60, services: [{ type: 'rtc', channelName: 'c', account: 'a\nb', privileges: {} }] }), 'services[0].account', /may contain only/)
-  rejects(() => buildToken({ ...base, expire: 60, services: [{ type: 'streaming', channelName: 'c', account: '😀', privileges: {} }] }), 'services[0].account', /may contain only/)
+  rejects(
+    () =>
+      buildToken({
+        ...base,
+        expire: 60,
+        services: [{ type: 'rtc', channelName: 'c', account: 'a\nb', privileges: {} }],
+      }),
+    'services[0].account',
+    /may contain only/,
+  )
+  rejects(
+    () =>
+      buildToken({
+        ...base,
+        expire: 60,
+        services: [{ type: 'streaming', channelName: 'c', account: '😀', privileges: {} }],
+      }),
+    'services[0].account',
+    /may contain only/,
+  )
 })
 
 test('RTM user ids: 1 to 64 bytes of the 89 characters, not starting with a space', () => {
@@ -47,18 +72,31 @@ test('RTM user ids: 1 to 64 bytes of the 89 characters, not starting with a spac
     for (const userId of ['alice bob', ALPHABET.slice(0, 64), '0']) assert.ok(rtm(userId))
   }
   rejects(() => buildRtmToken({ ...base, userId: 'a\u0000', permissions: {} }), 'userId', /may contain only/)
-  rejects(() => buildRtcToken({ ...base, channelName: 'c', uid: 1, rtm: { userId: 'a\nb' } }), 'rtm.userId', /may contain only/)
-  rejects(() => buildRtcToken({ ...base, channelName: 'c', account: ' lead', rtm: true }), 'account', /must not start with a space/)
+  rejects(
+    () => buildRtcToken({ ...base, channelName: 'c', uid: 1, rtm: { userId: 'a\nb' } }),
+    'rtm.userId',
+    /may contain only/,
+  )
+  rejects(
+    () => buildRtcToken({ ...base, channelName: 'c', account: ' lead', rtm: true }),
+    'account',
+    /must not start with a space/,
+  )
 })
 
 test('Chat user ids: 1 to 64 characters of a-z 0-9 _ - . (no capitals)', () => {
   const chat = (userId: string) => buildChatToken({ ...base, userId })
-  for (const userId of [...FOREIGN, 'Alice', 'a b', 'a@b']) rejects(() => chat(userId), 'userId', /may contain only a-z, 0-9/)
+  for (const userId of [...FOREIGN, 'Alice', 'a b', 'a@b'])
+    rejects(() => chat(userId), 'userId', /may contain only a-z, 0-9/)
   rejects(() => chat('a'.repeat(65)), 'userId', /at most 64 characters/)
   rejects(() => chat(''), 'userId', /must not be empty/)
   for (const userId of ['alice', 'a_b-c.d', '0'.repeat(64)]) assert.ok(chat(userId))
   assert.ok(buildChatToken(base), 'no user id: an app token')
-  rejects(() => buildToken({ ...base, expire: 60, services: [{ type: 'chat', userId: 'Bob', privileges: { user: 60 } }] }), 'services[0].userId', /a-z, 0-9/)
+  rejects(
+    () => buildToken({ ...base, expire: 60, services: [{ type: 'chat', userId: 'Bob', privileges: { user: 60 } }] }),
+    'services[0].userId',
+    /a-z, 0-9/,
+  )
 })
 
 test('APaaS ids: a room is a channel name (1 to 63), a user an RTM user id', () => {
@@ -69,7 +107,11 @@ test('APaaS ids: a room is a channel name (1 to 63), a user an RTM user id', () 
   assert.ok(room(ALPHABET.slice(0, 63)))
   for (const userUuid of [...FOREIGN, ' u1', '']) {
     rejects(() => buildApaasToken({ ...base, userUuid }), 'userUuid', /may contain only|must not/)
-    rejects(() => buildApaasToken({ ...base, roomUuid: 'r', userUuid, role: 1 }), 'userUuid', /may contain only|must not/)
+    rejects(
+      () => buildApaasToken({ ...base, roomUuid: 'r', userUuid, role: 1 }),
+      'userUuid',
+      /may contain only|must not/,
+    )
   }
   assert.ok(buildApaasToken({ ...base, userUuid: 'Teacher Li' }))
 })

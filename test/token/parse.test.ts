@@ -12,12 +12,15 @@ const cert = '5CFd2fd1755d40ecb72977518be15d3b'
 const issuedAt = 1_700_000_000
 
 function fails(input: unknown, code: string, field?: string): void {
-  assert.throws(() => parseToken(input as string), (error: unknown) => {
-    assert.ok(error instanceof TokenError, String(error))
-    assert.equal(error.code, code, error.message)
-    if (field) assert.equal(error.field, field)
-    return true
-  })
+  assert.throws(
+    () => parseToken(input as string),
+    (error: unknown) => {
+      assert.ok(error instanceof TokenError, String(error))
+      assert.equal(error.code, code, error.message)
+      if (field) assert.equal(error.field, field)
+      return true
+    },
+  )
 }
 
 /** A signed 007 token from raw signing-info bytes, to reach what the builders never produce. */
@@ -33,8 +36,19 @@ function rawToken(build: (w: ByteWriter) => void, salt = 1): string {
 
 test('privilege times: relative as stored, absolute capped by the token, 0 = as long as the token', () => {
   const token = buildToken({
-    appId, appCertificate: cert, issuedAt, salt: 1, expire: 600,
-    services: [{ type: 'rtc', channelName: 'c', uid: 5, privileges: { joinChannel: 300, publishAudioStream: 0, publishVideoStream: 86400 } }],
+    appId,
+    appCertificate: cert,
+    issuedAt,
+    salt: 1,
+    expire: 600,
+    services: [
+      {
+        type: 'rtc',
+        channelName: 'c',
+        uid: 5,
+        privileges: { joinChannel: 300, publishAudioStream: 0, publishVideoStream: 86400 },
+      },
+    ],
   })
   const parsed = parseToken(token)
   assert.equal(parsed.version, '007')
@@ -50,30 +64,53 @@ test('privilege times: relative as stored, absolute capped by the token, 0 = as 
 
 test('an unknown service type stops reading, keeps what came before, and still verifies', () => {
   const token = rawToken((w) => {
-    w.putUint16LE(2).putUint16LE(2).putUint32Map([[1, 600]]).putString('alice', 'u')
+    w.putUint16LE(2)
+      .putUint16LE(2)
+      .putUint32Map([[1, 600]])
+      .putString('alice', 'u')
     w.putUint16LE(999).putUint16LE(0)
   })
   const parsed = parseToken(token)
   assert.ok(parsed.version === '007')
-  assert.deepEqual(parsed.services.map((s) => s.type), ['rtm'])
+  assert.deepEqual(
+    parsed.services.map((s) => s.type),
+    ['rtm'],
+  )
   assert.equal(parsed.unknownServiceType, 999)
   assert.equal(verifyToken(token, { certificates: cert, now: false }).certificateIndex, 0)
 })
 
 test('unknown privilege ids and RTM2 types are shown by number', () => {
   const token = rawToken((w) => {
-    w.putUint16LE(1).putUint16LE(8).putUint32Map([[1, 60], [77, 5]]).putString('bob', 'u')
+    w.putUint16LE(1)
+      .putUint16LE(8)
+      .putUint32Map([
+        [1, 60],
+        [77, 5],
+      ])
+      .putString('bob', 'u')
     w.putUint16LE(1).putUint16LE(9).putUint16LE(1).putUint16LE(3).putUint16LE(1).putString('r', 'n')
   })
   const parsed = parseToken(token)
   assert.ok(parsed.version === '007')
   const rtm2 = parsed.services[0]!
-  assert.deepEqual(rtm2.privileges.map((p) => p.name), ['login', 'privilege77'])
+  assert.deepEqual(
+    rtm2.privileges.map((p) => p.name),
+    ['login', 'privilege77'],
+  )
   assert.deepEqual(rtm2.type === 'rtm2' && rtm2.permissions, { '9': { '3': ['r'] } })
 })
 
 test('strings come back exactly as signed: a leading BOM is kept, non-ASCII decoded, bad UTF-8 named', () => {
-  const user = (bytes: number[]) => rawToken((w) => w.putUint16LE(1).putUint16LE(2).putUint32Map([[1, 0]]).putUint16LE(bytes.length).putRaw(Uint8Array.from(bytes)))
+  const user = (bytes: number[]) =>
+    rawToken((w) =>
+      w
+        .putUint16LE(1)
+        .putUint16LE(2)
+        .putUint32Map([[1, 0]])
+        .putUint16LE(bytes.length)
+        .putRaw(Uint8Array.from(bytes)),
+    )
   const userIdOf = (token: string) => {
     const parsed = parseToken(token)
     assert.ok(parsed.version === '007' && parsed.services[0]!.type === 'rtm')
@@ -88,19 +125,48 @@ test('strings come back exactly as signed: a leading BOM is kept, non-ASCII deco
 
 test('an RTC account is read as a uid only when it is the canonical decimal text of 1..2^32-1', () => {
   const uids: Array<[string, number | undefined]> = [
-    ['1', 1], ['2882341273', 2882341273], ['4294967295', 4294967295], ['4294967296', undefined],
-    ['', undefined], ['0', undefined], ['01', undefined], ['12a', undefined], ['99999999999', undefined],
-    [' 1', undefined], ['+1', undefined], ['1.0', undefined], ['1e3', undefined], ['\u0661', undefined], ['/', undefined], [':', undefined],
+    ['1', 1],
+    ['2882341273', 2882341273],
+    ['4294967295', 4294967295],
+    ['4294967296', undefined],
+    ['', undefined],
+    ['0', undefined],
+    ['01', undefined],
+    ['12a', undefined],
+    ['99999999999', undefined],
+    [' 1', undefined],
+    ['+1', undefined],
+    ['1.0', undefined],
+    ['1e3', undefined],
+    ['\u0661', undefined],
+    ['/', undefined],
+    [':', undefined],
   ]
   for (const [account, uid] of uids) assert.equal(uidOf(account), uid, JSON.stringify(account))
 })
 
 test('structural damage is ERR_TOKEN_MALFORMED naming the field', () => {
-  fails(rawToken((w) => w.putUint16LE(1).putUint16LE(1).putUint16LE(1).putUint16LE(1)), 'ERR_TOKEN_MALFORMED', 'services[0].privileges')
-  fails(rawToken((w) => w.putUint16LE(1).putUint16LE(2).putUint16LE(0).putUint16LE(10)), 'ERR_TOKEN_MALFORMED', 'services[0].userId')
-  fails(rawToken((w) => w.putUint16LE(3)), 'ERR_TOKEN_MALFORMED', 'services[0].type')
+  fails(
+    rawToken((w) => w.putUint16LE(1).putUint16LE(1).putUint16LE(1).putUint16LE(1)),
+    'ERR_TOKEN_MALFORMED',
+    'services[0].privileges',
+  )
+  fails(
+    rawToken((w) => w.putUint16LE(1).putUint16LE(2).putUint16LE(0).putUint16LE(10)),
+    'ERR_TOKEN_MALFORMED',
+    'services[0].userId',
+  )
+  fails(
+    rawToken((w) => w.putUint16LE(3)),
+    'ERR_TOKEN_MALFORMED',
+    'services[0].type',
+  )
   fails('007' + deflateSync(Buffer.from([20, 0, 1, 2])).toString('base64'), 'ERR_TOKEN_MALFORMED', 'signature')
-  fails('007' + deflateSync(Buffer.from([16, 0, ...new Array(16).fill(0)])).toString('base64'), 'ERR_TOKEN_MALFORMED', 'signature')
+  fails(
+    '007' + deflateSync(Buffer.from([16, 0, ...new Array(16).fill(0)])).toString('base64'),
+    'ERR_TOKEN_MALFORMED',
+    'signature',
+  )
 })
 
 test('versions: 006 and 007 parse, anything else is unsupported, non-strings are argument errors', () => {

@@ -92,9 +92,18 @@ test('a cleared or evicted key is zeroed', () => {
   const key006 = key.key006!
   signingKeyCache.clear()
   assert.equal(signingKeyCache.size, 0)
-  assert.ok(key.certificateWords.every((word) => word === 0), 'certificate words zeroed')
-  assert.ok(key.k1.every((word) => word === 0), 'first chain key zeroed')
-  assert.ok([...key006.inner, ...key006.outer].every((word) => word === 0), '006 key zeroed')
+  assert.ok(
+    key.certificateWords.every((word) => word === 0),
+    'certificate words zeroed',
+  )
+  assert.ok(
+    key.k1.every((word) => word === 0),
+    'first chain key zeroed',
+  )
+  assert.ok(
+    [...key006.inner, ...key006.outer].every((word) => word === 0),
+    '006 key zeroed',
+  )
   assert.equal(key.key006, undefined)
 })
 
@@ -122,7 +131,9 @@ test('nothing keeps a certificate once the cache is cleared (heap snapshot)', as
     const appCertificate = secret.toString('hex')
     buildRtcToken({ ...fixed, appCertificate })
     buildRtcToken({ ...fixed, appCertificate, version: '006' })
-    pinCompat({ now: 1_700_000_000, salt007: 7 }, () => compat.RtmTokenBuilder.buildToken(appId, appCertificate, 'u', 600))
+    pinCompat({ now: 1_700_000_000, salt007: 7 }, () =>
+      compat.RtmTokenBuilder.buildToken(appId, appCertificate, 'u', 600),
+    )
   }
   build()
   assert.ok(await heapHolds(secret), 'control: the cache holds the certificate before clear()')

@@ -16,7 +16,15 @@ function token006(ts: number, privileges: ReadonlyArray<readonly [number, number
 
 describe('usableUntil: 006', () => {
   test('a 1 h token from the builder joins for 1 h, though its ts is 24 h ahead', () => {
-    const token = buildRtcToken({ appId, appCertificate, issuedAt, channelName: 'ChannelA', uid: 42, expire: 3600, version: '006' })
+    const token = buildRtcToken({
+      appId,
+      appCertificate,
+      issuedAt,
+      channelName: 'ChannelA',
+      uid: 42,
+      expire: 3600,
+      version: '006',
+    })
     assert.equal(parseToken(token).expiresAt, issuedAt + DAY, 'the message ts is a day ahead')
     assert.deepEqual(usableUntil(parseToken(token)), {
       until: issuedAt + 3600,
@@ -47,7 +55,14 @@ describe('usableUntil: 006', () => {
   })
 
   test('only the join privilege counts: a shorter publish privilege does not end the join', () => {
-    const result = usableUntil(parseToken(token006(issuedAt + DAY, [[1, issuedAt + 3600], [2, issuedAt + 60]])))
+    const result = usableUntil(
+      parseToken(
+        token006(issuedAt + DAY, [
+          [1, issuedAt + 3600],
+          [2, issuedAt + 60],
+        ]),
+      ),
+    )
     assert.equal(result.until, issuedAt + 3600)
   })
 
@@ -64,7 +79,15 @@ describe('usableUntil: 006', () => {
 
 describe('usableUntil: 007', () => {
   test("the token's expiry and the join privilege's, when the join ends first", () => {
-    const token = buildRtcToken({ appId, appCertificate, issuedAt, channelName: 'ChannelA', uid: 42, expire: 3600, privilegeExpire: 40 })
+    const token = buildRtcToken({
+      appId,
+      appCertificate,
+      issuedAt,
+      channelName: 'ChannelA',
+      uid: 42,
+      expire: 3600,
+      privilegeExpire: 40,
+    })
     assert.deepEqual(usableUntil(parseToken(token)), {
       until: issuedAt + 40,
       tokenExpiresAt: issuedAt + 3600,
@@ -85,13 +108,27 @@ describe('usableUntil: 007', () => {
 
   test('a privilege of 0 or longer than the token ends with the token', () => {
     for (const joinChannel of [0, 7200]) {
-      const token = buildToken({ appId, appCertificate, issuedAt, expire: 600, services: [{ type: 'rtc', channelName: 'ChannelA', uid: 42, privileges: { joinChannel } }] })
+      const token = buildToken({
+        appId,
+        appCertificate,
+        issuedAt,
+        expire: 600,
+        services: [{ type: 'rtc', channelName: 'ChannelA', uid: 42, privileges: { joinChannel } }],
+      })
       assert.equal(usableUntil(parseToken(token)).until, issuedAt + 600, `joinChannel ${joinChannel}`)
     }
   })
 
   test('an RTC token with RTM: the RTM login does not shorten the join', () => {
-    const token = buildRtcToken({ appId, appCertificate, issuedAt, channelName: 'ChannelA', uid: 42, expire: 600, rtm: { userId: 'bob', expire: 60 } })
+    const token = buildRtcToken({
+      appId,
+      appCertificate,
+      issuedAt,
+      channelName: 'ChannelA',
+      uid: 42,
+      expire: 600,
+      rtm: { userId: 'bob', expire: 60 },
+    })
     assert.equal(usableUntil(parseToken(token)).until, issuedAt + 600)
   })
 

@@ -40,12 +40,16 @@ function asVectorService(service: ParsedService): Record<string, unknown> {
       Object.entries(service.permissions).map(([resource, byPermission]) => [
         String(RTM2_RESOURCES[resource as keyof typeof RTM2_RESOURCES]),
         Object.fromEntries(
-          Object.entries(byPermission).map(([p, names]) => [String(RTM2_PERMISSIONS[p as keyof typeof RTM2_PERMISSIONS]), names]),
+          Object.entries(byPermission).map(([p, names]) => [
+            String(RTM2_PERMISSIONS[p as keyof typeof RTM2_PERMISSIONS]),
+            names,
+          ]),
         ),
       ]),
     )
   }
-  if (service.type === 'apaas') Object.assign(out, { roomUuid: service.roomUuid, userUuid: service.userUuid, role: service.role })
+  if (service.type === 'apaas')
+    Object.assign(out, { roomUuid: service.roomUuid, userUuid: service.userUuid, role: service.role })
   return out
 }
 
@@ -135,7 +139,10 @@ for (const vector of byKind('parse', '007')) {
   test(`007 parse ${vector.id}: fields decode as the reference reads them`, () => {
     assertDecoded007(parseToken(vector.inputs.token), vector.expectedDecoded!, true)
     if (vector.inputs.appCertificate) {
-      assert.equal(verifyToken(vector.inputs.token, { certificates: vector.inputs.appCertificate, now: false }).certificateIndex, 0)
+      assert.equal(
+        verifyToken(vector.inputs.token, { certificates: vector.inputs.appCertificate, now: false }).certificateIndex,
+        0,
+      )
     }
   })
 }
@@ -150,11 +157,19 @@ for (const vector of byKind('verify', '007')) {
   test(`007 verify ${vector.id}: each certificate variant gives the reference's answer`, () => {
     for (const [certificate, valid] of Object.entries(vector.expected as Record<string, boolean>)) {
       if (certificate === '(not parsed yet)') continue
-      if (valid) assert.equal(verifyToken(vector.inputs.token, { certificates: certificate, now: false }).certificateIndex, 0)
-      else rejects(() => verifyToken(vector.inputs.token, { certificates: certificate, now: false }), ['ERR_TOKEN_SIGNATURE_MISMATCH', 'ERR_INVALID_ARGUMENT'])
+      if (valid)
+        assert.equal(verifyToken(vector.inputs.token, { certificates: certificate, now: false }).certificateIndex, 0)
+      else
+        rejects(
+          () => verifyToken(vector.inputs.token, { certificates: certificate, now: false }),
+          ['ERR_TOKEN_SIGNATURE_MISMATCH', 'ERR_INVALID_ARGUMENT'],
+        )
     }
     // Primary wrong, secondary right: reported as the secondary.
-    const index = verifyToken(vector.inputs.token, { certificates: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', CERT], now: false })
+    const index = verifyToken(vector.inputs.token, {
+      certificates: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', CERT],
+      now: false,
+    })
     assert.equal(index.certificateIndex, 1)
   })
 }
@@ -165,21 +180,86 @@ for (const vector of byKind('verify', '007')) {
 const credentials = { appId: '970CA35de60c44645bbae8a215061b33', appCertificate: CERT }
 const channelName = '7d72365eb983485397e3e3f9d460bdda'
 const modern: Record<string, (i: Record<string, any>) => string> = {
-  'rt007-rtc-uid-publisher': (i) => buildRtcToken({ ...credentials, channelName, uid: i.uid, role: 'publisher', expire: i.tokenExpire, privilegeExpire: i.privilegeExpire }),
-  'rt007-rtc-uid-publisher-java': (i) => buildRtcToken({ ...credentials, channelName, uid: i.uid, expire: i.tokenExpire, privilegeExpire: i.privilegeExpire }),
-  'rt007-rtc-uid-subscriber': (i) => buildRtcToken({ ...credentials, channelName, uid: i.uid, role: 'subscriber', expire: i.tokenExpire, privilegeExpire: i.privilegeExpire }),
-  'rt007-rtc-account-publisher': (i) => buildRtcToken({ ...credentials, channelName, account: i.account, expire: i.tokenExpire, privilegeExpire: i.privilegeExpire }),
-  'rt007-rtc-account-subscriber': (i) => buildRtcToken({ ...credentials, channelName, account: i.account, role: 'subscriber', expire: i.tokenExpire, privilegeExpire: i.privilegeExpire }),
-  'rt007-rtc-uid-and-privilege': (i) => buildRtcToken({ ...credentials, channelName, uid: i.uid, expire: i.tokenExpire, privilegeExpire: perPrivilege(i) }),
-  'rt007-rtc-uid-and-privilege-distinct': (i) => buildRtcToken({ ...credentials, channelName, uid: i.uid, expire: i.tokenExpire, privilegeExpire: perPrivilege(i) }),
-  'rt007-rtc-account-and-privilege': (i) => buildRtcToken({ ...credentials, channelName, account: i.account, expire: i.tokenExpire, privilegeExpire: perPrivilege(i) }),
-  'rt007-rtc-with-rtm-publisher': (i) => buildRtcToken({ ...credentials, channelName, account: i.account, expire: i.tokenExpire, privilegeExpire: i.privilegeExpire, rtm: true }),
-  'rt007-rtc-with-rtm2': (i) => buildRtcToken({ ...credentials, channelName, account: i.rtcAccount, expire: i.rtcTokenExpire, privilegeExpire: perPrivilege(i), rtm: { userId: i.rtmUserId, expire: i.rtmTokenExpire } }),
+  'rt007-rtc-uid-publisher': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      uid: i.uid,
+      role: 'publisher',
+      expire: i.tokenExpire,
+      privilegeExpire: i.privilegeExpire,
+    }),
+  'rt007-rtc-uid-publisher-java': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      uid: i.uid,
+      expire: i.tokenExpire,
+      privilegeExpire: i.privilegeExpire,
+    }),
+  'rt007-rtc-uid-subscriber': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      uid: i.uid,
+      role: 'subscriber',
+      expire: i.tokenExpire,
+      privilegeExpire: i.privilegeExpire,
+    }),
+  'rt007-rtc-account-publisher': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      account: i.account,
+      expire: i.tokenExpire,
+      privilegeExpire: i.privilegeExpire,
+    }),
+  'rt007-rtc-account-subscriber': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      account: i.account,
+      role: 'subscriber',
+      expire: i.tokenExpire,
+      privilegeExpire: i.privilegeExpire,
+    }),
+  'rt007-rtc-uid-and-privilege': (i) =>
+    buildRtcToken({ ...credentials, channelName, uid: i.uid, expire: i.tokenExpire, privilegeExpire: perPrivilege(i) }),
+  'rt007-rtc-uid-and-privilege-distinct': (i) =>
+    buildRtcToken({ ...credentials, channelName, uid: i.uid, expire: i.tokenExpire, privilegeExpire: perPrivilege(i) }),
+  'rt007-rtc-account-and-privilege': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      account: i.account,
+      expire: i.tokenExpire,
+      privilegeExpire: perPrivilege(i),
+    }),
+  'rt007-rtc-with-rtm-publisher': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      account: i.account,
+      expire: i.tokenExpire,
+      privilegeExpire: i.privilegeExpire,
+      rtm: true,
+    }),
+  'rt007-rtc-with-rtm2': (i) =>
+    buildRtcToken({
+      ...credentials,
+      channelName,
+      account: i.rtcAccount,
+      expire: i.rtcTokenExpire,
+      privilegeExpire: perPrivilege(i),
+      rtm: { userId: i.rtmUserId, expire: i.rtmTokenExpire },
+    }),
   'rt007-rtm-login': (i) => buildRtmToken({ ...credentials, userId: i.userId, expire: i.expire }),
-  'rt007-rtm2-permissions': (i) => buildRtmToken({ ...credentials, userId: i.userId, expire: i.expire, permissions: i.permissions }),
+  'rt007-rtm2-permissions': (i) =>
+    buildRtmToken({ ...credentials, userId: i.userId, expire: i.expire, permissions: i.permissions }),
   'rt007-chat-user': (i) => buildChatToken({ ...credentials, userId: i.userId, expire: i.expire }),
   'rt007-chat-app': (i) => buildChatToken({ ...credentials, expire: i.expire }),
-  'rt007-apaas-room-user': (i) => buildApaasToken({ ...credentials, roomUuid: i.roomUuid, userUuid: i.userUuid, role: i.role, expire: i.expire }),
+  'rt007-apaas-room-user': (i) =>
+    buildApaasToken({ ...credentials, roomUuid: i.roomUuid, userUuid: i.userUuid, role: i.role, expire: i.expire }),
   'rt007-apaas-user': (i) => buildApaasToken({ ...credentials, userUuid: i.userUuid, expire: i.expire }),
   'rt007-apaas-app': (i) => buildApaasToken({ ...credentials, expire: i.expire }),
   'rt007-fpa': () => buildFpaToken(credentials),
@@ -203,12 +283,19 @@ for (const vector of byKind('roundtrip', '006')) {
     const token =
       i.userAccount !== undefined
         ? buildRtmToken({ ...common, userId: i.userAccount })
-        : buildRtcToken({ ...common, channelName, uid: i.uid, role: (['attendee', 'publisher', 'subscriber'] as const)[i.role] })
+        : buildRtcToken({
+            ...common,
+            channelName,
+            uid: i.uid,
+            role: (['attendee', 'publisher', 'subscriber'] as const)[i.role],
+          })
     const parsed = parseToken(token)
     assert.equal(parsed.version, '006')
     if (parsed.version !== '006') return
     // PHP writes privileges in insertion order (1, 3, 2, 4); we write them sorted, like the rest.
-    const expected = Object.fromEntries(Object.entries(vector.expectedDecoded!.privileges as Record<string, number>).sort())
+    const expected = Object.fromEntries(
+      Object.entries(vector.expectedDecoded!.privileges as Record<string, number>).sort(),
+    )
     assert.deepEqual(Object.fromEntries(parsed.privileges.map((p) => [String(p.id), p.expiresAt])), expected)
     if (vector.expectedDecoded!.crcUid !== undefined) assert.equal(parsed.crcUid, vector.expectedDecoded!.crcUid)
     assert.equal(parsed.ts, issuedAt + 86_400)

@@ -20,7 +20,13 @@ function fails(fn: () => unknown, code: string, field?: string): void {
   })
 }
 
-const rtc = buildRtcToken({ ...fixed, channelName: 'ChannelA', uid: 42, expire: 600, privilegeExpire: { joinChannel: 300 } })
+const rtc = buildRtcToken({
+  ...fixed,
+  channelName: 'ChannelA',
+  uid: 42,
+  expire: 600,
+  privilegeExpire: { joinChannel: 300 },
+})
 
 test('a genuine token verifies and reports which certificate signed it', () => {
   assert.equal(verifyToken(rtc, { certificates: primary, now: issuedAt }).certificateIndex, 0)
@@ -32,7 +38,10 @@ test('a genuine token verifies and reports which certificate signed it', () => {
 test('a wrong certificate is a signature mismatch, checked before any claim', () => {
   fails(() => verifyToken(rtc, { certificates: other, now: issuedAt }), 'ERR_TOKEN_SIGNATURE_MISMATCH', 'signature')
   // Wrong channel and expired too: the signature failure is what is reported.
-  fails(() => verifyToken(rtc, { certificates: other, channelName: 'B', now: issuedAt + 10_000 }), 'ERR_TOKEN_SIGNATURE_MISMATCH')
+  fails(
+    () => verifyToken(rtc, { certificates: other, channelName: 'B', now: issuedAt + 10_000 }),
+    'ERR_TOKEN_SIGNATURE_MISMATCH',
+  )
 })
 
 test('a tampered token never verifies', () => {
@@ -42,11 +51,22 @@ test('a tampered token never verifies', () => {
 
 test('claims: App ID, channel and uid must match; the wildcard uid matches any uid', () => {
   const at = { certificates: primary, now: issuedAt }
-  assert.equal(verifyToken(rtc, { ...at, appId: appId.toLowerCase(), channelName: 'ChannelA', uid: 42 }).certificateIndex, 0)
-  fails(() => verifyToken(rtc, { ...at, appId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }), 'ERR_TOKEN_CLAIM_MISMATCH', 'appId')
+  assert.equal(
+    verifyToken(rtc, { ...at, appId: appId.toLowerCase(), channelName: 'ChannelA', uid: 42 }).certificateIndex,
+    0,
+  )
+  fails(
+    () => verifyToken(rtc, { ...at, appId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }),
+    'ERR_TOKEN_CLAIM_MISMATCH',
+    'appId',
+  )
   fails(() => verifyToken(rtc, { ...at, channelName: 'ChannelB', uid: 42 }), 'ERR_TOKEN_CLAIM_MISMATCH', 'channelName')
   fails(() => verifyToken(rtc, { ...at, channelName: 'ChannelA', uid: 43 }), 'ERR_TOKEN_CLAIM_MISMATCH', 'uid')
-  fails(() => verifyToken(rtc, { ...at, channelName: 'ChannelA', account: 'alice' }), 'ERR_TOKEN_CLAIM_MISMATCH', 'account')
+  fails(
+    () => verifyToken(rtc, { ...at, channelName: 'ChannelA', account: 'alice' }),
+    'ERR_TOKEN_CLAIM_MISMATCH',
+    'account',
+  )
   fails(() => verifyToken(rtc, { ...at, userId: 'alice' }), 'ERR_TOKEN_CLAIM_MISMATCH', 'userId')
   const wildcard = buildRtcToken({ ...fixed, channelName: 'ChannelA', uid: 0 })
   assert.equal(verifyToken(wildcard, { ...at, channelName: 'ChannelA', uid: 99 }).certificateIndex, 0)
@@ -57,8 +77,15 @@ test('expiry: the token, then the join privilege; now: false skips both', () => 
   fails(() => verifyToken(rtc, { certificates: primary, now: issuedAt + 600 }), 'ERR_TOKEN_EXPIRED', 'expire')
   assert.equal(verifyToken(rtc, { certificates: primary, now: issuedAt + 599 }).certificateIndex, 0)
   // Join ends at 300 s while the token lives 600 s.
-  fails(() => verifyToken(rtc, { certificates: primary, channelName: 'ChannelA', uid: 42, now: issuedAt + 300 }), 'ERR_TOKEN_EXPIRED', 'privileges.joinChannel')
-  assert.equal(verifyToken(rtc, { certificates: primary, now: false, channelName: 'ChannelA', uid: 42 }).certificateIndex, 0)
+  fails(
+    () => verifyToken(rtc, { certificates: primary, channelName: 'ChannelA', uid: 42, now: issuedAt + 300 }),
+    'ERR_TOKEN_EXPIRED',
+    'privileges.joinChannel',
+  )
+  assert.equal(
+    verifyToken(rtc, { certificates: primary, now: false, channelName: 'ChannelA', uid: 42 }).certificateIndex,
+    0,
+  )
   // Default: now. A token issued in 2023 for 10 minutes has expired.
   fails(() => verifyToken(rtc, { certificates: primary }), 'ERR_TOKEN_EXPIRED')
 })
@@ -66,10 +93,22 @@ test('expiry: the token, then the join privilege; now: false skips both', () => 
 test('user ids are checked against RTM, RTM2 and Chat services', () => {
   const rtm = buildRtmToken({ ...fixed, userId: 'alice', expire: 60 })
   assert.equal(verifyToken(rtm, { certificates: primary, userId: 'alice', now: issuedAt }).certificateIndex, 0)
-  fails(() => verifyToken(rtm, { certificates: primary, userId: 'bob', now: issuedAt }), 'ERR_TOKEN_CLAIM_MISMATCH', 'userId')
-  fails(() => verifyToken(rtm, { certificates: primary, channelName: 'c', now: issuedAt }), 'ERR_TOKEN_CLAIM_MISMATCH', 'channelName')
+  fails(
+    () => verifyToken(rtm, { certificates: primary, userId: 'bob', now: issuedAt }),
+    'ERR_TOKEN_CLAIM_MISMATCH',
+    'userId',
+  )
+  fails(
+    () => verifyToken(rtm, { certificates: primary, channelName: 'c', now: issuedAt }),
+    'ERR_TOKEN_CLAIM_MISMATCH',
+    'channelName',
+  )
   const noLogin = buildToken({ ...fixed, expire: 60, services: [{ type: 'rtm', userId: 'alice', privileges: {} }] })
-  fails(() => verifyToken(noLogin, { certificates: primary, userId: 'alice', now: issuedAt }), 'ERR_TOKEN_CLAIM_MISMATCH', 'privileges.login')
+  fails(
+    () => verifyToken(noLogin, { certificates: primary, userId: 'alice', now: issuedAt }),
+    'ERR_TOKEN_CLAIM_MISMATCH',
+    'privileges.login',
+  )
 })
 
 test('006: verified with the channel and uid it signs; mismatches are told apart by CRC', () => {
@@ -77,10 +116,21 @@ test('006: verified with the channel and uid it signs; mismatches are told apart
   const at = { certificates: [secondary, primary], now: issuedAt }
   assert.equal(verifyToken(legacy, { ...at, channelName: 'ChannelA', uid: 42 }).certificateIndex, 1)
   fails(() => verifyToken(legacy, { ...at }), 'ERR_INVALID_ARGUMENT', 'channelName')
-  fails(() => verifyToken(legacy, { ...at, channelName: 'ChannelB', uid: 42 }), 'ERR_TOKEN_CLAIM_MISMATCH', 'channelName')
+  fails(
+    () => verifyToken(legacy, { ...at, channelName: 'ChannelB', uid: 42 }),
+    'ERR_TOKEN_CLAIM_MISMATCH',
+    'channelName',
+  )
   fails(() => verifyToken(legacy, { ...at, channelName: 'ChannelA', uid: 41 }), 'ERR_TOKEN_CLAIM_MISMATCH', 'uid')
-  fails(() => verifyToken(legacy, { certificates: other, channelName: 'ChannelA', uid: 42, now: issuedAt }), 'ERR_TOKEN_SIGNATURE_MISMATCH')
-  fails(() => verifyToken(legacy, { ...at, channelName: 'ChannelA', uid: 42, now: issuedAt + 600 }), 'ERR_TOKEN_EXPIRED', 'privileges.joinChannel')
+  fails(
+    () => verifyToken(legacy, { certificates: other, channelName: 'ChannelA', uid: 42, now: issuedAt }),
+    'ERR_TOKEN_SIGNATURE_MISMATCH',
+  )
+  fails(
+    () => verifyToken(legacy, { ...at, channelName: 'ChannelA', uid: 42, now: issuedAt + 600 }),
+    'ERR_TOKEN_EXPIRED',
+    'privileges.joinChannel',
+  )
   const wildcard = buildRtcToken({ ...fixed, channelName: 'ChannelA', uid: 0, version: '006' })
   assert.equal(verifyToken(wildcard, { ...at, channelName: 'ChannelA', uid: 1234 }).certificateIndex, 1)
   const rtm = buildRtmToken({ ...fixed, userId: 'alice', version: '006' })
@@ -90,7 +140,11 @@ test('006: verified with the channel and uid it signs; mismatches are told apart
 
 test('bad options are argument errors that never echo a certificate', () => {
   fails(() => verifyToken(rtc, { certificates: [] }), 'ERR_INVALID_ARGUMENT', 'certificates')
-  fails(() => verifyToken(rtc, { certificates: [primary, primary.slice(0, 31) + 'z'] }), 'ERR_INVALID_ARGUMENT', 'certificates[1]')
+  fails(
+    () => verifyToken(rtc, { certificates: [primary, primary.slice(0, 31) + 'z'] }),
+    'ERR_INVALID_ARGUMENT',
+    'certificates[1]',
+  )
   fails(() => verifyToken(rtc, { certificates: primary, uid: -1 }), 'ERR_INVALID_ARGUMENT', 'uid')
   fails(() => verifyToken(rtc, { certificates: primary, now: Number.NaN }), 'ERR_INVALID_ARGUMENT', 'now')
   fails(() => verifyToken(rtc, null as never), 'ERR_INVALID_ARGUMENT', 'options')

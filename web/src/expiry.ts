@@ -35,7 +35,13 @@ export function expiryRows(parsed: ParsedToken): Node[] {
   const usable = usableUntil(parsed)
   const tokenNote = parsed.version === '006' ? 'the message ts' : `lifetime ${formatDuration(parsed.expire)}`
   const when = (field: string, time: number, note: string): HTMLElement =>
-    h('span', { 'data-field': field, 'data-time': String(time) }, `${formatUnix(time)} (`, countdown(time), `; ${note})`)
+    h(
+      'span',
+      { 'data-field': field, 'data-time': String(time) },
+      `${formatUnix(time)} (`,
+      countdown(time),
+      `; ${note})`,
+    )
   if (usable.limitedBy === 'token') return descriptionRow('Expires', when('expires', usable.tokenExpiresAt, tokenNote))
   return [
     ...descriptionRow('Usable until', when('usable-until', usable.until, 'the joinChannel privilege ends first')),

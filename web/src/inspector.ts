@@ -39,7 +39,11 @@ export function setupInspector(config: DemoConfig, currentToken: () => string | 
       output.append(h('p', { class: 'error', role: 'alert' }, `Not a token: ${describeError(error)}`))
       return
     }
-    const verdict = h('p', { class: 'verdict', role: 'status', 'data-signature': 'checking' }, 'Checking the signature against the development certificate…')
+    const verdict = h(
+      'p',
+      { class: 'verdict', role: 'status', 'data-signature': 'checking' },
+      'Checking the signature against the development certificate…',
+    )
     output.append(render(parsed), h('h3', {}, 'Signature'), verdict)
     void checkSignature(token, parsed, verdict, ++check)
   }
@@ -71,15 +75,35 @@ export function setupInspector(config: DemoConfig, currentToken: () => string | 
     if (id !== check) return
     switch (answer.signature) {
       case 'valid':
-        return setVerdict(verdict, 'ok', 'valid', `Genuine: signed with the server's ${answer.certificate ?? 'primary'} certificate.`)
+        return setVerdict(
+          verdict,
+          'ok',
+          'valid',
+          `Genuine: signed with the server's ${answer.certificate ?? 'primary'} certificate.`,
+        )
       case 'invalid':
-        return setVerdict(verdict, 'bad', 'invalid', `Not signed by this server's certificates: ${answer.detail ?? 'the signature does not match'}.`)
+        return setVerdict(
+          verdict,
+          'bad',
+          'invalid',
+          `Not signed by this server's certificates: ${answer.detail ?? 'the signature does not match'}.`,
+        )
       case 'needs-claims':
         // Open the channel and uid fields the check needs.
         byId<HTMLDetailsElement>('inspect-claims').open = true
-        return setVerdict(verdict, 'warn', 'needs-claims', 'A 006 token signs its channel and uid: fill them in above and decode again to check it.')
+        return setVerdict(
+          verdict,
+          'warn',
+          'needs-claims',
+          'A 006 token signs its channel and uid: fill them in above and decode again to check it.',
+        )
       case 'unknown-app':
-        return setVerdict(verdict, 'warn', 'unknown-app', 'Built for an App ID this server has no certificate for, so its signature cannot be checked here.')
+        return setVerdict(
+          verdict,
+          'warn',
+          'unknown-app',
+          'Built for an App ID this server has no certificate for, so its signature cannot be checked here.',
+        )
       case 'malformed':
         return setVerdict(verdict, 'bad', 'malformed', answer.detail ?? 'The server could not decode it.')
     }
@@ -141,15 +165,33 @@ function render(parsed: ParsedToken): HTMLElement {
     const table = h(
       'table',
       { role: 'table' },
-      h('caption', { class: 'help' }, "Privileges end at the earlier of their own time and the token's. Countdowns are in real time (Agora's clock), not the sandbox's."),
+      h(
+        'caption',
+        { class: 'help' },
+        "Privileges end at the earlier of their own time and the token's. Countdowns are in real time (Agora's clock), not the sandbox's.",
+      ),
     )
     const header = (text: string): HTMLElement => h('th', { scope: 'col', role: 'columnheader' }, text)
-    table.append(h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, header('Service'), header('For'), header('Privileges'))))
+    table.append(
+      h(
+        'thead',
+        { role: 'rowgroup' },
+        h('tr', { role: 'row' }, header('Service'), header('For'), header('Privileges')),
+      ),
+    )
     const body = h('tbody', { role: 'rowgroup' })
     for (const service of parsed.services) {
       const privileges = h('ul', {})
       for (const privilege of service.privileges) {
-        privileges.append(h('li', { 'data-privilege': privilege.name }, `${privilege.name}: `, countdown(privilege.expiresAt), privilege.expire === 0 ? ' (as long as the token)' : ''))
+        privileges.append(
+          h(
+            'li',
+            { 'data-privilege': privilege.name },
+            `${privilege.name}: `,
+            countdown(privilege.expiresAt),
+            privilege.expire === 0 ? ' (as long as the token)' : '',
+          ),
+        )
       }
       if (service.privileges.length === 0) privileges.append(h('li', {}, 'none'))
       body.append(
@@ -164,7 +206,14 @@ function render(parsed: ParsedToken): HTMLElement {
     }
     table.append(body)
     result.append(table)
-    if (parsed.unknownServiceType !== undefined) result.append(h('p', { class: 'help' }, `It also holds service type ${parsed.unknownServiceType}, which this parser does not know; the rest of that token is not shown.`))
+    if (parsed.unknownServiceType !== undefined)
+      result.append(
+        h(
+          'p',
+          { class: 'help' },
+          `It also holds service type ${parsed.unknownServiceType}, which this parser does not know; the rest of that token is not shown.`,
+        ),
+      )
     return result
   }
   result.append(
@@ -174,21 +223,32 @@ function render(parsed: ParsedToken): HTMLElement {
       ...row('Version', '006 (AccessToken)'),
       ...row('App ID', h('code', { 'data-field': 'appId' }, parsed.appId)),
       ...expiryRows(parsed),
-      ...row('Channel and uid', `only their CRC-32s: ${parsed.crcChannelName.toString(16).padStart(8, '0')} and ${parsed.crcUid.toString(16).padStart(8, '0')}${parsed.crcUid === 0 ? ' (any uid)' : ''}`),
+      ...row(
+        'Channel and uid',
+        `only their CRC-32s: ${parsed.crcChannelName.toString(16).padStart(8, '0')} and ${parsed.crcUid.toString(16).padStart(8, '0')}${parsed.crcUid === 0 ? ' (any uid)' : ''}`,
+      ),
       ...row('Salt', String(parsed.salt)),
     ),
     h('h3', {}, 'Privileges'),
   )
   const list = h('ul', {})
   for (const privilege of parsed.privileges) {
-    list.append(h('li', { 'data-privilege': privilege.name }, `${privilege.name}: `, privilege.expiresAt === 0 ? 'no limit of its own (as long as the token)' : countdown(privilege.expiresAt)))
+    list.append(
+      h(
+        'li',
+        { 'data-privilege': privilege.name },
+        `${privilege.name}: `,
+        privilege.expiresAt === 0 ? 'no limit of its own (as long as the token)' : countdown(privilege.expiresAt),
+      ),
+    )
   }
   result.append(list)
   return result
 }
 
 function describeService(service: Extract<ParsedToken, { version: '007' }>['services'][number]): string {
-  if ('channelName' in service) return `channel ${service.channelName === '' ? '(any)' : `"${service.channelName}"`}, ${service.account === '' ? 'any uid' : service.uid !== undefined ? `uid ${service.uid}` : `account "${service.account}"`}`
+  if ('channelName' in service)
+    return `channel ${service.channelName === '' ? '(any)' : `"${service.channelName}"`}, ${service.account === '' ? 'any uid' : service.uid !== undefined ? `uid ${service.uid}` : `account "${service.account}"`}`
   if ('userId' in service) return `user "${service.userId}"`
   if ('roomUuid' in service) return `room "${service.roomUuid}", user "${service.userUuid}", role ${service.role}`
   return '–'

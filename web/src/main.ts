@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   let inspector: ReturnType<typeof setupInspector> | undefined
   const session = setupSession(config, () => inspector?.tick())
   inspector = setupInspector(config, () => session.currentToken())
-  const mint = setupMint(config, () => session.authHeader(), (token) => inspector?.show(token))
+  const mint = setupMint(
+    config,
+    () => session.authHeader(),
+    (token) => inspector?.show(token),
+  )
 
   const tick = (): void => {
     session.tick()

@@ -15,7 +15,11 @@ export interface MintPanel {
 }
 
 /** Wires the mint form; `inspect` opens a minted token in the inspector. */
-export function setupMint(config: DemoConfig, authHeader: () => string | undefined, inspect: (token: string) => void): MintPanel {
+export function setupMint(
+  config: DemoConfig,
+  authHeader: () => string | undefined,
+  inspect: (token: string) => void,
+): MintPanel {
   const form = byId<HTMLFormElement>('mint-form')
   const output = byId('mint-output')
   const value = (id: string): string => byId<HTMLInputElement | HTMLSelectElement>(id).value.trim()
@@ -36,13 +40,21 @@ export function setupMint(config: DemoConfig, authHeader: () => string | undefin
     const rtm = value('mint-rtm')
     if (rtm !== '') body.rtm = { userId: rtm }
     output.replaceChildren(h('p', { class: 'help' }, `POST ${config.endpoints.v1}…`))
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, application/problem+json' }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, application/problem+json',
+    }
     const auth = authHeader()
     if (auth !== undefined) headers.authorization = auth
     let answer: Record<string, unknown>
     let status: number
     try {
-      const response = await fetch(config.endpoints.v1, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store' })
+      const response = await fetch(config.endpoints.v1, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        cache: 'no-store',
+      })
       status = response.status
       answer = (await response.json()) as Record<string, unknown>
     } catch (error) {
@@ -63,7 +75,13 @@ export function setupMint(config: DemoConfig, authHeader: () => string | undefin
     }
     const token = answer.token
     const { token: _token, ...summary } = answer
-    const field = h('textarea', { id: 'mint-token', rows: '3', readonly: '', 'aria-label': 'The minted token', spellcheck: 'false' })
+    const field = h('textarea', {
+      id: 'mint-token',
+      rows: '3',
+      readonly: '',
+      'aria-label': 'The minted token',
+      spellcheck: 'false',
+    })
     field.value = token
     const open = h('button', { type: 'button' }, 'Open in the inspector')
     open.addEventListener('click', () => inspect(token))

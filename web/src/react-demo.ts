@@ -21,7 +21,9 @@ function Call({ config }: { config: DemoConfig }): ReactElement {
   const [inCall, setInCall] = useState(false)
   const [uid] = useState(() => 1000 + Math.floor(Math.random() * 9000))
   const [log, setLog] = useState<LogEntry[]>([])
-  const [tokenSource] = useState(() => createTokenSource({ url: config.endpoints.v1, kind: 'v1', expire: config.tokenLifetimeSeconds }))
+  const [tokenSource] = useState(() =>
+    createTokenSource({ url: config.endpoints.v1, kind: 'v1', expire: config.tokenLifetimeSeconds }),
+  )
   const options = {
     appId: config.sandbox.appId,
     channel: config.channel,
@@ -36,24 +38,41 @@ function Call({ config }: { config: DemoConfig }): ReactElement {
   const join = useFreshJoinOptions(options, inCall)
   const joined = useJoin(join.fetchArgs, join.ready)
   const renewal = useTokenRenewal(useRTCClient(), options)
-  const left = renewal.expiresAt === undefined ? undefined : Math.round(renewal.expiresAt - tokenSource.serverTime!() / 1000)
+  const left =
+    renewal.expiresAt === undefined ? undefined : Math.round(renewal.expiresAt - tokenSource.serverTime!() / 1000)
 
   return h(
     'div',
     null,
-    h('p', null, h('button', { type: 'button', id: 'react-join', onClick: () => setInCall((value) => !value) }, inCall ? 'Leave' : 'Join')),
+    h(
+      'p',
+      null,
+      h(
+        'button',
+        { type: 'button', id: 'react-join', onClick: () => setInCall((value) => !value) },
+        inCall ? 'Leave' : 'Join',
+      ),
+    ),
     h(
       'dl',
       { className: 'facts' },
       h('dt', null, 'Connection'),
-      h('dd', { id: 'react-connected', 'data-connected': String(joined.isConnected) }, joined.isConnected ? `connected as uid ${joined.data}` : joined.isLoading ? 'joining…' : 'not connected'),
+      h(
+        'dd',
+        { id: 'react-connected', 'data-connected': String(joined.isConnected) },
+        joined.isConnected ? `connected as uid ${joined.data}` : joined.isLoading ? 'joining…' : 'not connected',
+      ),
       h('dt', null, 'Renewal'),
       h('dd', { id: 'react-renewal', 'data-state': renewal.state }, renewal.state),
       h('dt', null, 'Token'),
       h('dd', null, left === undefined ? '–' : `ends in about ${formatDuration(Math.max(0, left))} (sandbox clock)`),
     ),
     joined.error === null ? null : h('p', { className: 'error' }, describeError(joined.error)),
-    h('ol', { id: 'react-log', 'aria-live': 'polite' }, ...log.map((entry) => h('li', { key: entry.id, 'data-event': entry.text }, entry.text))),
+    h(
+      'ol',
+      { id: 'react-log', 'aria-live': 'polite' },
+      ...log.map((entry) => h('li', { key: entry.id, 'data-event': entry.text }, entry.text)),
+    ),
   )
 }
 

@@ -3,7 +3,14 @@
  * @module
  */
 import type { IAgoraRTC } from 'agora-rtc-sdk-ng'
-import { createTokenSource, keepRtcTokenFresh, type RtcClientLike, type RtcTokenEvent, type RtcTokenSession, type TokenSource } from '../../src/client/index.js'
+import {
+  createTokenSource,
+  keepRtcTokenFresh,
+  type RtcClientLike,
+  type RtcTokenEvent,
+  type RtcTokenSession,
+  type TokenSource,
+} from '../../src/client/index.js'
 import type { DemoConfig } from '../../src/demo/config.js'
 import { createSandboxClient, type SandboxRtcClient } from '../../src/sandbox/client.js'
 import { byId } from './dom.js'
@@ -44,8 +51,10 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
   channel.value = config.channel
   uidInput.value = String(1000 + Math.floor(Math.random() * 9000))
   const endpointOption = endpoint.querySelector<HTMLOptionElement>('option[value="v1"]')
-  if (endpointOption !== null) endpointOption.textContent = `POST ${config.endpoints.v1} (asks for a ${config.tokenLifetimeSeconds} s token)`
-  if (config.real !== null) mode.append(new Option(`Real Agora (App ID ${config.real.appId.slice(0, 6)}…, needs the internet)`, 'real'))
+  if (endpointOption !== null)
+    endpointOption.textContent = `POST ${config.endpoints.v1} (asks for a ${config.tokenLifetimeSeconds} s token)`
+  if (config.real !== null)
+    mode.append(new Option(`Real Agora (App ID ${config.real.appId.slice(0, 6)}…, needs the internet)`, 'real'))
   chooseSpeed(speed, config)
   const params = new URLSearchParams(location.search)
   if (params.get('mode') === 'real' && config.real !== null) mode.value = 'real'
@@ -69,7 +78,14 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
 
   autoRenew.addEventListener('change', () => {
     if (session !== undefined) session.autoRenew = autoRenew.checked
-    timeline.add('switch', autoRenew.checked ? 'Renewal on' : 'Renewal off', autoRenew.checked ? 'will-expire renews the token' : 'will-expire is ignored: did-expire and the rejoin come next', 'info')
+    timeline.add(
+      'switch',
+      autoRenew.checked ? 'Renewal on' : 'Renewal off',
+      autoRenew.checked
+        ? 'will-expire renews the token'
+        : 'will-expire is ignored: did-expire and the rejoin come next',
+      'info',
+    )
   })
 
   byId('clear-timeline').addEventListener('click', () => timeline.clear())
@@ -81,7 +97,8 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
   // The session's leave, not the client's: during the token fetch the client is not connecting yet,
   // and only the session knows to cancel the fetch and never join.
   leaveButton.addEventListener('click', () => {
-    if (session !== undefined) void session.leave().catch((error: unknown) => timeline.add('error', 'Error', describeError(error), 'bad'))
+    if (session !== undefined)
+      void session.leave().catch((error: unknown) => timeline.add('error', 'Error', describeError(error), 'bad'))
     else void client?.leave()
   })
 
@@ -154,7 +171,12 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
     })
     session = current
     setBusy(true)
-    timeline.add('start', 'Joining', `${real ? 'Agora' : `the sandbox at ${speed.value}×`}: ${channel.value} as uid ${uid}`, 'info')
+    timeline.add(
+      'start',
+      'Joining',
+      `${real ? 'Agora' : `the sandbox at ${speed.value}×`}: ${channel.value} as uid ${uid}`,
+      'info',
+    )
     try {
       await current.join()
     } catch {
@@ -168,9 +190,18 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
   /** Puts a session event on the timeline, with the lifecycle's endings told apart. */
   function describeOnTimeline(event: RtcTokenEvent, nowSeconds: number): void {
     if (event.type === 'join-timeout') {
-      timeline.add('join-timeout', 'Join timed out', `the SDK did not connect within ${formatDuration(Math.round(event.timeoutMs / 1000))}; the helper left`, 'bad')
+      timeline.add(
+        'join-timeout',
+        'Join timed out',
+        `the SDK did not connect within ${formatDuration(Math.round(event.timeoutMs / 1000))}; the helper left`,
+        'bad',
+      )
     } else if (event.type === 'stopped' && event.reason !== 'left' && event.reason !== 'disposed') {
-      const why = { aborted: 'the session was aborted', disconnected: `the SDK disconnected (${event.sdkReason ?? 'no reason'})`, failed: 'the join did not succeed' }[event.reason]
+      const why = {
+        aborted: 'the session was aborted',
+        disconnected: `the SDK disconnected (${event.sdkReason ?? 'no reason'})`,
+        failed: 'the join did not succeed',
+      }[event.reason]
       timeline.add('stopped', 'Stopped', `${why}; the helper stopped`, event.reason === 'aborted' ? 'info' : 'bad')
     } else {
       timeline.addSessionEvent(event, nowSeconds)
@@ -187,7 +218,8 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
   function secondsLeft(): number | undefined {
     if (session === undefined) return undefined
     const timing = sandboxClient?.timing
-    if (sandboxClient !== undefined) return timing === undefined ? undefined : ((timing.didExpireAt - Date.now()) * timing.timeScale) / 1000
+    if (sandboxClient !== undefined)
+      return timing === undefined ? undefined : ((timing.didExpireAt - Date.now()) * timing.timeScale) / 1000
     const expiresAt = session.expiresAt
     return expiresAt === undefined ? undefined : expiresAt - session.now() / 1000
   }
@@ -206,7 +238,11 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
       countdown.textContent = left > 0 ? formatDuration(Math.ceil(left)) : 'expired'
       const scale = sandboxClient?.timing?.timeScale
       countdownNote.textContent =
-        scale === undefined ? "(Agora's clock)" : scale === 1 ? '(sandbox clock, real time)' : `(sandbox clock at ${scale}×: ${formatDuration(Math.ceil(Math.max(0, left) / scale))} real)`
+        scale === undefined
+          ? "(Agora's clock)"
+          : scale === 1
+            ? '(sandbox clock, real time)'
+            : `(sandbox clock at ${scale}×: ${formatDuration(Math.ceil(Math.max(0, left) / scale))} real)`
       countdownBar.value = Math.max(0, Math.min(countdownBar.max, left))
     },
   }
@@ -215,8 +251,10 @@ export function setupSession(config: DemoConfig, onToken: () => void): SessionPa
 /** Picks the sandbox speed: `?speed=` when valid, else the server's default. */
 function chooseSpeed(select: HTMLSelectElement, config: DemoConfig): void {
   const asked = Number(new URLSearchParams(location.search).get('speed') ?? config.sandbox.timeScale)
-  const value = Number.isFinite(asked) && asked > 0 && asked <= config.sandbox.maxTimeScale ? asked : config.sandbox.timeScale
-  if (![...select.options].some((option) => Number(option.value) === value)) select.append(new Option(`${value}×`, String(value)))
+  const value =
+    Number.isFinite(asked) && asked > 0 && asked <= config.sandbox.maxTimeScale ? asked : config.sandbox.timeScale
+  if (![...select.options].some((option) => Number(option.value) === value))
+    select.append(new Option(`${value}×`, String(value)))
   select.value = [...select.options].find((option) => Number(option.value) === value)!.value
 }
 

@@ -33,7 +33,13 @@ export class Timeline {
       { 'data-event': type, 'data-tone': tone },
       h('time', { datetime: new Date(now).toISOString() }, formatClock(now)),
       h('span', { class: 'what' }, label),
-      h('span', { class: 'detail' }, detail, code === undefined ? null : ' ', code === undefined ? null : h('code', { class: 'reason' }, code)),
+      h(
+        'span',
+        { class: 'detail' },
+        detail,
+        code === undefined ? null : ' ',
+        code === undefined ? null : h('code', { class: 'reason' }, code),
+      ),
     )
     this.#list.append(item)
     while (this.#list.children.length > KEPT_ENTRIES) this.#list.firstElementChild?.remove()
@@ -59,23 +65,63 @@ export class Timeline {
       case 'fetching':
         return
       case 'fetched':
-        return this.add('fetched', 'Fetched', `a ${event.version} token (for ${event.phase}) with ${formatDuration(Math.round(event.expiresAt - nowSeconds))} to live`, 'info')
+        return this.add(
+          'fetched',
+          'Fetched',
+          `a ${event.version} token (for ${event.phase}) with ${formatDuration(Math.round(event.expiresAt - nowSeconds))} to live`,
+          'info',
+        )
       case 'retry':
-        return this.add('retry', 'Retrying', `${errorText(event.error)} Trying again (${event.retry}) in ${(event.delayMs / 1000).toFixed(1)} s.`, 'warn', codeOf(event.error))
+        return this.add(
+          'retry',
+          'Retrying',
+          `${errorText(event.error)} Trying again (${event.retry}) in ${(event.delayMs / 1000).toFixed(1)} s.`,
+          'warn',
+          codeOf(event.error),
+        )
       case 'joined':
         return this.add('joined', 'Joined', `as uid ${event.uid}`, 'ok')
       case 'will-expire':
         return event.renewing
-          ? this.add('will-expire', 'Will expire', 'The token ends soon: fetching a new one.', 'warn', 'token-privilege-will-expire')
-          : this.add('will-expire', 'Will expire', 'The token ends soon, and renewal is off: it will run out.', 'warn', 'token-privilege-will-expire')
+          ? this.add(
+              'will-expire',
+              'Will expire',
+              'The token ends soon: fetching a new one.',
+              'warn',
+              'token-privilege-will-expire',
+            )
+          : this.add(
+              'will-expire',
+              'Will expire',
+              'The token ends soon, and renewal is off: it will run out.',
+              'warn',
+              'token-privilege-will-expire',
+            )
       case 'renewed':
-        return this.add('renewed', 'Renewed', `The client took the new token (renewToken, on ${event.trigger}); it ends in ${formatDuration(Math.round(event.expiresAt - nowSeconds))}.`, 'ok')
+        return this.add(
+          'renewed',
+          'Renewed',
+          `The client took the new token (renewToken, on ${event.trigger}); it ends in ${formatDuration(Math.round(event.expiresAt - nowSeconds))}.`,
+          'ok',
+        )
       case 'did-expire':
-        return this.add('did-expire', 'Expired', `The token ran out and the client was removed from the channel${event.rejoining ? '; joining again with a fresh token.' : '.'}`, 'bad', 'token-privilege-did-expire')
+        return this.add(
+          'did-expire',
+          'Expired',
+          `The token ran out and the client was removed from the channel${event.rejoining ? '; joining again with a fresh token.' : '.'}`,
+          'bad',
+          'token-privilege-did-expire',
+        )
       case 'rejoined':
         return this.add('rejoined', 'Rejoined', `as uid ${event.uid}, with a fresh token`, 'ok')
       case 'error':
-        return this.add('error', 'Error', `${PHASES[event.phase] ?? event.phase}: ${errorText(event.error)}`, 'bad', codeOf(event.error))
+        return this.add(
+          'error',
+          'Error',
+          `${PHASES[event.phase] ?? event.phase}: ${errorText(event.error)}`,
+          'bad',
+          codeOf(event.error),
+        )
       case 'stopped':
         return this.add('stopped', 'Stopped', describeStop(event.reason), 'info', event.reason)
     }

@@ -58,7 +58,12 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   const now = nowSeconds(io)
   const usable = usableUntil(parsed)
   if (flags.booleans.json === true) {
-    printJson(io, { ...parsed, usableUntil: usable, expired: now >= usable.until, remainingSeconds: usable.until - now })
+    printJson(io, {
+      ...parsed,
+      usableUntil: usable,
+      expired: now >= usable.until,
+      remainingSeconds: usable.until - now,
+    })
   } else {
     const lines = parsed.version === '007' ? describe007(parsed, usable, now) : describe006(parsed, usable, now)
     io.stdout(`${lines.join('\n')}\n`)

@@ -69,7 +69,11 @@ export class JwtAuthenticator {
     const remote =
       settings.jwksUrl === undefined
         ? undefined
-        : createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 })
+        : createRemoteJWKSet(new URL(settings.jwksUrl), {
+            timeoutDuration: 5000,
+            cooldownDuration: 30_000,
+            cacheMaxAge: 600_000,
+          })
     const keySet = local ?? remote
     this.#getKey = async (header, token) => {
       if (header.alg?.startsWith('HS') === true) {

@@ -73,7 +73,8 @@ export class AppSettings {
     const defaults = this.#lifetimes
     for (const [index, app] of (source.get('AGATE_APPS') ?? []).entries()) {
       const where = `${source.nameOf('AGATE_APPS')}[${index}]`
-      if (apps.some((other) => other.name === app.name)) throw new ConfigError(where, `app name "${app.name}" is used twice`)
+      if (apps.some((other) => other.name === app.name))
+        throw new ConfigError(where, `app name "${app.name}" is used twice`)
       const maxExpire = Math.min(app.maxExpire ?? defaults.maxExpire, 86_400)
       const expire = app.expire ?? Math.min(defaults.expire, maxExpire)
       if (expire > maxExpire) throw new ConfigError(where, 'expire: must be at most maxExpire')

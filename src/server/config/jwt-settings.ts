@@ -28,7 +28,10 @@ const publicJwk = z
 
 /** A JWKS of public keys that jose accepts. */
 export const jwksSchema: z.ZodType<JSONWebKeySet> = z
-  .object({ keys: z.array(publicJwk).min(1, { error: 'must not be empty' }) }, { error: 'must be a JWKS: {"keys": [...]}' })
+  .object(
+    { keys: z.array(publicJwk).min(1, { error: 'must not be empty' }) },
+    { error: 'must be a JWKS: {"keys": [...]}' },
+  )
   .superRefine((jwks, context) => {
     try {
       createLocalJWKSet(jwks)
@@ -51,7 +54,12 @@ export function jwtSettings(source: Sources, production: boolean): JwtSettings |
   if (jwks !== undefined && jwksUrl !== undefined) {
     throw new ConfigError('AGATE_JWT_JWKS_URL', 'set AGATE_JWT_JWKS or AGATE_JWT_JWKS_URL, not both')
   }
-  if (production && jwksUrl !== undefined && new URL(jwksUrl).protocol !== 'https:' && !isLoopback(new URL(jwksUrl).hostname)) {
+  if (
+    production &&
+    jwksUrl !== undefined &&
+    new URL(jwksUrl).protocol !== 'https:' &&
+    !isLoopback(new URL(jwksUrl).hostname)
+  ) {
     throw new ConfigError('AGATE_JWT_JWKS_URL', 'must use https in production')
   }
   const issuer = source.get('AGATE_JWT_ISSUER')

@@ -40,7 +40,13 @@ type Timeout = 'AGATE_KEEP_ALIVE_TIMEOUT_MS' | 'AGATE_HEADERS_TIMEOUT_MS' | 'AGA
  * The error for `lower` not staying below `upper`, naming the one that was set (the other one kept
  * its default), `upper` when both were.
  */
-function misordered(source: Sources, lower: Timeout, upper: Timeout, upperMust: string, lowerMust: string): ConfigError {
+function misordered(
+  source: Sources,
+  lower: Timeout,
+  upper: Timeout,
+  upperMust: string,
+  lowerMust: string,
+): ConfigError {
   const named: SettingName = source.has(upper) ? upper : lower
   return named === upper
     ? new ConfigError(source.nameOf(upper), `must be ${upperMust} ${lower} (${source.get(lower)})`)

@@ -51,7 +51,8 @@ export async function loadConfig(
   const input: ConfigInput = {
     values: env,
     overrides,
-    configFile: configPath === undefined || configPath === '' ? undefined : await readConfigFile(resolve(cwd, configPath)),
+    configFile:
+      configPath === undefined || configPath === '' ? undefined : await readConfigFile(resolve(cwd, configPath)),
     mode: options.mode ?? (options.production === true ? 'production' : undefined),
     resolvePath: (path) => resolve(cwd, path),
   }

@@ -31,9 +31,15 @@ export function rateLimitStoreSettings(source: Sources): RateLimitStoreSettings 
     durableObjectFailure: source.get('AGATE_RATE_LIMIT_STORE_FAILURE'),
   }
   if (redisUrl === undefined) {
-    for (const name of ['AGATE_RATE_LIMIT_REDIS_FAILURE', 'AGATE_REDIS_KEY_PREFIX', 'AGATE_REDIS_TIMEOUT_MS'] as const) {
+    for (const name of [
+      'AGATE_RATE_LIMIT_REDIS_FAILURE',
+      'AGATE_REDIS_KEY_PREFIX',
+      'AGATE_REDIS_TIMEOUT_MS',
+    ] as const) {
       if (source.has(name)) {
-        source.warn(`${source.nameOf(name)} has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory`)
+        source.warn(
+          `${source.nameOf(name)} has no effect without AGATE_REDIS_URL (REDIS_URL): rate limits are counted in memory`,
+        )
       }
     }
   }

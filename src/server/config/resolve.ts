@@ -32,7 +32,10 @@ export function resolveConfig(input: ConfigInput): ServerConfig {
   const source = new Sources(input)
   warnUnknown(input.values, source)
   if (input.configFile === undefined && source.has('AGATE_CONFIG')) {
-    throw new ConfigError(source.nameOf('AGATE_CONFIG'), 'config files cannot be read here; set the settings themselves')
+    throw new ConfigError(
+      source.nameOf('AGATE_CONFIG'),
+      'config files cannot be read here; set the settings themselves',
+    )
   }
   const mode = resolveMode(input, source)
   const production = mode === 'production'
@@ -81,7 +84,10 @@ export function resolveConfig(input: ConfigInput): ServerConfig {
   if (cors !== '*') {
     for (const origin of cors) {
       if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-        throw new ConfigError(source.nameOf('AGATE_CORS_ORIGINS'), 'each origin must look like https://host[:port], without a path')
+        throw new ConfigError(
+          source.nameOf('AGATE_CORS_ORIGINS'),
+          'each origin must look like https://host[:port], without a path',
+        )
       }
     }
   }
@@ -152,7 +158,8 @@ function developmentCredentialsFileOf(source: Sources, appCount: number): string
 function resolveMode(input: ConfigInput, source: Sources): ServerMode {
   const configured = source.get('AGATE_MODE')
   // Either signal selects production: a NODE_ENV=production deployment never silently runs in dev mode.
-  source.mode = input.mode ?? (configured === 'production' || input.values.NODE_ENV === 'production' ? 'production' : 'development')
+  source.mode =
+    input.mode ?? (configured === 'production' || input.values.NODE_ENV === 'production' ? 'production' : 'development')
   return source.mode
 }
 

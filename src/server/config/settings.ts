@@ -55,7 +55,8 @@ const policySetting: z.ZodType<keyof typeof POLICY_PRESETS | z.output<typeof pol
     if (typeof value === 'string' && (PRESETS as string[]).includes(value)) return value as keyof typeof POLICY_PRESETS
     const result = policySchema.safeParse(value)
     if (result.success) return result.data
-    for (const issue of result.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+    for (const issue of result.error.issues)
+      context.addIssue({ code: 'custom', message: issue.message, path: issue.path })
     return z.NEVER
   })
 
@@ -92,7 +93,11 @@ export const SETTINGS = {
     secret: true,
     description: 'Secondary certificate: accepted by `/v1/tokens/verify`, never used to mint.',
   },
-  AGORA_APP_NAME: { schema: appName, default: 'default', description: 'Name of the default app in policies, requests and logs.' },
+  AGORA_APP_NAME: {
+    schema: appName,
+    default: 'default',
+    description: 'Name of the default app in policies, requests and logs.',
+  },
   AGATE_APPS: {
     schema: appsSchema,
     json: true,
@@ -103,7 +108,8 @@ export const SETTINGS = {
   AGATE_TOKEN_VERSION: {
     schema: version,
     default: '007',
-    description: 'Token version of every app and route unless set more specifically (`006` for SDKs older than Web 4.8.0).',
+    description:
+      'Token version of every app and route unless set more specifically (`006` for SDKs older than Web 4.8.0).',
   },
   AGATE_FETCH_RTC_TOKEN_VERSION: {
     schema: version,
@@ -142,7 +148,8 @@ export const SETTINGS = {
   AGATE_API_KEYS: {
     schema: apiKeysSchema,
     secret: true,
-    description: 'API keys by hash: `name=sha256:<hex>,…` or JSON `{"name": "sha256:<hex>"}` (from `agate keys create`).',
+    description:
+      'API keys by hash: `name=sha256:<hex>,…` or JSON `{"name": "sha256:<hex>"}` (from `agate keys create`).',
   },
   AGATE_JWT_SECRET: {
     schema: jwtSecretSchema,
@@ -214,7 +221,8 @@ export const SETTINGS = {
     schema: oneOf(['allow', 'refuse']),
     default: 'allow',
     aliases: ['RATE_LIMIT_REDIS_FAILURE'],
-    description: 'While Redis is unreachable: `allow` serves requests uncounted, `refuse` answers 503 and fails `/readyz`.',
+    description:
+      'While Redis is unreachable: `allow` serves requests uncounted, `refuse` answers 503 and fails `/readyz`.',
   },
   AGATE_RATE_LIMIT_STORE_FAILURE: {
     schema: oneOf(['allow', 'refuse']),

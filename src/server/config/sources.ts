@@ -122,7 +122,8 @@ export class Sources {
     const aliases: readonly string[] = aliasesOf(name)
     const fromEnv = [name, ...aliases].find((candidate) => present(this.#values[candidate]))
     const envFile = this.#envFileSetting(name)
-    if (fromEnv !== undefined && envFile !== undefined) throw new ConfigError(name, `set ${fromEnv} or ${envFile}, not both`)
+    if (fromEnv !== undefined && envFile !== undefined)
+      throw new ConfigError(name, `set ${fromEnv} or ${envFile}, not both`)
     if (fromEnv !== undefined) return this.#found(name, fromEnv, this.#values[fromEnv])
     if (envFile !== undefined) return this.#found(name, envFile, this.#fileContents(envFile))
     const inFile = Object.hasOwn(this.#file, name)
@@ -149,7 +150,9 @@ export class Sources {
   /** Where a setting's secret file is named in the environment: `NAME_FILE`, or an alias's (`APP_CERTIFICATE_FILE`). */
   #envFileSetting(name: SettingName): string | undefined {
     if (!takesFile(name)) return undefined
-    return [name, ...aliasesOf(name)].map((candidate) => `${candidate}_FILE`).find((setting) => present(this.#values[setting]))
+    return [name, ...aliasesOf(name)]
+      .map((candidate) => `${candidate}_FILE`)
+      .find((setting) => present(this.#values[setting]))
   }
 
   #filePath(name: SettingName): SecretFile | undefined {

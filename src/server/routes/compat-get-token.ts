@@ -20,7 +20,9 @@ import { canonicalKeys, CHANNEL_CHARACTERS, validate } from './schemas.js'
 
 /** The body of `POST /getToken`; keys match case-insensitively, as Go's decoder does. */
 export const getTokenBody = z.object({
-  tokenType: z.enum(['rtc', 'rtm', 'chat'], { error: 'Unsupported tokenType' }).meta({ description: 'rtc, rtm or chat' }),
+  tokenType: z
+    .enum(['rtc', 'rtm', 'chat'], { error: 'Unsupported tokenType' })
+    .meta({ description: 'rtc, rtm or chat' }),
   channel: z
     .string({ error: 'must be a string' })
     .optional()
@@ -29,11 +31,9 @@ export const getTokenBody = z.object({
     .string({ error: 'must be a string' })
     .optional()
     .meta({ description: 'publisher; subscriber (or audience, or absent)' }),
-  uid: z
-    .string({ error: 'must be a string' })
-    .max(255, { error: 'must be at most 255 characters' })
-    .optional()
-    .meta({ description: 'rtc: a uid (digits) or an account; rtm: the user id; chat: the user id (absent = app token)' }),
+  uid: z.string({ error: 'must be a string' }).max(255, { error: 'must be at most 255 characters' }).optional().meta({
+    description: 'rtc: a uid (digits) or an account; rtm: the user id; chat: the user id (absent = app token)',
+  }),
   expire: z
     .number({ error: 'must be a number' })
     .int({ error: 'must be an integer' })
@@ -77,7 +77,11 @@ export function mountGetToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         // Only AccessToken2 holds both services, and RTM 2 takes nothing else.
         if (body.channel !== undefined && body.channel !== '') {
           order.version = '007'
-          order.rtc = { channelName: body.channel === '*' ? '' : checkChannel(body.channel), account: uid, role: 'publisher' }
+          order.rtc = {
+            channelName: body.channel === '*' ? '' : checkChannel(body.channel),
+            account: uid,
+            role: 'publisher',
+          }
         }
       } else {
         // Chat exists only in AccessToken2.
@@ -93,7 +97,8 @@ export function mountGetToken(app: Hono, ctx: ServerContext, tokens: TokenRoutes
 }
 
 function checkChannel(channel: string): string {
-  if (channel.length >= 64) throw new HttpError('invalid-argument', 'channel: must be under 64 characters', { field: 'channel' })
+  if (channel.length >= 64)
+    throw new HttpError('invalid-argument', 'channel: must be under 64 characters', { field: 'channel' })
   if (!CHANNEL_CHARACTERS.test(channel)) {
     throw new HttpError('invalid-argument', 'channel: has characters Agora does not allow', { field: 'channel' })
   }

@@ -46,7 +46,12 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: Tok
 
   const rtc: TokenRoute['handle'] = (request, call) => {
     const order = base(request)
-    order.rtc = rtcPart(request.param('channel'), request.param('role'), request.param('tokentype'), request.param('uid') ?? '')
+    order.rtc = rtcPart(
+      request.param('channel'),
+      request.param('role'),
+      request.param('tokentype'),
+      request.param('uid') ?? '',
+    )
     return respondJson(call, { rtcToken: issue(ctx, call, order).token })
   }
   for (const path of COMPAT_PATHS.rtc) mount(path, rtc)
@@ -62,9 +67,13 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: Tok
     const rtcUid = request.param('rtcuid') ?? ''
     const rtmUid = request.param('rtmuid')
     if (rtmUid === undefined && (rtcUid === '0' || rtcUid === '')) {
-      throw new HttpError('invalid-argument', 'rtcuid: a wildcard uid has no RTM user; add the RTM user id to the path', {
-        field: 'rtcuid',
-      })
+      throw new HttpError(
+        'invalid-argument',
+        'rtcuid: a wildcard uid has no RTM user; add the RTM user id to the path',
+        {
+          field: 'rtcuid',
+        },
+      )
     }
     const rtcOrder: TokenOrder = {
       ...order,
@@ -74,7 +83,10 @@ export function mountCompatPathRoutes(app: Hono, ctx: ServerContext, tokens: Tok
       ...order,
       rtm: { userId: rtmUid === undefined ? rtmUser(rtcUid, 'rtcuid') : rtmUser(rtmUid, 'rtmuid') },
     }
-    const [rtcToken, rtmToken] = issueEach(ctx, call, { ...order, rtc: rtcOrder.rtc, rtm: rtmOrder.rtm }, [rtcOrder, rtmOrder])
+    const [rtcToken, rtmToken] = issueEach(ctx, call, { ...order, rtc: rtcOrder.rtc, rtm: rtmOrder.rtm }, [
+      rtcOrder,
+      rtmOrder,
+    ])
     return respondJson(call, { rtcToken, rtmToken })
   }
   for (const path of COMPAT_PATHS.rte) mount(path, rte)
@@ -100,7 +112,8 @@ function expiry(value: string | undefined): number | undefined {
     throw new HttpError('invalid-argument', 'expiry: must be a whole number of seconds', { field: 'expiry' })
   }
   const seconds = Number(value)
-  if (seconds > 86_400) throw new HttpError('invalid-argument', 'expiry: must be at most 86400 (24 h)', { field: 'expiry' })
+  if (seconds > 86_400)
+    throw new HttpError('invalid-argument', 'expiry: must be at most 86400 (24 h)', { field: 'expiry' })
   return seconds
 }
 
@@ -120,12 +133,17 @@ function rtcPart(
   let rtcRole: 'publisher' | 'subscriber'
   if (role === 'publisher') rtcRole = 'publisher'
   else if (role === 'subscriber' || role === 'audience') rtcRole = 'subscriber'
-  else throw new HttpError('invalid-argument', 'role is incorrect: use publisher, subscriber or audience', { field: 'role' })
+  else
+    throw new HttpError('invalid-argument', 'role is incorrect: use publisher, subscriber or audience', {
+      field: 'role',
+    })
   // agora-token-service maps an empty uid segment to "0" (any uid).
   const text = uid === '' ? '0' : uid
   if (tokenType === 'uid') {
     if (!/^\d+$/.test(text)) {
-      throw new HttpError('invalid-argument', 'uid: must be digits for tokentype uid (or use userAccount)', { field: 'uid' })
+      throw new HttpError('invalid-argument', 'uid: must be digits for tokentype uid (or use userAccount)', {
+        field: 'uid',
+      })
     }
     const parsed = uidOrAccount(text)
     return { channelName, role: rtcRole, ...parsed }

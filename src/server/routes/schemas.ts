@@ -39,7 +39,9 @@ export const account = z
   .string({ error: 'must be a string' })
   .max(255, { error: 'must be at most 255 characters' })
   .regex(AGORA_CHARACTERS, { error: AGORA_MESSAGE })
-  .meta({ description: `User account (string uid), at most 255 characters of ${AGORA_CHARACTERS_TEXT} ("" = any user)` })
+  .meta({
+    description: `User account (string uid), at most 255 characters of ${AGORA_CHARACTERS_TEXT} ("" = any user)`,
+  })
 
 /** An RTM user id: 1 to 64 of Agora's 89 characters, not starting with a space. */
 export const rtmUserId = z
@@ -55,7 +57,9 @@ export const chatUserId = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(64, { error: 'must be at most 64 characters' })
-  .regex(CHAT_CHARACTERS, { error: 'may contain only a-z, 0-9, "_", "-" and "." (Agora Chat user ids have no capitals)' })
+  .regex(CHAT_CHARACTERS, {
+    error: 'may contain only a-z, 0-9, "_", "-" and "." (Agora Chat user ids have no capitals)',
+  })
   .meta({ description: 'Chat user id: 1 to 64 characters of a-z 0-9 _ - .' })
 
 /** A Flexible Classroom room id: also the room's channel name, so 1 to 63 of its characters. */
@@ -67,7 +71,9 @@ export const roomUuid = z
   .meta({ description: `Flexible Classroom room id: 1 to 63 characters of ${AGORA_CHARACTERS_TEXT}` })
 
 /** A Flexible Classroom user id: the user's RTM login, so an RTM user id. */
-export const userUuid = rtmUserId.meta({ description: 'Flexible Classroom user id: an RTM user id (1 to 64 characters, no leading space)' })
+export const userUuid = rtmUserId.meta({
+  description: 'Flexible Classroom user id: an RTM user id (1 to 64 characters, no leading space)',
+})
 
 const LIFETIME_MESSAGE = 'must be an integer number of seconds from 1 to 86400'
 /** A lifetime in seconds: 1 to 24 hours. */
@@ -136,7 +142,9 @@ export function canonicalKeys(body: unknown, canonical: readonly string[]): Reco
     const name = canonical.find((candidate) => candidate.toLowerCase() === lower)
     if (name === undefined) continue
     if (Object.hasOwn(result, name)) {
-      throw new HttpError('invalid-argument', `${name}: is given twice (keys match case-insensitively)`, { field: name })
+      throw new HttpError('invalid-argument', `${name}: is given twice (keys match case-insensitively)`, {
+        field: name,
+      })
     }
     result[name] = (body as Record<string, unknown>)[key]
   }

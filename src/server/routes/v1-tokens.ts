@@ -14,7 +14,18 @@ import type { Answer } from '../exchange.js'
 import { issue, respondJson, type Call } from '../pipeline.js'
 import type { TokenRoutes } from '../token-routes.js'
 import { ROLE_NAMES } from '../policy.js'
-import { account, channelName, chatUserId, lifetime, roomUuid, rtmUserId, uid, userUuid, validate, version } from './schemas.js'
+import {
+  account,
+  channelName,
+  chatUserId,
+  lifetime,
+  roomUuid,
+  rtmUserId,
+  uid,
+  userUuid,
+  validate,
+  version,
+} from './schemas.js'
 
 const rtcPrivilegeLifetimes = z.strictObject({
   joinChannel: lifetime.optional(),
@@ -29,11 +40,18 @@ const rtm2Access = z.strictObject({ read: rtm2Names.optional(), write: rtm2Names
 /** The body of `POST /v1/tokens`. Give one or more services. */
 export const tokenRequestSchema = z
   .strictObject({
-    app: z.string().min(1).max(64).optional().meta({ description: 'App name or App ID; default: the first configured app' }),
-    version: version
+    app: z
+      .string()
+      .min(1)
+      .max(64)
       .optional()
-      .meta({ description: 'Token version; default: the app setting (007 unless configured). 006 holds rtc or rtm only.' }),
-    expire: lifetime.optional().meta({ description: 'Token lifetime, seconds; default: the app default, within the policy cap' }),
+      .meta({ description: 'App name or App ID; default: the first configured app' }),
+    version: version.optional().meta({
+      description: 'Token version; default: the app setting (007 unless configured). 006 holds rtc or rtm only.',
+    }),
+    expire: lifetime
+      .optional()
+      .meta({ description: 'Token lifetime, seconds; default: the app default, within the policy cap' }),
     rtc: z
       .strictObject({
         channelName,
@@ -50,7 +68,12 @@ export const tokenRequestSchema = z
       })
       .check((ctx) => {
         if ((ctx.value.uid === undefined) === (ctx.value.account === undefined)) {
-          ctx.issues.push({ code: 'custom', path: ['uid'], message: 'give exactly one of uid and account', input: ctx.value })
+          ctx.issues.push({
+            code: 'custom',
+            path: ['uid'],
+            message: 'give exactly one of uid and account',
+            input: ctx.value,
+          })
         }
       })
       .optional(),
@@ -67,7 +90,9 @@ export const tokenRequestSchema = z
             users: rtm2Access.optional(),
           })
           .optional()
-          .meta({ description: 'RTM2 resource permissions (an RTM2 service, which Agora must enable for the project)' }),
+          .meta({
+            description: 'RTM2 resource permissions (an RTM2 service, which Agora must enable for the project)',
+          }),
       })
       .optional(),
     chat: z
@@ -78,7 +103,9 @@ export const tokenRequestSchema = z
       .strictObject({
         roomUuid: roomUuid.optional(),
         userUuid: userUuid.optional(),
-        role: z.union([z.enum(ROLE_NAMES.slice(2) as [string, ...string[]]), z.number().int().min(-32768).max(32767)]).optional(),
+        role: z
+          .union([z.enum(ROLE_NAMES.slice(2) as [string, ...string[]]), z.number().int().min(-32768).max(32767)])
+          .optional(),
       })
       .optional()
       .meta({ description: 'Flexible Classroom: room-user (roomUuid+userUuid+role), user (userUuid) or app token' }),
@@ -99,7 +126,12 @@ export const tokenRequestSchema = z
 /** The body of `POST /v1/tokens/verify`. */
 export const verifyRequestSchema = z.strictObject({
   token: z.string().min(1, { error: 'must not be empty' }).max(8192, { error: 'is too long to be a token' }),
-  app: z.string().min(1).max(64).optional().meta({ description: 'App name or App ID; default: the App ID inside the token' }),
+  app: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({ description: 'App name or App ID; default: the App ID inside the token' }),
   channelName: channelName.optional(),
   uid: uid.optional(),
   account: account.optional(),
@@ -170,7 +202,9 @@ export function mountV1Tokens(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         expire: undefined,
       }).rule
       const certificates =
-        target.secondaryCertificate === undefined ? [target.certificate] : [target.certificate, target.secondaryCertificate]
+        target.secondaryCertificate === undefined
+          ? [target.certificate]
+          : [target.certificate, target.secondaryCertificate]
       const options: Parameters<typeof verifyToken>[1] = {
         certificates,
         appId: target.appId,

@@ -73,9 +73,14 @@ export function buildApaasToken(options: ApaasTokenOptions): string {
 }
 
 function apaasRole(role: ApaasTokenOptions['role']): number {
-  if (role === undefined) throw invalidArgument('role', `is needed for a room-user token (${Object.keys(APAAS_ROLES).join(', ')} or a number)`)
+  if (role === undefined)
+    throw invalidArgument(
+      'role',
+      `is needed for a room-user token (${Object.keys(APAAS_ROLES).join(', ')} or a number)`,
+    )
   if (typeof role === 'string') {
-    if (!Object.hasOwn(APAAS_ROLES, role)) throw invalidArgument('role', `must be one of ${Object.keys(APAAS_ROLES).join(', ')} or a number`)
+    if (!Object.hasOwn(APAAS_ROLES, role))
+      throw invalidArgument('role', `must be one of ${Object.keys(APAAS_ROLES).join(', ')} or a number`)
     return APAAS_ROLES[role]
   }
   assertInteger(role, 'role', -32768, 32767)

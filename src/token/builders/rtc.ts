@@ -3,7 +3,14 @@
  * @module
  */
 import { invalidArgument } from '../errors.js'
-import { DEFAULT_EXPIRE_SECONDS, lifetime, resolveCommon, type Credentials, type Reproducible, type TokenVersion } from '../options.js'
+import {
+  DEFAULT_EXPIRE_SECONDS,
+  lifetime,
+  resolveCommon,
+  type Credentials,
+  type Reproducible,
+  type TokenVersion,
+} from '../options.js'
 import { assertAccount, assertChannelName, assertRtmUserId, assertUid } from '../validate.js'
 import { encodeToken006 } from '../v006/build.js'
 import { PRIVILEGES_006, rolePublishes006, ROLES_006 } from '../v006/privileges.js'
@@ -75,7 +82,8 @@ export function buildRtcToken(options: RtcTokenOptions): string {
   const privileges = rtcPrivileges(options.privilegeExpire, role, expire)
 
   if ((options.version ?? '007') === '006') {
-    if (options.rtm !== undefined) throw invalidArgument('rtm', '006 tokens hold one service; build a separate RTM token')
+    if (options.rtm !== undefined)
+      throw invalidArgument('rtm', '006 tokens hold one service; build a separate RTM token')
     // 006 stores absolute times; 0 keeps its "no limit of its own" meaning.
     return encodeToken006({
       appId: options.appId,
@@ -87,7 +95,8 @@ export function buildRtcToken(options: RtcTokenOptions): string {
       privileges: absolutePrivileges006(privileges, issuedAt),
     })
   }
-  if (options.version !== undefined && options.version !== '007') throw invalidArgument('version', 'must be "006" or "007"')
+  if (options.version !== undefined && options.version !== '007')
+    throw invalidArgument('version', 'must be "006" or "007"')
   if (role === 'attendee' || role === 'admin') {
     throw invalidArgument('role', `${role} was removed in AccessToken2; use publisher or subscriber`)
   }
@@ -97,7 +106,8 @@ export function buildRtcToken(options: RtcTokenOptions): string {
     assertRtmUserId(account, 'account')
     services.push({ type: 'rtm', userId: account, privileges: { login: expire } })
   } else if (options.rtm !== undefined) {
-    if (typeof options.rtm !== 'object' || options.rtm === null) throw invalidArgument('rtm', 'must be true or { userId, expire }')
+    if (typeof options.rtm !== 'object' || options.rtm === null)
+      throw invalidArgument('rtm', 'must be true or { userId, expire }')
     assertRtmUserId(options.rtm.userId, 'rtm.userId')
     const rtmExpire = lifetime(options.rtm.expire, 'rtm.expire', expire, 1)
     services.push({ type: 'rtm', userId: options.rtm.userId, privileges: { login: rtmExpire } })
@@ -110,7 +120,8 @@ export function buildRtcToken(options: RtcTokenOptions): string {
 
 /** The account text of the token: uid 0 is the wildcard "", other uids their decimal text. */
 function rtcAccount(options: { uid?: number; account?: string }): string {
-  if (options.uid !== undefined && options.account !== undefined) throw invalidArgument('uid', 'give uid or account, not both')
+  if (options.uid !== undefined && options.account !== undefined)
+    throw invalidArgument('uid', 'give uid or account, not both')
   if (options.uid !== undefined) {
     assertUid(options.uid)
     return options.uid === 0 ? '' : String(options.uid)
@@ -145,7 +156,12 @@ function rtcPrivileges(
   if (privilegeExpire === undefined || typeof privilegeExpire === 'number') {
     const seconds = lifetime(privilegeExpire, 'privilegeExpire', expire)
     if (!publishes) return { joinChannel: seconds }
-    return { joinChannel: seconds, publishAudioStream: seconds, publishVideoStream: seconds, publishDataStream: seconds }
+    return {
+      joinChannel: seconds,
+      publishAudioStream: seconds,
+      publishVideoStream: seconds,
+      publishDataStream: seconds,
+    }
   }
   if (typeof privilegeExpire !== 'object' || privilegeExpire === null) {
     throw invalidArgument('privilegeExpire', 'must be a number of seconds or an object of per-privilege seconds')

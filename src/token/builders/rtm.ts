@@ -3,7 +3,14 @@
  * @module
  */
 import { invalidArgument } from '../errors.js'
-import { DEFAULT_EXPIRE_SECONDS, lifetime, resolveCommon, type Credentials, type Reproducible, type TokenVersion } from '../options.js'
+import {
+  DEFAULT_EXPIRE_SECONDS,
+  lifetime,
+  resolveCommon,
+  type Credentials,
+  type Reproducible,
+  type TokenVersion,
+} from '../options.js'
 import { assertRtmUserId } from '../validate.js'
 import { encodeToken006 } from '../v006/build.js'
 import { PRIVILEGES_006 } from '../v006/privileges.js'
@@ -56,7 +63,12 @@ export function buildRtmToken(options: RtmTokenOptions): string {
   const service =
     options.permissions === undefined
       ? { type: 'rtm' as const, userId: options.userId, privileges: { login: expire } }
-      : { type: 'rtm2' as const, userId: options.userId, permissions: options.permissions, privileges: { login: expire } }
+      : {
+          type: 'rtm2' as const,
+          userId: options.userId,
+          permissions: options.permissions,
+          privileges: { login: expire },
+        }
   return encodeToken007(
     { appId: options.appId, appCertificate: options.appCertificate, issuedAt, salt, expire, services: [service] },
     { strict: true },

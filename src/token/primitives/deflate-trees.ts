@@ -33,10 +33,39 @@ const DYN_TREES = 2
  */
 export const SYMBOLS_PER_BLOCK = 16383
 
-const EXTRA_LBITS = Uint8Array.of(
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0)
+const EXTRA_LBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0)
 const EXTRA_DBITS = Uint8Array.of(
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13)
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  2,
+  2,
+  3,
+  3,
+  4,
+  4,
+  5,
+  5,
+  6,
+  6,
+  7,
+  7,
+  8,
+  8,
+  9,
+  9,
+  10,
+  10,
+  11,
+  11,
+  12,
+  12,
+  13,
+  13,
+)
 const EXTRA_BLBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7)
 /** Order in which the bit-length code lengths are sent (RFC 1951 §3.2.7). */
 const BL_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15)
@@ -417,12 +446,7 @@ function buildTree(
  * over-subscribed. zlib moves leaves down until the Kraft sum fits, then reassigns the lengths
  * to the leaves by increasing frequency. optLen is settled by the caller from the final lengths.
  */
-function repairLengths(
-  lens: Uint16Array,
-  maxCode: number,
-  maxLength: number,
-  overflow: number,
-): void {
+function repairLengths(lens: Uint16Array, maxCode: number, maxLength: number, overflow: number): void {
   blCount.fill(0)
   for (let h = heapMax + 1; h < HEAP_SIZE; h++) {
     const n = sortedNodes[h]!
@@ -454,12 +478,7 @@ function repairLengths(
  * zlib takes the length counts from gen_bitlen; they are recounted here so that codes are only
  * generated for blocks that use them.
  */
-function genCodes(
-  codes: Uint16Array,
-  lens: Uint16Array | Uint8Array,
-  leaves: Uint16Array,
-  leafCount: number,
-): void {
+function genCodes(codes: Uint16Array, lens: Uint16Array | Uint8Array, leaves: Uint16Array, leafCount: number): void {
   blCount.fill(0)
   for (let i = 0; i < leafCount; i++) blCount[lens[leaves[i]!]!]!++
   let code = 0
@@ -762,11 +781,7 @@ function fixedCodesWin(litCount: number, distCount: number): boolean {
   const repeatZeros3 = runCounts[1]!
   const repeatZeros11 = runCounts[2]!
   const descriptionBits =
-    14 +
-    3 * Math.max(4, minSentIndex + 1) +
-    optimalRunCodeCost() +
-    3 * repeatZeros3 +
-    7 * repeatZeros11
+    14 + 3 * Math.max(4, minSentIndex + 1) + optimalRunCodeCost() + 3 * repeatZeros3 + 7 * repeatZeros11
   const staticLength = staticBits + extraBits
   const lowerBound = dataBits + extraBits + descriptionBits - 1e-6
   if (Math.floor((lowerBound + 3 + 7) / 8) < (staticLength + 3 + 7) >>> 3) return false
@@ -960,17 +975,7 @@ export function flushBlock(
     staticLenb = (staticLen + 3 + 7) >>> 3
     optLenb = staticLenb
     if (!dynamicCannotWin(staticLenb)) {
-      blLeafCount = buildTree(
-        blFreq,
-        blLen,
-        blLeaves,
-        collectBlLeaves(),
-        BL_CODES,
-        null,
-        EXTRA_BLBITS,
-        0,
-        MAX_BL_BITS,
-      )
+      blLeafCount = buildTree(blFreq, blLen, blLeaves, collectBlLeaves(), BL_CODES, null, EXTRA_BLBITS, 0, MAX_BL_BITS)
       // The number of bit-length codes to send (at least 4), and their cost.
       maxBlIndex = BL_CODES - 1
       for (; maxBlIndex >= 3; maxBlIndex--) if (blLen[BL_ORDER[maxBlIndex]!] !== 0) break

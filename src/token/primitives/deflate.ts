@@ -107,7 +107,7 @@ export function zlibDeflateView(data: Uint8Array): Uint8Array {
   const w = win
   let a = 1
   let b = 0
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const end = Math.min(i + ADLER_CHUNK, n)
     for (; i < end; i++) {
       const byte = data[i]!

@@ -17,23 +17,20 @@ const MAX_INPUT = 1 << 28
 // RFC 1951 §3.2.5: base values and extra-bit counts of length codes 257..285 and distance codes
 // 0..29.
 const LENGTH_BASE = new Uint16Array([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-  163, 195, 227, 258,
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
 ])
 const LENGTH_EXTRA = new Uint8Array([
   0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
 ])
 const DIST_BASE = new Uint16Array([
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
-  3073, 4097, 6145, 8193, 12289, 16385, 24577,
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+  8193, 12289, 16385, 24577,
 ])
 const DIST_EXTRA = new Uint8Array([
   0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
 ])
 /** RFC 1951 §3.2.7: the order in which a dynamic block sends its code-length code lengths. */
-const CLEN_ORDER = new Uint8Array([
-  16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
-])
+const CLEN_ORDER = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15])
 
 /** Decoding tables of one canonical Huffman code (RFC 1951 §3.2.2). */
 interface Huffman {
@@ -118,13 +115,7 @@ function peek(data: Uint8Array, pos: number): number {
  * distance code with no codes at all (a block of literals only). `strict` marks the code-length
  * code, which must be complete.
  */
-function buildHuffman(
-  h: Huffman,
-  source: Uint8Array,
-  start: number,
-  n: number,
-  strict: boolean,
-): void {
+function buildHuffman(h: Huffman, source: Uint8Array, start: number, n: number, strict: boolean): void {
   const { table, count, symbol } = h
   count.fill(0)
   for (let i = 0; i < n; i++) {
@@ -466,8 +457,7 @@ export function zlibInflateView(data: Uint8Array, maxLength: number): Uint8Array
   // RFC 1950 §2.2: the Adler-32 of the content follows the last block, big-endian, byte-aligned.
   const at = (pos + 7) >>> 3
   if (at !== n - 4) throw bad('trailing bytes after stream')
-  const expected =
-    ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0
+  const expected = ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0
   const content = out.subarray(0, op)
   if (adler32(content) !== expected) throw bad('checksum mismatch')
   return content

@@ -56,7 +56,9 @@ export function encodeToken006(fields: Token006Fields): string {
 
   content.reset()
   content.putBytes(signature, 'signature')
-  content.putUint32LE(crc32(signed.bytes, channelStart, uidStart)).putUint32LE(crc32(signed.bytes, uidStart, messageStart))
+  content
+    .putUint32LE(crc32(signed.bytes, channelStart, uidStart))
+    .putUint32LE(crc32(signed.bytes, uidStart, messageStart))
   content.putBytes(signed.view(messageStart), 'message')
   return '006' + fields.appId + bytesToBase64(content.view())
 }

@@ -66,13 +66,11 @@ export function decodeToken006(token: string): Decoded006 {
   const message = new ByteReader(messageBytes)
   const salt = message.readUint32LE('salt')
   const ts = message.readUint32LE('ts')
-  const privileges = message.readUint32Map('privileges').map(
-    ([id, expiresAt]): ParsedPrivilege006 => ({
-      id,
-      name: nameOf(PRIVILEGES_006, id) ?? `privilege${id}`,
-      expiresAt,
-    }),
-  )
+  const privileges = message.readUint32Map('privileges').map(([id, expiresAt]): ParsedPrivilege006 => ({
+    id,
+    name: nameOf(PRIVILEGES_006, id) ?? `privilege${id}`,
+    expiresAt,
+  }))
   return {
     token: {
       version: '006',

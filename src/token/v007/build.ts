@@ -234,11 +234,7 @@ function writeService(service: ServiceSpec, field: string, rules: EncodeRules): 
 }
 
 /** The account string of a channel service: `uid` 0 is the wildcard "", other uids their decimal text. */
-function accountOf(
-  service: { uid?: number; account?: string },
-  field: string,
-  rules: EncodeRules,
-): string {
+function accountOf(service: { uid?: number; account?: string }, field: string, rules: EncodeRules): string {
   if (service.uid !== undefined && service.account !== undefined) {
     throw invalidArgument(`${field}.uid`, 'give uid or account, not both')
   }

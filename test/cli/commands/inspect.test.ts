@@ -70,7 +70,7 @@ describe('agate inspect: human-readable view', () => {
     assert.equal(result.stdout, VIEW_007)
   })
 
-  test('007 whose join privilege ends first: when joining stops, and the token\'s own end', async () => {
+  test("007 whose join privilege ends first: when joining stops, and the token's own end", async () => {
     const token = buildRtcToken({ ...common, channelName: 'ChannelA', uid: 42, expire: 3600, privilegeExpire: 40 })
     const result = await run(['inspect', token])
     assert.equal(result.code, 0)

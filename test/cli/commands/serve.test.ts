@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { serveCommand, type RunningServer, type ServeOptions, type ServeServer } from '../../../src/cli/commands/serve.js'
+import {
+  serveCommand,
+  type RunningServer,
+  type ServeOptions,
+  type ServeServer,
+} from '../../../src/cli/commands/serve.js'
 import { loadConfig, resolveWorkerCount, type ClusterOptions, type ServerConfig } from '../../../src/server/index.js'
 import { APP_ID, assertUsage, CERTIFICATE, run } from '../helpers.js'
 
@@ -20,7 +25,9 @@ function memoryIo(signal?: AbortSignal, env: Record<string, string | undefined> 
 }
 
 /** The parts of a config `serve` reads. */
-function fakeConfig(fields: { mode?: 'development' | 'production'; workers?: number; redisUrl?: string } = {}): ServerConfig {
+function fakeConfig(
+  fields: { mode?: 'development' | 'production'; workers?: number; redisUrl?: string } = {},
+): ServerConfig {
   return {
     mode: fields.mode ?? 'development',
     workers: fields.workers,
@@ -31,7 +38,9 @@ function fakeConfig(fields: { mode?: 'development' | 'production'; workers?: num
 }
 
 /** A fake server module that records its calls. */
-function fakeServer(config: ServerConfig | ((env: Record<string, string | undefined>, options: ServeOptions) => Promise<ServerConfig>)) {
+function fakeServer(
+  config: ServerConfig | ((env: Record<string, string | undefined>, options: ServeOptions) => Promise<ServerConfig>),
+) {
   const calls: unknown[][] = []
   const running = (url: string): RunningServer => ({ url, close: async () => void calls.push(['close']) })
   const server: ServeServer = {
@@ -68,7 +77,11 @@ describe('agate serve (adapter over src/server)', () => {
     const { server, calls } = fakeServer(config)
     const controller = new AbortController()
     const io = memoryIo(controller.signal)
-    const done = serveCommand(['--port', '8080', '--host', '127.0.0.1', '--config', 'agate.json', '--production'], io, server)
+    const done = serveCommand(
+      ['--port', '8080', '--host', '127.0.0.1', '--config', 'agate.json', '--production'],
+      io,
+      server,
+    )
     await new Promise((resolve) => setTimeout(resolve, 10))
     assert.equal(io.err, 'agate serve: listening on http://127.0.0.1:8080\n')
     assert.deepEqual(calls, [
@@ -142,12 +155,21 @@ describe('agate serve (adapter over src/server)', () => {
   test('the worker count: the flag, else WORKERS, else 1 in development and one per CPU in production', async () => {
     const started = async (argv: string[], env: Record<string, string>): Promise<number> => {
       const { server, calls } = fakeServer((configEnv, options) => loadConfig(configEnv, { ...options, cwd: dir }))
-      await serveOnce(argv, server, { AGATE_LOG_LEVEL: 'silent', AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev.json'), ...env })
+      await serveOnce(argv, server, {
+        AGATE_LOG_LEVEL: 'silent',
+        AGATE_DEV_CREDENTIALS_FILE: join(dir, 'dev.json'),
+        ...env,
+      })
       const cluster = calls.find((call) => call[0] === 'startCluster') as [string, ClusterOptions] | undefined
       return cluster === undefined ? 1 : cluster[1].workers
     }
     const dir = await mkdtemp(join(tmpdir(), 'agate-serve-'))
-    const production = { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE, AGATE_OPEN_ACCESS: 'true', NODE_ENV: 'production' }
+    const production = {
+      AGORA_APP_ID: APP_ID,
+      AGORA_APP_CERTIFICATE: CERTIFICATE,
+      AGATE_OPEN_ACCESS: 'true',
+      NODE_ENV: 'production',
+    }
     try {
       assert.equal(await started([], {}), 1, 'development: one process')
       assert.equal(await started([], { WORKERS: '3' }), 3)
@@ -178,7 +200,8 @@ describe('agate serve (adapter over src/server)', () => {
   test('--help', async () => {
     const result = await run(['serve', '--help'])
     assert.equal(result.code, 0)
-    for (const flag of ['--port', '--host', '--config', '--production', '--workers N']) assert.ok(result.stdout.includes(flag), flag)
+    for (const flag of ['--port', '--host', '--config', '--production', '--workers N'])
+      assert.ok(result.stdout.includes(flag), flag)
     assert.ok(
       result.stdout.includes(
         'worker processes (0 = one per CPU; default WORKERS, else 1 in development, one per CPU in production)',
@@ -242,7 +265,13 @@ describe('agate serve, for real: the web demo in development only', () => {
 
   test('production: no demo, no sandbox; / is the JSON index', async () => {
     await withServe(
-      { NODE_ENV: 'production', AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE, AGATE_OPEN_ACCESS: 'true', WORKERS: '1' },
+      {
+        NODE_ENV: 'production',
+        AGORA_APP_ID: APP_ID,
+        AGORA_APP_CERTIFICATE: CERTIFICATE,
+        AGATE_OPEN_ACCESS: 'true',
+        WORKERS: '1',
+      },
       async (url) => {
         for (const path of ['/demo/config.json', '/demo/', '/sandbox/config']) {
           const response = await fetch(`${url}${path}`)

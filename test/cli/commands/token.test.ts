@@ -278,7 +278,15 @@ describe('agate token --json', () => {
     ])
     assert.equal(result.code, 0)
     const output = JSON.parse(result.stdout)
-    assert.deepEqual(Object.keys(output), ['token', 'version', 'appId', 'issuedAt', 'expiresAt', 'usableUntil', 'services'])
+    assert.deepEqual(Object.keys(output), [
+      'token',
+      'version',
+      'appId',
+      'issuedAt',
+      'expiresAt',
+      'usableUntil',
+      'services',
+    ])
     assert.equal(output.token, buildRtcToken({ ...common, channelName: 'a', uid: 42, expire: 600 }))
     assert.equal(output.version, '007')
     assert.equal(output.appId, APP_ID)

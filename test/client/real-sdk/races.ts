@@ -61,11 +61,17 @@ const codeOf = (error: unknown): string => String((error as { code?: unknown })?
 function rtcClient(): { client: IAgoraRTCClient; seen: string[] } {
   const client = window.AgoraRTC.createClient({ mode: 'rtc', codec: 'vp8' })
   const seen: string[] = []
-  client.on('connection-state-change', (current: string, _previous: string, reason?: string) => seen.push(reason === undefined ? current : `${current}:${reason}`))
+  client.on('connection-state-change', (current: string, _previous: string, reason?: string) =>
+    seen.push(reason === undefined ? current : `${current}:${reason}`),
+  )
   return { client, seen }
 }
 
-function rtcSession(client: IAgoraRTCClient, tokens: Tokens, extra: Partial<Agate.RtcTokenSessionOptions> & { delayMs?: number } = {}) {
+function rtcSession(
+  client: IAgoraRTCClient,
+  tokens: Tokens,
+  extra: Partial<Agate.RtcTokenSessionOptions> & { delayMs?: number } = {},
+) {
   const events: string[] = []
   const stops: unknown[] = []
   const { delayMs = 0, ...options } = extra
@@ -96,7 +102,18 @@ export async function leaveDuringFetch(tokens: Tokens, how: 'leave' | 'abort') {
   else controller.abort()
   const joinResult = await join
   await sleep(600)
-  return { joinResult, seen, state: session.state, connectionState: client.connectionState, baseline, during, after: rtcListeners(client), timers: window.helperTimers(), events, stops }
+  return {
+    joinResult,
+    seen,
+    state: session.state,
+    connectionState: client.connectionState,
+    baseline,
+    during,
+    after: rtcListeners(client),
+    timers: window.helperTimers(),
+    events,
+    stops,
+  }
 }
 
 /** The real join stays CONNECTING offline; the app leaves then, with client.leave() or session.leave(). */
@@ -111,7 +128,18 @@ export async function leaveWhileConnecting(tokens: Tokens, how: 'client' | 'sess
   else await session.leave()
   const joinResult = await join
   await sleep(300)
-  return { joinResult, seen, stateWhileConnecting, state: session.state, connectionState: client.connectionState, baseline, after: rtcListeners(client), timers: window.helperTimers(), events, stops }
+  return {
+    joinResult,
+    seen,
+    stateWhileConnecting,
+    state: session.state,
+    connectionState: client.connectionState,
+    baseline,
+    after: rtcListeners(client),
+    timers: window.helperTimers(),
+    events,
+    stops,
+  }
 }
 
 /** Offline, the SDK retries its gateways for minutes: the helper gives up after joinTimeoutMs. */
@@ -123,7 +151,18 @@ export async function joinTimeout(tokens: Tokens) {
   const joinResult = await session.join().then(() => 'joined', codeOf)
   const tookMs = Date.now() - started
   await sleep(300)
-  return { joinResult, tookMs, seen, state: session.state, connectionState: client.connectionState, baseline, after: rtcListeners(client), timers: window.helperTimers(), events, stops }
+  return {
+    joinResult,
+    tookMs,
+    seen,
+    state: session.state,
+    connectionState: client.connectionState,
+    baseline,
+    after: rtcListeners(client),
+    timers: window.helperTimers(),
+    events,
+    stops,
+  }
 }
 
 /**
@@ -154,7 +193,19 @@ export async function disconnectAfterJoin(tokens: Tokens, reason: string) {
   emit('connection-state-change', 'DISCONNECTED', 'CONNECTED', reason)
   emit('token-privilege-will-expire')
   await sleep(300)
-  return { seen, timersJoined, stateAfterReconnect, timersAfterReconnect, state: session.state, baseline, after: rtcListeners(client), timers: window.helperTimers(), renewals: renewals.length, events, stops }
+  return {
+    seen,
+    timersJoined,
+    stateAfterReconnect,
+    timersAfterReconnect,
+    state: session.state,
+    baseline,
+    after: rtcListeners(client),
+    timers: window.helperTimers(),
+    renewals: renewals.length,
+    events,
+    stops,
+  }
 }
 
 /** The RTM client, with its event listener calls counted (its public emitter is not the one they go to). */
@@ -180,11 +231,17 @@ function rtmClient(tokens: Tokens) {
     },
   })
   const links: string[] = []
-  rtm.addEventListener('linkState', (event: { currentState: string; reasonCode: string }) => links.push(`${event.currentState}:${event.reasonCode}`))
+  rtm.addEventListener('linkState', (event: { currentState: string; reasonCode: string }) =>
+    links.push(`${event.currentState}:${event.reasonCode}`),
+  )
   return { rtm, links, listeners: () => listeners, logins: () => logins }
 }
 
-function rtmSession(rtm: Agate.RtmClientLike, tokens: Tokens, extra: Partial<Agate.RtmTokenSessionOptions> & { delayMs?: number } = {}) {
+function rtmSession(
+  rtm: Agate.RtmClientLike,
+  tokens: Tokens,
+  extra: Partial<Agate.RtmTokenSessionOptions> & { delayMs?: number } = {},
+) {
   const events: string[] = []
   const stops: unknown[] = []
   const { delayMs = 0, ...options } = extra
@@ -217,7 +274,18 @@ export async function rtmLogout(tokens: Tokens, when: 'connecting' | 'fetching')
   }
   const loginResult = await login
   await sleep(600)
-  return { loginResult, links, logins: logins(), state: session.state, baseline, during, after: listeners(), timers: window.helperTimers(), events, stops }
+  return {
+    loginResult,
+    links,
+    logins: logins(),
+    state: session.state,
+    baseline,
+    during,
+    after: listeners(),
+    timers: window.helperTimers(),
+    events,
+    stops,
+  }
 }
 
 /** RTM offline: the login never connects; the helper gives up after loginTimeoutMs and logs out. */
@@ -227,7 +295,18 @@ export async function rtmLoginTimeout(tokens: Tokens) {
   const { session, events, stops } = rtmSession(rtm, tokens, { loginTimeoutMs: 1500 })
   const loginResult = await session.login().then(() => 'logged-in', codeOf)
   await sleep(300)
-  return { loginResult, links, state: session.state, baseline, after: listeners(), timers: window.helperTimers(), events, stops }
+  return {
+    loginResult,
+    links,
+    state: session.state,
+    baseline,
+    after: listeners(),
+    timers: window.helperTimers(),
+    events,
+    stops,
+  }
 }
 
-Object.assign(window, { races: { leaveDuringFetch, leaveWhileConnecting, joinTimeout, disconnectAfterJoin, rtmLogout, rtmLoginTimeout } })
+Object.assign(window, {
+  races: { leaveDuringFetch, leaveWhileConnecting, joinTimeout, disconnectAfterJoin, rtmLogout, rtmLoginTimeout },
+})

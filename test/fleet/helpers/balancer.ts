@@ -84,20 +84,32 @@ export async function runBalancer(url: string, options: BalancerOptions): Promis
   return report
 }
 
-type Outcome = { kind: 'answer'; status: number; closing: boolean } | { kind: 'refused' } | { kind: 'lost'; error: string }
+type Outcome =
+  { kind: 'answer'; status: number; closing: boolean } | { kind: 'refused' } | { kind: 'lost'; error: string }
 
-function send(target: URL, method: string, agent: Agent | false, body: string | undefined, id: string): Promise<Outcome> {
+function send(
+  target: URL,
+  method: string,
+  agent: Agent | false,
+  body: string | undefined,
+  id: string,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const headers: Record<string, string | number> = { 'X-Request-Id': id }
-    if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
+    if (body !== undefined)
+      Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
     const req = request(target, { method, agent, headers, timeout: 10_000 }, (res) => {
       res.resume()
-      res.once('end', () => resolve({ kind: 'answer', status: res.statusCode ?? 0, closing: res.headers.connection === 'close' }))
+      res.once('end', () =>
+        resolve({ kind: 'answer', status: res.statusCode ?? 0, closing: res.headers.connection === 'close' }),
+      )
       res.once('error', (error) => resolve({ kind: 'lost', error: `response ${error.message}` }))
     })
     req.once('timeout', () => req.destroy(new Error('timeout')))
     req.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'lost', error: error.code ?? error.message }),
+      resolve(
+        error.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'lost', error: error.code ?? error.message },
+      ),
     )
     req.end(body)
   })

@@ -28,7 +28,10 @@ export interface LoadReport {
  * accepting connections. With `fresh`, each request opens a new connection (so a cluster's
  * round-robin spreads them).
  */
-export async function runLoad(url: string, options: { connections: number; signal: AbortSignal; path?: string; body?: string; fresh?: boolean }): Promise<LoadReport> {
+export async function runLoad(
+  url: string,
+  options: { connections: number; signal: AbortSignal; path?: string; body?: string; fresh?: boolean },
+): Promise<LoadReport> {
   const report: LoadReport = { statuses: {}, answered: new Set(), refused: 0, unanswered: [], errors: [] }
   const agent = new Agent({ keepAlive: options.fresh !== true, maxSockets: options.connections })
   const target = new URL(options.path ?? '/fetch_rtc_token', url)
@@ -74,7 +77,9 @@ function send(agent: Agent, target: URL, body: string, id: string): Promise<numb
       },
     )
     req.once('timeout', () => req.destroy(new Error('timeout')))
-    req.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? error.code : error.message))
+    req.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? error.code : error.message),
+    )
     req.end(body)
   })
 }

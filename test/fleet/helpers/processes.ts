@@ -16,7 +16,8 @@ export const CERTIFICATE = '5CFd2fd1755d40ecb72977518be15d3b'
 export function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   // Only what a server needs from this process's environment: no AGATE_ settings of the caller's.
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'CI']) if (process.env[name] !== undefined) env[name] = process.env[name]
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'CI'])
+    if (process.env[name] !== undefined) env[name] = process.env[name]
   return {
     ...env,
     AGORA_APP_ID: APP_ID,
@@ -34,7 +35,12 @@ export class ServerProcess {
   readonly #lines: string[]
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 
-  private constructor(child: ChildProcess, url: string, lines: string[], exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>) {
+  private constructor(
+    child: ChildProcess,
+    url: string,
+    lines: string[],
+    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  ) {
     this.child = child
     this.url = url
     this.#lines = lines
@@ -45,11 +51,23 @@ export class ServerProcess {
    * Spawns `node --import tsx <script> ...args` and waits (at most `timeoutMs`) for a log line that
    * `readyUrl` turns into the server's URL.
    */
-  static async spawn(script: string, args: string[], env: Record<string, string>, readyUrl: (line: Record<string, unknown>) => string | undefined, timeoutMs = 20_000): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  static async spawn(
+    script: string,
+    args: string[],
+    env: Record<string, string>,
+    readyUrl: (line: Record<string, unknown>) => string | undefined,
+    timeoutMs = 20_000,
+  ): Promise<ServerProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const lines: string[] = []
     let stderr = ''
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    )
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const url = await new Promise<string>((resolve, reject) => {
       let buffered = ''
@@ -74,7 +92,11 @@ export class ServerProcess {
       })
       void exited.then(({ code, signal }) => {
         clearTimeout(timer)
-        reject(new Error(`the server exited at start (${signal ?? code}); stdout: ${lines.join('\n').slice(0, 1500)} stderr: ${stderr.slice(0, 1000)}`))
+        reject(
+          new Error(
+            `the server exited at start (${signal ?? code}); stdout: ${lines.join('\n').slice(0, 1500)} stderr: ${stderr.slice(0, 1000)}`,
+          ),
+        )
       })
     })
     return new ServerProcess(child, url, lines, exited)
@@ -89,8 +111,11 @@ export class ServerProcess {
 
   /** A cluster of `workers` on `port` (`src/server/cluster-main.ts`). */
   static cluster(workers: number, port: number, env: Record<string, string>): Promise<ServerProcess> {
-    return ServerProcess.spawn('src/server/cluster-main.ts', ['--workers', String(workers), '--port', String(port), '--host', '127.0.0.1'], env, (line) =>
-      line.event === 'cluster.started' && typeof line.url === 'string' ? line.url : undefined,
+    return ServerProcess.spawn(
+      'src/server/cluster-main.ts',
+      ['--workers', String(workers), '--port', String(port), '--host', '127.0.0.1'],
+      env,
+      (line) => (line.event === 'cluster.started' && typeof line.url === 'string' ? line.url : undefined),
     )
   }
 
@@ -98,7 +123,9 @@ export class ServerProcess {
   static serve(workers: number, port: number, env: Record<string, string>): Promise<ServerProcess> {
     const args = ['serve', '--workers', String(workers), '--port', String(port), '--host', '127.0.0.1']
     return ServerProcess.spawn('src/cli/main.ts', args, env, (line) =>
-      (line.event === 'server.started' && workers === 1) || line.event === 'cluster.started' ? (line.url as string) : undefined,
+      (line.event === 'server.started' && workers === 1) || line.event === 'cluster.started'
+        ? (line.url as string)
+        : undefined,
     )
   }
 

@@ -19,7 +19,8 @@ export const MISSING_REDIS =
 /** The redis-server executable, or undefined to skip; throws under CI, where it must be there. */
 export function requireRedisServer(): string | undefined {
   const fromEnv = process.env.AGATE_REDIS_SERVER
-  const found = fromEnv !== undefined && fromEnv !== '' ? fromEnv : CANDIDATES.find((path) => existsSync(path)) ?? onPath()
+  const found =
+    fromEnv !== undefined && fromEnv !== '' ? fromEnv : (CANDIDATES.find((path) => existsSync(path)) ?? onPath())
   if (found === undefined && process.env.CI) throw new Error(MISSING_REDIS)
   return found
 }
@@ -66,7 +67,20 @@ export class RedisServer {
     if (this.#process !== undefined) throw new Error('redis-server is already running')
     const child = spawn(
       this.#executable,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir, '--loglevel', 'warning'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.#dir,
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     )
     let stderr = ''
@@ -74,7 +88,8 @@ export class RedisServer {
     this.#process = child
     const deadline = Date.now() + 10_000
     while (!(await ping(this.port))) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited at start (${child.exitCode}): ${stderr.slice(0, 500)}`)
+      if (child.exitCode !== null)
+        throw new Error(`redis-server exited at start (${child.exitCode}): ${stderr.slice(0, 500)}`)
       if (Date.now() > deadline) {
         await this.stop()
         throw new Error('redis-server did not answer within 10 s')
@@ -138,7 +153,11 @@ export function sleep(ms: number): Promise<void> {
  * Polls `check` every 25 ms until it returns true; fails after `timeoutMs` with `what` in the
  * message, so that no test waits forever.
  */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)

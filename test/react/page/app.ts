@@ -24,7 +24,15 @@ const h = React.createElement
 const params = new URLSearchParams(location.search)
 const appId = params.get('appId') ?? ''
 
-const counts = { joins: 0, leaves: 0, fetches: 0, renewals: 0, errors: [] as string[], listeners: {} as Record<string, number>, events: [] as string[] }
+const counts = {
+  joins: 0,
+  leaves: 0,
+  fetches: 0,
+  renewals: 0,
+  errors: [] as string[],
+  listeners: {} as Record<string, number>,
+  events: [] as string[],
+}
 const client = Agate.createSandboxClient({ baseUrl: '/sandbox', timeScale: 8 })
 // agora-rtc-react's useJoin unpublishes and stops client.localTracks before it leaves; the sandbox
 // client publishes no real tracks, so it has none.
@@ -78,7 +86,11 @@ function Call(): ReactType.ReactElement {
   const join = Agate.useFreshJoinOptions(options)
   const joined = AgoraRTCReact.useJoin(join.fetchArgs, join.ready)
   const renewal = Agate.useTokenRenewal(AgoraRTCReact.useRTCClient(), options)
-  return h('p', { id: 'status', 'data-connected': String(joined.isConnected), 'data-state': renewal.state }, `${renewal.state}, ${joined.isConnected ? 'connected' : 'not connected'}`)
+  return h(
+    'p',
+    { id: 'status', 'data-connected': String(joined.isConnected), 'data-state': renewal.state },
+    `${renewal.state}, ${joined.isConnected ? 'connected' : 'not connected'}`,
+  )
 }
 
 let root: ReactDOMClientType.Root | undefined
@@ -96,7 +108,13 @@ Object.assign(window, {
     },
     stats() {
       const status = document.getElementById('status')
-      return { ...counts, connectionState: client.connectionState, helperTimers: window.helperTimers(), state: status?.dataset.state, connected: status?.dataset.connected }
+      return {
+        ...counts,
+        connectionState: client.connectionState,
+        helperTimers: window.helperTimers(),
+        state: status?.dataset.state,
+        connected: status?.dataset.connected,
+      }
     },
   },
 })

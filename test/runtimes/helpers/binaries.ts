@@ -67,7 +67,10 @@ export function findDeno(): Runtime | undefined {
 export function findBun(): Runtime | undefined {
   // Bun's postinstall moves the platform binary over the wrapper's placeholder bin/bun.exe; without
   // install scripts, it is still in the platform package.
-  return firstWorking([resolveFrom('bun', BUN_PACKAGES[PLATFORM]), resolveFrom('bun', './bin/bun.exe')], /^(\d+\.\d+\.\S+)/)
+  return firstWorking(
+    [resolveFrom('bun', BUN_PACKAGES[PLATFORM]), resolveFrom('bun', './bin/bun.exe')],
+    /^(\d+\.\d+\.\S+)/,
+  )
 }
 
 /**
@@ -86,12 +89,22 @@ export function nodeBinary(version: string): Runtime | undefined {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
     const installed = spawnSync(
       npm,
-      ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund']
-        .concat(['--loglevel=error', `${packageName}@${version}`]),
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-package-lock',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+      ].concat(['--loglevel=error', `${packageName}@${version}`]),
       { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
     )
     if (installed.status !== 0) {
-      throw new Error(`npm could not install ${packageName}@${version}: ${(installed.stderr ?? String(installed.error)).slice(0, 800)}`)
+      throw new Error(
+        `npm could not install ${packageName}@${version}: ${(installed.stderr ?? String(installed.error)).slice(0, 800)}`,
+      )
     }
   }
   return firstWorking([path], /^v(\S+)/)

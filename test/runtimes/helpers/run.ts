@@ -18,7 +18,8 @@ export const PRINT_RESULT = 'console.log(JSON.stringify(runRuntimeSuite(input)))
 /** Only what a runtime needs from this process's environment, plus `extra`. */
 export function runtimeEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name]
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG'])
+    if (process.env[name] !== undefined) env[name] = process.env[name]
   return { ...env, NO_COLOR: '1', ...extra }
 }
 

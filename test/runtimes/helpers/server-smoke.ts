@@ -51,10 +51,15 @@ export async function serverSmoke(node: string): Promise<void> {
   child.once('exit', (code, signal) => (exit = { code, signal }))
   try {
     // The CLI says where it listens even with logging silenced.
-    const url = await within(WAIT_MS, () => `the server did not start (${output.slice(0, 1000)})`, () => {
-      if (exit !== undefined) throw new Error(`the server exited at start: ${JSON.stringify(exit)} ${output.slice(0, 1000)}`)
-      return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-    })
+    const url = await within(
+      WAIT_MS,
+      () => `the server did not start (${output.slice(0, 1000)})`,
+      () => {
+        if (exit !== undefined)
+          throw new Error(`the server exited at start: ${JSON.stringify(exit)} ${output.slice(0, 1000)}`)
+        return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+      },
+    )
 
     const ready = await fetch(`${url}/readyz`)
     assert.equal(ready.status, 200)
@@ -77,7 +82,11 @@ export async function serverSmoke(node: string): Promise<void> {
     assert.equal(verified.token.version, '007')
 
     child.kill('SIGTERM')
-    const stopped = await within(WAIT_MS, () => 'the server did not stop on SIGTERM', () => exit)
+    const stopped = await within(
+      WAIT_MS,
+      () => 'the server did not stop on SIGTERM',
+      () => exit,
+    )
     assert.deepEqual(stopped, { code: 0, signal: null })
     assert.ok(!output.toLowerCase().includes(CERTIFICATE.toLowerCase()), 'the output shows the certificate')
   } finally {

@@ -18,7 +18,8 @@ function expectTokenError(check: () => unknown, code: string, field?: string): v
     if (!(error instanceof TokenError)) throw new Error(`threw ${(error as Error)?.name}, not TokenError`)
     if (error.code !== code) throw new Error(`code ${error.code}, expected ${code}`)
     if (field !== undefined && error.field !== field) throw new Error(`field ${error.field}, expected ${field}`)
-    if (error.message.toLowerCase().includes(CERTIFICATE.toLowerCase())) throw new Error('the message shows the certificate')
+    if (error.message.toLowerCase().includes(CERTIFICATE.toLowerCase()))
+      throw new Error('the message shows the certificate')
     return
   }
   throw new Error(`did not throw ${code}`)
@@ -26,16 +27,33 @@ function expectTokenError(check: () => unknown, code: string, field?: string): v
 
 const CHECKS: Record<string, () => void> = {
   'rtc 007: build, parse, verify': () => {
-    const token = buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'runtime-room', uid: 42, role: 'publisher' })
+    const token = buildRtcToken({
+      appId: APP_ID,
+      appCertificate: CERTIFICATE,
+      channelName: 'runtime-room',
+      uid: 42,
+      role: 'publisher',
+    })
     const parsed = parseToken(token)
     if (parsed.version !== '007') throw new Error(`parsed version ${parsed.version}`)
     if (parsed.appId !== APP_ID) throw new Error('parsed appId differs')
     if (!parsed.services.some((service) => service.type === 'rtc')) throw new Error('no rtc service')
-    const verified = verifyToken(token, { certificates: CERTIFICATE, appId: APP_ID, channelName: 'runtime-room', uid: 42 })
+    const verified = verifyToken(token, {
+      certificates: CERTIFICATE,
+      appId: APP_ID,
+      channelName: 'runtime-room',
+      uid: 42,
+    })
     if (verified.certificateIndex !== 0) throw new Error('not signed by the primary certificate')
   },
   'rtc 006: build, verify': () => {
-    const token = buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'legacy', uid: 7, version: '006' })
+    const token = buildRtcToken({
+      appId: APP_ID,
+      appCertificate: CERTIFICATE,
+      channelName: 'legacy',
+      uid: 7,
+      version: '006',
+    })
     if (!token.startsWith('006')) throw new Error('not a 006 token')
     verifyToken(token, { certificates: [OTHER_CERTIFICATE, CERTIFICATE], channelName: 'legacy', uid: 7 })
   },
@@ -49,7 +67,11 @@ const CHECKS: Record<string, () => void> = {
   },
   'wrong certificate: signature mismatch': () => {
     const token = buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'room', uid: 1 })
-    expectTokenError(() => verifyToken(token, { certificates: OTHER_CERTIFICATE }), 'ERR_TOKEN_SIGNATURE_MISMATCH', 'signature')
+    expectTokenError(
+      () => verifyToken(token, { certificates: OTHER_CERTIFICATE }),
+      'ERR_TOKEN_SIGNATURE_MISMATCH',
+      'signature',
+    )
   },
   'expired token: typed error': () => {
     const token = buildRtcToken({ appId: APP_ID, appCertificate: CERTIFICATE, channelName: 'room', uid: 1, expire: 60 })

@@ -25,15 +25,24 @@ export function runVectorSuite(vectors: SuiteVector[]): { checked: number; failu
     try {
       if (vector.kind === 'build' && vector.version === '007') {
         const { appId, appCertificate, issueTs, salt, expire, services } = vector.inputs
-        const specs = services.map(({ serviceType: _t, service, ...fields }: Record<string, any>) => ({ type: service.toLowerCase(), ...fields }))
-        const token = encodeToken007({ appId, appCertificate, issuedAt: issueTs, salt, expire, services: specs }, { strict: false })
+        const specs = services.map(({ serviceType: _t, service, ...fields }: Record<string, any>) => ({
+          type: service.toLowerCase(),
+          ...fields,
+        }))
+        const token = encodeToken007(
+          { appId, appCertificate, issuedAt: issueTs, salt, expire, services: specs },
+          { strict: false },
+        )
         if (token !== vector.zlibC) throw new Error('token differs from the C zlib encoding')
         const parsed = parseToken(vector.expected)
         if (parsed.signature !== vector.signatureHex) throw new Error('signature differs')
         verifyToken(vector.expected, { certificates: appCertificate, now: false })
       } else if (vector.kind === 'build' && vector.version === '006') {
         const { appId, appCertificate, channelName, uid, salt, ts, privileges } = vector.inputs
-        const entries = Object.entries(privileges as Record<string, number>).map(([id, at]): [number, number] => [Number(id), at])
+        const entries = Object.entries(privileges as Record<string, number>).map(([id, at]): [number, number] => [
+          Number(id),
+          at,
+        ])
         const token = encodeToken006({ appId, appCertificate, channelName, uid, salt, ts, privileges: entries })
         if (token !== vector.expected) throw new Error('006 token differs')
       } else if (vector.kind === 'parse-invalid') {

@@ -93,8 +93,7 @@ function tokenPayload(random: () => number): Uint8Array {
     random() < 0.3
       ? pick('0123456789abcdef', 32)
       : pick('abcdefghijklmnopqrstuvwxyz0123456789_-', 1 + Math.floor(random() * 40))
-  const uid =
-    random() < 0.5 ? String(Math.floor(random() * 2 ** 32)) : random() < 0.5 ? '' : pick('abc', 8)
+  const uid = random() < 0.5 ? String(Math.floor(random() * 2 ** 32)) : random() < 0.5 ? '' : pick('abc', 8)
   const services = 1 + Math.floor(random() * (random() < 0.7 ? 1 : 6))
   u16(services)
   for (let k = 0; k < services; k++) {
@@ -326,7 +325,10 @@ describe('zlibDeflate', () => {
     check(indices, 'in order')
     check([...indices].reverse(), 'reversed')
     zlibDeflate(long)
-    check(indices.filter((i) => i % 3 === 0), 'after a long input')
+    check(
+      indices.filter((i) => i % 3 === 0),
+      'after a long input',
+    )
     for (let round = 0; round < 3; round++) {
       const shuffled = [...indices].sort(() => random() - 0.5)
       check(shuffled, `shuffled ${round}`)
@@ -383,9 +385,7 @@ describe('zlibDeflate', () => {
 })
 
 describe('zlibDeflate against the Agora reference tokens', () => {
-  const zlibVectors = loadVectors().filter(
-    (v) => v.compressor?.includes('zlib-c') && v.payloadHex && v.expected,
-  )
+  const zlibVectors = loadVectors().filter((v) => v.compressor?.includes('zlib-c') && v.payloadHex && v.expected)
 
   it('has the zlib-c vectors', () => {
     assert.ok(zlibVectors.length >= 10, `only ${zlibVectors.length} zlib-c vectors`)

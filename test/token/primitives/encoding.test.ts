@@ -37,13 +37,17 @@ test('base64ToBytes rejects bad input with ERR_TOKEN_MALFORMED and a reason', ()
     ['aGVsbG8é' + 'aGVs'.repeat(300), /invalid base64 character at offset 7/],
   ]
   for (const [input, message] of cases) {
-    assert.throws(() => base64ToBytes(input, 'token'), (error: unknown) => {
-      assert.ok(error instanceof TokenError)
-      assert.equal(error.code, 'ERR_TOKEN_MALFORMED')
-      assert.equal(error.field, 'token')
-      assert.match(error.message, message)
-      return true
-    }, input)
+    assert.throws(
+      () => base64ToBytes(input, 'token'),
+      (error: unknown) => {
+        assert.ok(error instanceof TokenError)
+        assert.equal(error.code, 'ERR_TOKEN_MALFORMED')
+        assert.equal(error.field, 'token')
+        assert.match(error.message, message)
+        return true
+      },
+      input,
+    )
   }
 })
 
@@ -67,7 +71,18 @@ test('ByteWriter packs the primitive vectors of the references', () => {
   assert.equal(hex(w.reset().putUint32LE(600).view()), '58020000')
   assert.equal(hex(w.reset().putInt16LE(-1).view()), 'ffff')
   assert.equal(hex(w.reset().putString('hello', 's').view()), '050068656c6c6f')
-  assert.equal(hex(w.reset().putUint32Map([[1, 2], [3, 4]]).view()), '0200010002000000030004000000')
+  assert.equal(
+    hex(
+      w
+        .reset()
+        .putUint32Map([
+          [1, 2],
+          [3, 4],
+        ])
+        .view(),
+    ),
+    '0200010002000000030004000000',
+  )
   // Growing past the initial capacity keeps what was written.
   assert.equal(w.reset().putString('x'.repeat(1000), 's').view().length, 1002)
   assert.equal(hex(w.reset().putString('é', 's').view()), '0200c3a9')
@@ -82,7 +97,13 @@ test('ByteWriter refuses strings over 65535 bytes, naming the field', () => {
 })
 
 test('ByteReader reads what ByteWriter wrote and names the field it ran out in', () => {
-  const bytes = new ByteWriter().putUint16LE(7).putUint32LE(0xfffffffe).putInt16LE(-2).putString('héllo', 's').putUint32Map([[5, 6]]).toBytes()
+  const bytes = new ByteWriter()
+    .putUint16LE(7)
+    .putUint32LE(0xfffffffe)
+    .putInt16LE(-2)
+    .putString('héllo', 's')
+    .putUint32Map([[5, 6]])
+    .toBytes()
   const r = new ByteReader(bytes)
   assert.equal(r.readUint16LE('a'), 7)
   assert.equal(r.readUint32LE('b'), 0xfffffffe)
@@ -91,8 +112,14 @@ test('ByteReader reads what ByteWriter wrote and names the field it ran out in',
   assert.deepEqual(r.readUint32Map('e'), [[5, 6]])
   assert.equal(r.remaining, 0)
   assert.throws(() => r.readUint16LE('services[2].type'), { code: 'ERR_TOKEN_MALFORMED', field: 'services[2].type' })
-  assert.throws(() => new ByteReader(Uint8Array.of(0xff, 0xff, 0)).readUint32Map('privileges'), { code: 'ERR_TOKEN_MALFORMED', field: 'privileges' })
-  assert.throws(() => new ByteReader(Uint8Array.of(2, 0, 0xc3, 0x28)).readString('appId'), { code: 'ERR_TOKEN_MALFORMED', message: /UTF-8/ })
+  assert.throws(() => new ByteReader(Uint8Array.of(0xff, 0xff, 0)).readUint32Map('privileges'), {
+    code: 'ERR_TOKEN_MALFORMED',
+    field: 'privileges',
+  })
+  assert.throws(() => new ByteReader(Uint8Array.of(2, 0, 0xc3, 0x28)).readString('appId'), {
+    code: 'ERR_TOKEN_MALFORMED',
+    message: /UTF-8/,
+  })
 })
 
 test('constantTimeEqual compares content and length', () => {

@@ -142,19 +142,14 @@ function canonicalCodes(lengths: readonly number[]): number[] {
 }
 
 const LENGTH_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-  163, 195, 227, 258,
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
 ]
-const LENGTH_EXTRA = [
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-]
+const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
 const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
-  3073, 4097, 6145, 8193, 12289, 16385, 24577,
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+  8193, 12289, 16385, 24577,
 ]
-const DIST_EXTRA = [
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-]
+const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
 function lastIndexAtMost(bases: readonly number[], value: number): number {
@@ -239,8 +234,7 @@ function dynamicBlock(w: BitWriter, options: DynamicOptions): void {
   w.bits(litLengths.length - 257, 5).bits(distLengths.length - 1, 5)
   w.bits(19 - 4, 4)
   for (const symbol of CLEN_ORDER) w.bits(clenLengths[symbol]!, 3)
-  const sequence =
-    options.clenSymbols ?? [...litLengths, ...distLengths].map((len) => [len] as const)
+  const sequence = options.clenSymbols ?? [...litLengths, ...distLengths].map((len) => [len] as const)
   for (const [symbol, extra] of sequence) {
     w.code(clenCodes[symbol]!, clenLengths[symbol]!)
     if (symbol === 16) w.bits(extra ?? 0, 2)
@@ -324,7 +318,6 @@ const contentArb: fc.Arbitrary<Uint8Array> = fc.oneof(
     )
     .map((chunks) => u8(chunks.flatMap((chunk) => [...chunk]))),
 )
-
 
 // ---------------------------------------------------------------------------------------------
 // Valid streams
@@ -757,7 +750,12 @@ describe('zlibInflate: stored blocks', () => {
   })
 
   test('rejects a LEN that runs past the input', () => {
-    const w = new BitWriter().bits(1, 1).bits(0, 2).align().bits(100, 16).bits(100 ^ 0xffff, 16)
+    const w = new BitWriter()
+      .bits(1, 1)
+      .bits(0, 2)
+      .align()
+      .bits(100, 16)
+      .bits(100 ^ 0xffff, 16)
     assertRejects(zlibWrap(u8([...w.finish(), ...new Uint8Array(50)]), new Uint8Array(50)))
   })
 })
@@ -849,17 +847,9 @@ describe('zlibInflate: Huffman blocks', () => {
         u8([0x61, 0x61, 0x61, 0x61]),
       ],
       // No distance codes at all: a block of literals only.
-      [
-        'no distance codes',
-        { litLengths: VALID_LIT, distLengths: [0], items: [0x61, 0x62] },
-        u8([0x61, 0x62]),
-      ],
+      ['no distance codes', { litLengths: VALID_LIT, distLengths: [0], items: [0x61, 0x62] }, u8([0x61, 0x62])],
       // Only end-of-block, with a one-bit code.
-      [
-        'only end-of-block',
-        { litLengths: [...new Array<number>(256).fill(0), 1], distLengths: [0] },
-        u8([]),
-      ],
+      ['only end-of-block', { litLengths: [...new Array<number>(256).fill(0), 1], distLengths: [0] }, u8([])],
     ]
     for (const [name, options, content] of cases) {
       const w = new BitWriter()
