@@ -20,7 +20,7 @@ import { sleep } from './helpers/redis.js'
  */
 const DRAIN_DELAY_MS = 1500
 
-async function drainUnderLoad(workers: number): Promise<void> {
+async function drainUnderLoad(workers: number, diagnostic: (message: string) => void): Promise<void> {
   const server = await ServerProcess.serve(
     workers,
     await freePort(),
@@ -62,7 +62,7 @@ async function drainUnderLoad(workers: number): Promise<void> {
     const exit = await server.exit(20_000)
     assert.deepEqual(exit, { code: 0, signal: null }, 'a clean exit')
     const answered = Object.values(report.statuses).reduce((sum, count) => sum + count, 0)
-    console.log(
+    diagnostic(
       `drain, ${workers} worker(s): ${report.sent} requests written, ${answered} answered (${report.closing} with Connection: close), ` +
         `${report.refused} connections refused, ${report.lost.length} lost; /readyz 503 after ${report.notReadyAfterMs} ms of load`,
     )
@@ -78,11 +78,11 @@ async function drainUnderLoad(workers: number): Promise<void> {
 }
 
 describe('drain on SIGTERM under load, as a load balancer sees it', () => {
-  test('agate serve, one process: no request written is left unanswered', { timeout: 60_000 }, async () => {
-    await drainUnderLoad(1)
+  test('agate serve, one process: no request written is left unanswered', { timeout: 60_000 }, async (t) => {
+    await drainUnderLoad(1, (message) => t.diagnostic(message))
   })
 
-  test('agate serve --workers 2: no request written is left unanswered', { timeout: 60_000 }, async () => {
-    await drainUnderLoad(2)
+  test('agate serve --workers 2: no request written is left unanswered', { timeout: 60_000 }, async (t) => {
+    await drainUnderLoad(2, (message) => t.diagnostic(message))
   })
 })

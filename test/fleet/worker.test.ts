@@ -35,7 +35,8 @@ function bindings(extra: Record<string, unknown> = {}): Record<string, unknown> 
     AGORA_APP_CERTIFICATE: CERTIFICATE,
     AGATE_API_KEYS: `web=sha256:${nodeCreateHash('sha256').update(API_KEY).digest('hex')}`,
     AGATE_POLICY: 'allow-authenticated',
-    AGATE_LOG_LEVEL: 'warn',
+    // Errors only: these Workers run without the Durable Object bindings on purpose, which warns.
+    AGATE_LOG_LEVEL: 'error',
     AGATE_METRICS_TOKEN: METRICS_TOKEN,
     ...extra,
   }
