@@ -104,7 +104,7 @@ test('the checker reports a missing file, a missing anchor and a link out of the
       'Fine: [deploy](docs/deploy.md#one-machine-all-cores), [top](#readme), [web](https://example.com/x.md#nope),',
       '[from the root](/docs/deploy.md#deploying) and [a folder](docs).',
       'Broken: [client](client.md#the-web-demo) and [cores](docs/deploy.md#all-cores).',
-      'Outside: [research](../shared/research/perf.md).',
+      'Outside: [research](../outside/research/perf.md).',
       '`[in code](nowhere.md)` is not a link.',
       '```md',
       '[in a block](nowhere.md)',
@@ -114,6 +114,6 @@ test('the checker reports a missing file, a missing anchor and a link out of the
   assert.deepEqual(brokenLinks(root, ['README.md', 'docs/deploy.md']), [
     'README.md:4: (client.md#the-web-demo) client.md does not exist',
     'README.md:4: (docs/deploy.md#all-cores) docs/deploy.md has no heading with the anchor #all-cores',
-    'README.md:5: (../shared/research/perf.md) points outside the repository',
+    'README.md:5: (../outside/research/perf.md) points outside the repository',
   ])
 })

@@ -1,5 +1,5 @@
 /**
- * Every reference vector (../shared/vectors) as a table test: exact tokens, payloads,
+ * Every reference vector (test/fixtures) as a table test: exact tokens, payloads,
  * signatures, parses, must-fail cases and builder round trips.
  */
 import assert from 'node:assert/strict'
