@@ -15,6 +15,9 @@ export type SessionState = 'idle' | 'fetching' | 'joining' | 'joined' | 'renewin
 /** How long the SDK may take to connect before the helper gives up on a join or login, ms. */
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000
 
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms); longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647
+
 /** Whether `state` is final. */
 export function isFinal(state: SessionState): boolean {
   return state === 'left' || state === 'failed'
@@ -23,7 +26,10 @@ export function isFinal(state: SessionState): boolean {
 /** The join timeout option, checked. */
 export function joinTimeoutOf(value: number | undefined, field: string): number {
   if (value === undefined) return DEFAULT_JOIN_TIMEOUT_MS
-  if (typeof value !== 'number' || !(value > 0)) throw invalidOption(field, 'must be a positive number of milliseconds')
+  // setTimeout runs a delay over 2^31 - 1 ms (about 24.8 days), Infinity included, at once.
+  if (typeof value !== 'number' || !(value > 0) || !(value <= MAX_TIMER_MS)) {
+    throw invalidOption(field, `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`)
+  }
   return value
 }
 

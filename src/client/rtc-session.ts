@@ -8,7 +8,7 @@ import { checkToken, type TokenFacts } from './check-token.js'
 import type { RtcTokenRequest } from './endpoints.js'
 import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
-import { isFinal, joinTimeoutError, joinTimeoutOf, raceCall, sdkCode, type SessionState } from './lifecycle.js'
+import { isFinal, joinTimeoutError, joinTimeoutOf, MAX_TIMER_MS, raceCall, sdkCode, type SessionState } from './lifecycle.js'
 import {
   DEFAULT_MIN_VALIDITY_SECONDS,
   expectationOf,
@@ -265,7 +265,8 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
     if (options.watchdog === false || facts === undefined || isFinal(state)) return
     const left = facts.expiresAt * 1000 - now()
     // 10 s after the SDK's own will-expire would have come; never sooner than half the life left.
-    const delay = Math.max(left - 20_000, left / 2, 1000)
+    // Capped: setTimeout fires a delay over 2^31 - 1 ms at once (a token valid for weeks).
+    const delay = Math.min(Math.max(left - 20_000, left / 2, 1000), MAX_TIMER_MS)
     const armedFor = facts
     watchdog = setTimeout(() => {
       watchdog = undefined
@@ -437,9 +438,10 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
     off: (type, listener) => events.off(type, listener),
     dispose: () => stop('disposed'),
   }
+  // A client the app already joined is adopted as joined, unless the signal has already ended the session.
+  if (client.connectionState === 'CONNECTED') state = 'joined'
   if (signal?.aborted) stop('aborted')
   else signal?.addEventListener('abort', onAbort, { once: true })
-  if (client.connectionState === 'CONNECTED') state = 'joined'
   return session
 }
 

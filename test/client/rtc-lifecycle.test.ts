@@ -77,6 +77,26 @@ test('an aborted signal is a leave at any point: before the session, while fetch
   await assert.rejects(early.session.join(), { code: 'ERR_ABORTED' })
   assert.equal(early.client.listenerCount(), 0)
 
+  // Already joined by the app, and aborted before the session began: still left, nothing renews.
+  const joinedClient = new FakeRtcClient()
+  joinedClient.connectionState = 'CONNECTED'
+  let fetched = 0
+  const adopted = keepRtcTokenFresh(joinedClient, {
+    appId: APP_ID,
+    channel: 'ChannelA',
+    uid: 42,
+    tokenSource: async () => {
+      fetched++
+      return rtcToken()
+    },
+    signal: before.signal,
+  })
+  assert.equal(adopted.state, 'left')
+  assert.equal(adopted.stopped, true)
+  await assert.rejects(adopted.renew(), { code: 'ERR_ABORTED' })
+  assert.equal(fetched, 0)
+  assert.equal(joinedClient.listenerCount(), 0)
+
   for (const point of ['fetching', 'joining', 'joined'] as const) {
     const controller = new AbortController()
     const source = gatedFetcher()
@@ -177,6 +197,10 @@ test('a join that does not connect within joinTimeoutMs emits join-timeout, leav
   assert.equal(session.state, 'failed')
   assert.equal(client.listenerCount(), 0)
   assert.throws(() => start({ joinTimeoutMs: 0 }), { code: 'ERR_INVALID_ARGUMENT', field: 'joinTimeoutMs' })
+  // setTimeout would fire these at once: refused, not a join that times out in a few ms.
+  for (const joinTimeoutMs of [Infinity, 2 ** 31, Number.NaN]) {
+    assert.throws(() => start({ joinTimeoutMs }), { code: 'ERR_INVALID_ARGUMENT', field: 'joinTimeoutMs' })
+  }
 })
 
 test('a rejoin that fails ends the session; with rejoin off, did-expire ends it', async () => {
