@@ -8,7 +8,15 @@ import { checkToken, type TokenFacts } from './check-token.js'
 import type { RtcTokenRequest } from './endpoints.js'
 import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
-import { isFinal, joinTimeoutError, joinTimeoutOf, MAX_TIMER_MS, raceCall, sdkCode, type SessionState } from './lifecycle.js'
+import {
+  isFinal,
+  joinTimeoutError,
+  joinTimeoutOf,
+  MAX_TIMER_MS,
+  raceCall,
+  sdkCode,
+  type SessionState,
+} from './lifecycle.js'
 import {
   DEFAULT_MIN_VALIDITY_SECONDS,
   expectationOf,
