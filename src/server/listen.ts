@@ -302,9 +302,12 @@ function answerOnSocket(socket: Socket, failure: HttpError, headers: Record<stri
     `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\nContent-Type: ${PROBLEM_JSON}\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
-  // Half-closed: what the client still sends is read and dropped until it closes, or for LINGER_MS.
+  // Half-closed: what the client still sends is read and dropped until it closes, or for LINGER_MS
+  // at most. An absolute timer, not socket.setTimeout: that idle timer restarts with every byte, so a
+  // client dripping bytes would hold the socket (and a graceful shutdown) forever.
   socket.resume()
-  socket.setTimeout(LINGER_MS, () => socket.destroy())
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS)
+  socket.once('close', () => clearTimeout(timer))
   socket.once('error', () => socket.destroy())
 }
 

@@ -30,6 +30,11 @@ test("lifetime: 40 s in development, as the docs' sample server; the app's own i
   const development = { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERT }
   assert.equal(await lifetimeFrom(development), 40)
   assert.equal(await lifetimeFrom({ ...development, AGATE_FETCH_RTC_TOKEN_EXPIRE: '90' }), 90)
+  // Above the app's cap it is cut to the cap, instead of every request being refused.
+  assert.equal(
+    await lifetimeFrom({ ...development, AGATE_FETCH_RTC_TOKEN_EXPIRE: '900', AGATE_MAX_EXPIRE: '600' }),
+    600,
+  )
   assert.equal(await lifetimeFrom(productionEnv({ AGATE_TOKEN_EXPIRE: '1800' }), bearer(KEYS.web.key)), 1800)
   assert.equal(await lifetimeFrom(productionEnv({ AGATE_FETCH_RTC_TOKEN_EXPIRE: '600' }), bearer(KEYS.web.key)), 600)
 })

@@ -6,8 +6,12 @@
  * do not exist).
  */
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
+import { LINGER_MS } from '../../src/server/node-response.js'
 import { RawConnection, rawRequest, type RawResponse } from '../fleet/helpers/raw-http.js'
 import { captureLogs, config, KEYS, productionEnv } from './helpers.js'
 
@@ -272,6 +276,31 @@ describe('unsupported methods get 405 with Allow on every route; 404 only for pa
     const onRoute = await rawRequest(server.url, head(['CONNECT /v1/tokens HTTP/1.1', 'Host: agate.test']))
     assert.deepEqual([onRoute.status, onRoute.headers.allow], [405, 'OPTIONS, POST'])
   })
+
+  test(
+    'a refused CONNECT is closed after LINGER_MS even when the client keeps dripping bytes',
+    { timeout: 20_000 },
+    async () => {
+      const url = new URL(server.url)
+      // Half-open, as a client that keeps sending after the server's answer.
+      const socket = connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true })
+      await once(socket, 'connect')
+      socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+      socket.resume()
+      // The drip's writes fail once the server has closed the connection: that is the point.
+      socket.on('error', () => {})
+      const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)))
+      // One byte a second, which would restart an idle timer forever.
+      const drip = setInterval(() => socket.writable && socket.write('x'), 1000)
+      try {
+        const result = await Promise.race([closed, sleep(LINGER_MS + 4000).then(() => false)])
+        assert.equal(result, true, 'the server closed the connection')
+      } finally {
+        clearInterval(drip)
+        socket.destroy()
+      }
+    },
+  )
 
   test('paths that do not exist are 404 whatever the method', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'POST']) {

@@ -47,7 +47,9 @@ export function mountFetchRtcToken(app: Hono, ctx: ServerContext, tokens: TokenR
       const { token } = issue(ctx, call, {
         app: target,
         version: target.versions.fetchRtcToken,
-        expire: config.fetchRtcTokenExpire,
+        // Never over the app's cap: a setting above it would refuse every request at the policy.
+        expire:
+          config.fetchRtcTokenExpire === undefined ? undefined : Math.min(config.fetchRtcTokenExpire, target.maxExpire),
         rtc: { channelName: body.ChannelName, uid: body.uid, role: body.role === 1 ? 'publisher' : 'subscriber' },
       })
       return respondJson(call, { token, code: '200' })
