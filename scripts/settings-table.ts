@@ -65,10 +65,14 @@ function nameCell(name: string, declaration: SettingDeclaration): string {
 
 function defaultCell(declaration: SettingDeclaration): string {
   if (declaration.secret === true) return '–'
-  if (declaration.defaultText !== undefined) return declaration.defaultText
   const value = declaration.default
+  if (value instanceof ModeDefault) {
+    // A mode without a value of its own is described by defaultText, so the value is stated once.
+    const side = (mode: unknown): string => (mode === undefined ? (declaration.defaultText ?? '–') : shown(mode))
+    return `${side(value.development)} (dev), ${side(value.production)} (prod)`
+  }
+  if (declaration.defaultText !== undefined) return declaration.defaultText
   if (value === undefined) return '–'
-  if (value instanceof ModeDefault) return `${shown(value.development)} (dev), ${shown(value.production)} (prod)`
   return shown(value)
 }
 

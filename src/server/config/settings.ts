@@ -33,7 +33,10 @@ export interface SettingDeclaration<T = unknown> {
   readonly schema: z.ZodType<T>
   /** The value when the setting is not set; without one, the setting is undefined when unset. */
   readonly default?: T | ModeDefault<T>
-  /** For the docs, when the default is not a value of its own (it follows another setting, or another module decides). */
+  /**
+   * For the docs, when the default is not a value of its own (it follows another setting, or another
+   * module decides); with a per-mode default, what the mode without a value of its own gets.
+   */
   readonly defaultText?: string
   /** Certificates, keys, passwords: never logged, never shown as defaults; best given as `NAME_FILE`. */
   readonly secret?: boolean
@@ -119,7 +122,7 @@ export const SETTINGS = {
   AGATE_FETCH_RTC_TOKEN_EXPIRE: {
     schema: integer(1, 86_400),
     default: byMode<number | undefined>(40, undefined),
-    defaultText: "`40` (dev), the app's token lifetime (prod)",
+    defaultText: "the app's token lifetime",
     description:
       "Lifetime of the tokens `POST /fetch_rtc_token` mints, seconds. The docs' sample server hands out 40 s tokens so that the renewal flow shows within a minute; development mode does the same.",
   },
