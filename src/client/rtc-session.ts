@@ -5,7 +5,6 @@
  */
 import type { IAgoraRTCClient, UID } from 'agora-rtc-sdk-ng'
 import { checkToken, type TokenFacts } from './check-token.js'
-import type { RtcTokenRequest } from './endpoints.js'
 import { Emitter, type Listener } from './emitter.js'
 import { aborted, invalidOption, TokenClientError } from './errors.js'
 import {
@@ -17,6 +16,7 @@ import {
   sdkCode,
   type SessionState,
 } from './lifecycle.js'
+import { rtcTokenRequest } from './rtc-request.js'
 import {
   DEFAULT_MIN_VALIDITY_SECONDS,
   expectationOf,
@@ -185,12 +185,7 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
   const fetchToken = toFetcher(options.tokenSource)
   const joinTimeoutMs = joinTimeoutOf(options.joinTimeoutMs, 'joinTimeoutMs')
   const minValidity = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS
-  const request: RtcTokenRequest = {
-    service: 'rtc',
-    channelName: options.channel,
-    ...(typeof uid === 'number' ? { uid } : { account: uid }),
-    role: options.role ?? 'publisher',
-  }
+  const request = rtcTokenRequest(options)
   const now = (): number =>
     (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
   const events = new Emitter<RtcTokenEvent>()

@@ -5,7 +5,7 @@
 import type { JoinOptions } from 'agora-rtc-react'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { checkToken } from '../client/check-token.js'
-import type { RtcTokenRequest } from '../client/endpoints.js'
+import { rtcTokenRequest } from '../client/rtc-request.js'
 import { aborted, TokenClientError } from '../client/errors.js'
 import { toFetcher } from '../client/rtc-session.js'
 import {
@@ -29,17 +29,6 @@ export interface FreshTokenOptions {
   tokenSource: TokenSource | TokenFetcher
   /** Refuse tokens with less life than this, seconds; default 30. */
   minValiditySeconds?: number
-}
-
-/** The token request for `options`. */
-export function rtcRequestOf(options: FreshTokenOptions): RtcTokenRequest {
-  const { uid } = options
-  return {
-    service: 'rtc',
-    channelName: options.channel,
-    ...(typeof uid === 'number' ? { uid } : { account: uid }),
-    role: options.role ?? 'publisher',
-  }
 }
 
 /** The latest value of `value`, for callbacks that must stay the same function across renders. */
@@ -87,7 +76,7 @@ export function useFreshJoinOptions(options: FreshTokenOptions, ready = true): F
     const { signal } = mounted.current
     if (signal.aborted) throw aborted(signal)
     const current = latest.current
-    const request = rtcRequestOf(current)
+    const request = rtcTokenRequest(current)
     const token = await toFetcher(current.tokenSource)(request, { signal, appId: current.appId })
     if (signal.aborted) throw aborted(signal)
     const now = typeof current.tokenSource === 'object' ? current.tokenSource.serverTime?.() : undefined

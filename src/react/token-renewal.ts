@@ -60,8 +60,9 @@ export function useTokenRenewal(
       uid,
       ...(role === undefined ? {} : { role }),
       tokenSource: current.tokenSource,
-      autoRenew: current.autoRenew ?? true,
-      autoRejoin: current.autoRejoin ?? true,
+      // Unset, the session's own defaults apply (both true).
+      ...(current.autoRenew === undefined ? {} : { autoRenew: current.autoRenew }),
+      ...(current.autoRejoin === undefined ? {} : { autoRejoin: current.autoRejoin }),
       ...(current.minValiditySeconds === undefined ? {} : { minValiditySeconds: current.minValiditySeconds }),
       onEvent: (event) => {
         latest.current.onEvent?.(event)
