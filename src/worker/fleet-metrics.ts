@@ -16,6 +16,12 @@ export const FLEET_SHARDS = 8
 
 /** How long an isolate collects counts before it sends them, ms. */
 export const SEND_DELAY_MS = 1000
+/**
+ * How many sends one scheduled task makes at most (one per SEND_DELAY_MS), so the request whose
+ * `waitUntil` keeps it alive is released well within the runtime's limit; the next request
+ * schedules the next task.
+ */
+const MAX_SENDS_PER_TASK = 10
 
 /** The fleet metrics: the names of the per-isolate ones with `agate_fleet_` in front. */
 const METRICS = {
@@ -115,11 +121,16 @@ export class FleetMetrics {
     this.#pending.set(key, (this.#pending.get(key) ?? 0) + 1)
   }
 
-  /** Waits, then sends until nothing is pending or a call fails (the next request schedules a retry). */
+  /**
+   * Sends what is pending once a SEND_DELAY_MS, while counts keep coming, for at most
+   * MAX_SENDS_PER_TASK rounds; stops at a failed call (the next request schedules a retry).
+   */
   async #sendLater(): Promise<void> {
     try {
-      await new Promise((resolve) => setTimeout(resolve, SEND_DELAY_MS))
-      while (this.#pending.size > 0 && (await this.#sendPending()));
+      for (let round = 0; round < MAX_SENDS_PER_TASK && this.#pending.size > 0; round++) {
+        await new Promise((resolve) => setTimeout(resolve, SEND_DELAY_MS))
+        if (!(await this.#sendPending())) break
+      }
     } finally {
       // Right after the last look at #pending, with no await between: a count made later finds no
       // send scheduled and schedules one.
