@@ -152,8 +152,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     {
       maxHeaderSize: limits.headerBytes,
       requestTimeout: limits.requestTimeoutMs,
-      // Node wants it no longer than the request timeout.
-      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      // The config keeps it at most the request timeout, as Node requires.
+      headersTimeout: limits.headersTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       // How often Node checks the two timeouts above; its default (30 s) would make short ones late.
       connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
