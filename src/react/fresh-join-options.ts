@@ -56,9 +56,9 @@ export interface FreshJoinArgs {
  * @example
  * ```tsx
  * const options = { appId, channel: 'ChannelA', uid: 42, tokenSource }
- * const join = useFreshJoinOptions(options)
+ * const join = useFreshJoinOptions(options, inCall)
  * const { isConnected } = useJoin(join.fetchArgs, join.ready)
- * useTokenRenewal(useRTCClient(), options)
+ * useTokenRenewal(useRTCClient(), { ...options, ready: inCall })
  * ```
  */
 export function useFreshJoinOptions(options: FreshTokenOptions, ready = true): FreshJoinArgs {

@@ -3,7 +3,8 @@
  * agora-rtc-react's `useJoin` fed by `useFreshJoinOptions`, keeps its token fresh with
  * `useTokenRenewal`, under StrictMode (mount, unmount, mount again), against the sandbox of the real
  * token server at 8x. Checked: one join, renewals accepted by the sandbox, no join after an unmount,
- * and no helper timer or listener left after the unmount.
+ * and no helper timer or listener left after the unmount; `ready: false` leaves with nothing left to
+ * join again; a new token source serves the next renewal.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -92,6 +93,7 @@ interface Stats {
   joins: number
   leaves: number
   fetches: number
+  secondSourceFetches: number
   renewals: number
   errors: string[]
   listeners: Record<string, number>
@@ -154,3 +156,62 @@ test('StrictMode: unmounted while the token is being fetched, the app never join
   assert.deepEqual(problems, [])
   await page.close()
 })
+
+test(
+  'ready: false leaves with no session left to join again; true joins again and renews',
+  { timeout: 90_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const { page, problems } = await openApp()
+    await page.evaluate(() => (window as any).app.mount(0))
+    await page.waitForFunction(() => (window as any).app.stats().renewals >= 1, undefined, { timeout: 30_000 })
+    await page.evaluate(() => (window as any).app.setInCall(false))
+    await page.waitForFunction(() => (window as any).app.stats().connectionState === 'DISCONNECTED', undefined, {
+      timeout: 10_000,
+    })
+    // Past a whole 40 s token at 8x (5 s): a session left behind would have renewed or joined again.
+    await sleep(6000)
+    const out = await stats(page)
+    assert.equal(out.joins, 1, `no join while ready is false (${out.events.join(' ')})`)
+    assert.equal(out.helperTimers, 0, 'no helper timer while ready is false')
+    // agora-rtc-react's own hooks still listen (the component is mounted); the helper's events have no listener.
+    for (const event of ['token-privilege-will-expire', 'token-privilege-did-expire'])
+      assert.equal(out.listeners[event], 0, `${event} listeners left`)
+    assert.equal(out.state, 'idle')
+
+    const renewalsBefore = out.renewals
+    await page.evaluate(() => (window as any).app.setInCall(true))
+    await page.waitForFunction((before) => (window as any).app.stats().renewals > before, renewalsBefore, {
+      timeout: 30_000,
+    })
+    const back = await stats(page)
+    assert.equal(back.joins, 2, 'one join back in')
+    assert.equal(back.connectionState, 'CONNECTED')
+    assert.deepEqual(back.errors, [])
+    assert.deepEqual(problems, [])
+    await page.close()
+  },
+)
+
+test(
+  'a tokenSource passed on a later render serves the next renewal, with no new join',
+  { timeout: 60_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const { page, problems } = await openApp()
+    await page.evaluate(() => (window as any).app.mount(0))
+    await page.waitForFunction(() => (window as any).app.stats().renewals >= 1, undefined, { timeout: 30_000 })
+    await page.evaluate(() => (window as any).app.useSecondSource())
+    await page.waitForFunction(() => (window as any).app.stats().secondSourceFetches >= 1, undefined, {
+      timeout: 30_000,
+    })
+    await page.waitForFunction(() => (window as any).app.stats().renewals >= 2, undefined, { timeout: 30_000 })
+    const after = await stats(page)
+    assert.equal(after.joins, 1, 'the session kept the client joined')
+    assert.equal(after.connectionState, 'CONNECTED')
+    assert.deepEqual(after.errors, [])
+    assert.deepEqual(problems, [])
+    await page.evaluate(() => (window as any).app.unmount())
+    await page.close()
+  },
+)

@@ -37,7 +37,7 @@ function Call({ config }: { config: DemoConfig }): ReactElement {
   }
   const join = useFreshJoinOptions(options, inCall)
   const joined = useJoin(join.fetchArgs, join.ready)
-  const renewal = useTokenRenewal(useRTCClient(), options)
+  const renewal = useTokenRenewal(useRTCClient(), { ...options, ready: inCall })
   const left =
     renewal.expiresAt === undefined ? undefined : Math.round(renewal.expiresAt - tokenSource.serverTime!() / 1000)
 

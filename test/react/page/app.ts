@@ -28,6 +28,7 @@ const counts = {
   joins: 0,
   leaves: 0,
   fetches: 0,
+  secondSourceFetches: 0,
   renewals: 0,
   errors: [] as string[],
   listeners: {} as Record<string, number>,
@@ -62,30 +63,41 @@ Object.assign(client, {
 
 let fetchDelayMs = 0
 const source = Agate.createTokenSource({ url: '/v1/tokens', kind: 'v1', expire: 40 })
-const tokenSource: AgateType.TokenSource = {
-  getToken: async (request, options) => {
-    counts.fetches++
-    await new Promise((resolve) => setTimeout(resolve, fetchDelayMs))
-    return source.getToken(request, options)
-  },
-  serverTime: () => source.serverTime!(),
+/** A token source that counts its fetches under `name` (the app can switch to a second one). */
+function countingSource(name: 'fetches' | 'secondSourceFetches'): AgateType.TokenSource {
+  return {
+    getToken: async (request, options) => {
+      counts[name]++
+      await new Promise((resolve) => setTimeout(resolve, fetchDelayMs))
+      return source.getToken(request, options)
+    },
+    serverTime: () => source.serverTime!(),
+  }
 }
+const sources = [countingSource('fetches'), countingSource('secondSourceFetches')]
+/** The app's controls, set by the mounted component: whether it wants to be in the call, and which source. */
+let setInCall: (inCall: boolean) => void = () => undefined
+let setSourceIndex: (index: number) => void = () => undefined
 
 function Call(): ReactType.ReactElement {
+  const [inCall, changeInCall] = React.useState(true)
+  const [sourceIndex, changeSourceIndex] = React.useState(0)
+  setInCall = changeInCall
+  setSourceIndex = changeSourceIndex
   const options = {
     appId,
     channel: 'ChannelA',
     uid: 4242,
-    tokenSource,
+    tokenSource: sources[sourceIndex]!,
     onEvent: (event: AgateType.RtcTokenEvent) => {
       counts.events.push(event.type === 'state' ? `state:${event.state}` : event.type)
       if (event.type === 'renewed') counts.renewals++
       if (event.type === 'error') counts.errors.push(String((event.error as { code?: string }).code ?? event.error))
     },
   }
-  const join = Agate.useFreshJoinOptions(options)
+  const join = Agate.useFreshJoinOptions(options, inCall)
   const joined = AgoraRTCReact.useJoin(join.fetchArgs, join.ready)
-  const renewal = Agate.useTokenRenewal(AgoraRTCReact.useRTCClient(), options)
+  const renewal = Agate.useTokenRenewal(AgoraRTCReact.useRTCClient(), { ...options, ready: inCall })
   return h(
     'p',
     { id: 'status', 'data-connected': String(joined.isConnected), 'data-state': renewal.state },
@@ -101,6 +113,12 @@ Object.assign(window, {
       fetchDelayMs = delayMs
       root = ReactDOMClient.createRoot(document.getElementById('root')!)
       root.render(h(React.StrictMode, null, h(AgoraRTCReact.AgoraRTCProvider, { client: client as never }, h(Call))))
+    },
+    setInCall(inCall: boolean): void {
+      setInCall(inCall)
+    },
+    useSecondSource(): void {
+      setSourceIndex(1)
     },
     unmount(): void {
       root?.unmount()
