@@ -130,6 +130,8 @@ test(
       // Leaving stops the helper, and the timeline says why in words, with the code.
       await page.click('#leave')
       await page.waitForSelector('#timeline li[data-event="stopped"]')
+      // The helper stops as the leave begins; the label passes DISCONNECTING on its way.
+      await page.waitForFunction(() => document.querySelector('#connection')?.textContent === 'DISCONNECTED (LEAVE)')
       assert.equal(await page.locator('#connection').innerText(), 'DISCONNECTED (LEAVE)')
       assert.match(
         await page.locator('#timeline li[data-event="stopped"] .detail').innerText(),
