@@ -115,3 +115,13 @@ export function problemOf(error: HttpError, requestId?: string): Record<string, 
 
 /** The media type of problem answers. */
 export const PROBLEM_JSON = 'application/problem+json'
+
+/**
+ * A problem answer as a fetch `Response`, for the places that answer outside a route (Hono's Node
+ * adapter, a Worker that cannot start); `Retry-After` goes along when the failure has one.
+ */
+export function problemResponse(failure: HttpError): Response {
+  const headers: Record<string, string> = { 'content-type': PROBLEM_JSON }
+  if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter)
+  return new Response(JSON.stringify(problemOf(failure)), { status: failure.status, headers })
+}

@@ -15,7 +15,7 @@ import type { DemoOptions, MountedDemo } from '../demo/index.js'
 import { buildApp, type AppDeps } from './app.js'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import type { ServerState } from './context.js'
-import { causeOf, HttpError, PROBLEM_JSON, problemOf, type ErrorKind } from './errors.js'
+import { causeOf, HttpError, PROBLEM_JSON, problemOf, problemResponse, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { nodeTokenListener, writeProblem } from './node-exchange.js'
@@ -130,7 +130,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const hono = getRequestListener(app.fetch, {
     // HTTP/1.0 requests may come without Host; Hono needs one to build the request's URL.
     hostname: 'localhost',
-    // A request the adapter cannot turn into a fetch Request (`GET *`, a bad Host) is the client's fault.
+    // A request the adapter cannot turn into a fetch Request (a Host that is no host name) is the client's fault.
     errorHandler: (error) => {
       if (error instanceof RequestError)
         return problemResponse(new HttpError('invalid-request', 'the request target or Host header is not valid'))
@@ -282,14 +282,6 @@ function answerAsterisk(request: IncomingMessage, response: ServerResponse, allo
   if (request.method !== 'OPTIONS')
     return writeProblem(response, new HttpError('invalid-request', 'the request target * is only for OPTIONS'))
   response.writeHead(204, { allow: allowed.join(', ') }).end()
-}
-
-/** A problem answer as a fetch Response (for Hono's adapter). */
-function problemResponse(failure: HttpError): Response {
-  return new Response(JSON.stringify(problemOf(failure)), {
-    status: failure.status,
-    headers: { 'content-type': PROBLEM_JSON },
-  })
 }
 
 /** Writes a problem answer straight on a socket Node no longer parses (CONNECT), then closes it. */

@@ -4,19 +4,16 @@
  */
 import type { Hono } from 'hono'
 import type { ServerContext } from '../server/context.js'
-import { HttpError, PROBLEM_JSON, problemOf } from '../server/errors.js'
-import { constantTimeEqual, utf8Bytes } from '../token/primitives/bytes.js'
+import { HttpError, problemResponse } from '../server/errors.js'
+import { metricsAuthorization } from '../server/routes/health.js'
 import type { FleetMetrics } from './fleet-metrics.js'
 
 /** Mounts `GET /metrics/fleet`. */
 export function mountFleetMetrics(app: Hono, ctx: ServerContext, fleet: FleetMetrics): void {
-  const token = ctx.config.metricsToken === undefined ? undefined : utf8Bytes(`Bearer ${ctx.config.metricsToken}`)
+  const refused = metricsAuthorization(ctx.config.metricsToken)
   app.get('/metrics/fleet', async (c) => {
-    // Constant time: the metrics token is a secret compared directly, not through a hash.
-    if (token !== undefined && !constantTimeEqual(utf8Bytes(c.req.header('authorization') ?? ''), token)) {
-      c.header('WWW-Authenticate', 'Bearer realm="agate-metrics"')
-      return c.text('metrics need Authorization: Bearer <AGATE_METRICS_TOKEN>', 401)
-    }
+    const refusal = refused(c)
+    if (refusal !== undefined) return refusal
     let text: string
     try {
       text = await fleet.render()
@@ -29,7 +26,7 @@ export function mountFleetMetrics(app: Hono, ctx: ServerContext, fleet: FleetMet
         reason: 'fleet-counts',
         retryAfter: 1,
       })
-      return c.body(JSON.stringify(problemOf(problem)), 503, { 'Content-Type': PROBLEM_JSON, 'Retry-After': '1' })
+      return problemResponse(problem)
     }
     return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
   })

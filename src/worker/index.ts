@@ -11,7 +11,7 @@ import { createApp } from '../server/app.js'
 import { resolveConfig } from '../server/config/resolve.js'
 import type { ServerConfig, ServerMode } from '../server/config/types.js'
 import type { ServerState } from '../server/context.js'
-import { HttpError, PROBLEM_JSON, problemOf } from '../server/errors.js'
+import { HttpError, problemResponse } from '../server/errors.js'
 import { createMetrics, type Metrics } from '../server/metrics.js'
 import type { RateLimitStore } from '../server/rate-limit.js'
 import type { FleetCounts } from './durable-fleet-counts.js'
@@ -155,8 +155,5 @@ function misconfigured(error: unknown): Response {
       ? `misconfigured: ${error.message}`
       : 'the server could not start'
   console.error(JSON.stringify({ level: 'error', event: 'config.invalid', message: detail }))
-  return new Response(JSON.stringify(problemOf(new HttpError('internal', detail))), {
-    status: 500,
-    headers: { 'Content-Type': PROBLEM_JSON },
-  })
+  return problemResponse(new HttpError('internal', detail))
 }

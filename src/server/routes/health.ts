@@ -4,7 +4,7 @@
  * community servers' `{"message":"pong"}`) and `GET /metrics` (Prometheus).
  * @module
  */
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { constantTimeEqual, utf8Bytes } from '../../token/primitives/bytes.js'
 import type { ServerContext } from '../context.js'
 
@@ -23,17 +23,27 @@ export function mountHealth(app: Hono, ctx: ServerContext): void {
   })
   app.options('/ping', (c) => cors.preflight(c))
 
-  const token = ctx.config.metricsToken === undefined ? undefined : utf8Bytes(`Bearer ${ctx.config.metricsToken}`)
+  const refused = metricsAuthorization(ctx.config.metricsToken)
   app.get('/metrics', async (c) => {
-    if (token !== undefined) {
-      const given = utf8Bytes(c.req.header('authorization') ?? '')
-      // Constant time: the metrics token is a secret compared directly, not through a hash.
-      if (!constantTimeEqual(given, token)) {
-        c.header('WWW-Authenticate', 'Bearer realm="agate-metrics"')
-        return c.text('metrics need Authorization: Bearer <AGATE_METRICS_TOKEN>', 401)
-      }
-    }
+    const refusal = refused(c)
+    if (refusal !== undefined) return refusal
     c.header('Content-Type', metrics.registry.contentType)
     return c.body(await metrics.registry.metrics())
   })
+}
+
+/**
+ * The check in front of every metrics route (`/metrics`, and `/metrics/fleet` on Workers): with
+ * `AGATE_METRICS_TOKEN` set, a request without `Authorization: Bearer <token>` gets a 401. Returns
+ * the refusal, or undefined to go on.
+ */
+export function metricsAuthorization(metricsToken: string | undefined): (c: Context) => Response | undefined {
+  if (metricsToken === undefined) return () => undefined
+  const expected = utf8Bytes(`Bearer ${metricsToken}`)
+  return (c) => {
+    // Constant time: the metrics token is a secret compared directly, not through a hash.
+    if (constantTimeEqual(utf8Bytes(c.req.header('authorization') ?? ''), expected)) return undefined
+    c.header('WWW-Authenticate', 'Bearer realm="agate-metrics"')
+    return c.text('metrics need Authorization: Bearer <AGATE_METRICS_TOKEN>', 401)
+  }
 }
