@@ -206,6 +206,7 @@ describe('malformed requests get problem+json', () => {
     ['garbage', 'NOT HTTP AT ALL\r\n\r\n', 400, /not valid HTTP\/1\.1/],
     ['HTTP/1.1 without Host', head(['GET /healthz HTTP/1.1']), 400, /needs a Host header/],
     ['GET *', head(['GET * HTTP/1.1', 'Host: agate.test']), 400, /only for OPTIONS/],
+    ['a Host that is no host name', head(['GET /healthz HTTP/1.1', 'Host: a b']), 400, /Host header is not valid/],
     [
       'a header section over the limit',
       head(['GET /healthz HTTP/1.1', 'Host: agate.test', `X-Big: ${'a'.repeat(9000)}`]),
