@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { SETTINGS } from '../server/config/settings.js'
 import { readDevCredentials } from '../server/dev-credentials.js'
+import { isHex32 } from '../token/validate.js'
 import type { ParsedFlags } from './args.js'
 import { type CliIo, UsageError } from './io.js'
 
@@ -16,8 +17,6 @@ export interface Sourced {
   value: string
   source: string
 }
-
-const HEX32 = /^[0-9a-fA-F]{32}$/
 
 /** The App ID and the certificate a builder signs with. */
 export interface Credentials {
@@ -166,7 +165,8 @@ async function fromFile(path: string, source: string): Promise<Sourced> {
 }
 
 function checked(certificate: Sourced): Sourced {
-  if (!HEX32.test(certificate.value))
+  // isHex32, not a RegExp: a regex would keep the certificate in RegExp.input.
+  if (!isHex32(certificate.value))
     throw new UsageError(`${certificate.source}: a certificate must be 32 hexadecimal characters`)
   return certificate
 }

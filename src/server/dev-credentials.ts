@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { bytesToHex } from '../token/primitives/bytes.js'
+import { isHex32 } from '../token/validate.js'
 
 /** Credentials for development; they are not known to Agora, so they work only with Agate itself. */
 export interface DevCredentials {
@@ -14,8 +15,6 @@ export interface DevCredentials {
   /** Whether this call created the file. */
   created: boolean
 }
-
-const HEX32 = /^[0-9a-f]{32}$/
 
 /**
  * Reads the development credentials from `path` without creating them (the CLI uses those of a
@@ -39,9 +38,9 @@ export async function readDevCredentials(path: string): Promise<Omit<DevCredenti
   }
   if (
     typeof stored.appId !== 'string' ||
-    !HEX32.test(stored.appId) ||
+    !isHex32(stored.appId) ||
     typeof stored.appCertificate !== 'string' ||
-    !HEX32.test(stored.appCertificate)
+    !isHex32(stored.appCertificate)
   ) {
     throw new Error(`${path} does not hold a 32-hex-digit appId and appCertificate; delete it to get new ones`)
   }

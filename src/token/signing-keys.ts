@@ -144,7 +144,7 @@ class SigningKeyCache implements SigningKeyCacheControl {
  *
  * @example
  * ```ts
- * import { signingKeyCache } from 'agate'
+ * import { signingKeyCache } from 'agate-tokens'
  * signingKeyCache.clear() // e.g. after rotating a certificate out
  * signingKeyCache.maxEntries = 0 // or never keep one
  * ```
