@@ -20,6 +20,7 @@ import { rtcTokenRequest } from './rtc-request.js'
 import {
   DEFAULT_MIN_VALIDITY_SECONDS,
   expectationOf,
+  sourceNow,
   type RetryInfo,
   type TokenFetcher,
   type TokenSource,
@@ -186,8 +187,7 @@ export function keepRtcTokenFresh(client: RtcClientLike, options: RtcTokenSessio
   const joinTimeoutMs = joinTimeoutOf(options.joinTimeoutMs, 'joinTimeoutMs')
   const minValidity = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS
   const request = rtcTokenRequest(options)
-  const now = (): number =>
-    (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
+  const now = (): number => sourceNow(options.tokenSource)
   const events = new Emitter<RtcTokenEvent>()
   if (options.onEvent !== undefined) events.on('*', options.onEvent)
 

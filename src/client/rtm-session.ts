@@ -13,6 +13,7 @@ import { toFetcher } from './rtc-session.js'
 import {
   DEFAULT_MIN_VALIDITY_SECONDS,
   expectationOf,
+  sourceNow,
   type RetryInfo,
   type TokenFetcher,
   type TokenSource,
@@ -138,8 +139,7 @@ export function keepRtmTokenFresh(client: RtmClientLike, options: RtmTokenSessio
   const fetchToken = toFetcher(options.tokenSource)
   const loginTimeoutMs = joinTimeoutOf(options.loginTimeoutMs, 'loginTimeoutMs')
   const minValidity = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS
-  const now = (): number =>
-    (typeof options.tokenSource === 'object' ? options.tokenSource.serverTime?.() : undefined) ?? Date.now()
+  const now = (): number => sourceNow(options.tokenSource)
   const events = new Emitter<RtmTokenEvent>()
   if (options.onEvent !== undefined) events.on('*', options.onEvent)
 

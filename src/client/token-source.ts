@@ -49,6 +49,14 @@ export interface TokenSource {
   serverTime?(): number
 }
 
+/**
+ * Now, ms since the epoch, by the token server's clock where the source knows it
+ * ({@link TokenSource.serverTime}), else by the local one.
+ */
+export function sourceNow(source: TokenSource | TokenFetcher): number {
+  return (typeof source === 'object' ? source.serverTime?.() : undefined) ?? Date.now()
+}
+
 /** A plain function can serve as a token source too. */
 export type TokenFetcher = (request: TokenRequest, options: GetTokenOptions) => Promise<string>
 

@@ -11,6 +11,7 @@ import { toFetcher } from '../client/rtc-session.js'
 import {
   DEFAULT_MIN_VALIDITY_SECONDS,
   expectationOf,
+  sourceNow,
   type TokenFetcher,
   type TokenSource,
 } from '../client/token-source.js'
@@ -79,9 +80,8 @@ export function useFreshJoinOptions(options: FreshTokenOptions, ready = true): F
     const request = rtcTokenRequest(current)
     const token = await toFetcher(current.tokenSource)(request, { signal, appId: current.appId })
     if (signal.aborted) throw aborted(signal)
-    const now = typeof current.tokenSource === 'object' ? current.tokenSource.serverTime?.() : undefined
     checkToken(token, expectationOf(request, current.appId), {
-      now: (now ?? Date.now()) / 1000,
+      now: sourceNow(current.tokenSource) / 1000,
       minValiditySeconds: current.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS,
     })
     return { appid: current.appId, channel: current.channel, token, uid: current.uid }

@@ -11,7 +11,7 @@ import {
   type RtcTokenEvent,
   type RtcTokenSession,
 } from '../client/rtc-session.js'
-import type { TokenSource } from '../client/token-source.js'
+import { sourceNow, type TokenSource } from '../client/token-source.js'
 import { useLatest, type FreshTokenOptions } from './fresh-join-options.js'
 
 /** Options of {@link useTokenRenewal}: the join's options, and the session's switches. */
@@ -24,7 +24,7 @@ export interface TokenRenewalOptions extends FreshTokenOptions {
   ready?: boolean
   /** Renew on will-expire; default true. May change between renders. */
   autoRenew?: boolean
-  /** Join again with a fresh token on did-expire; default true. */
+  /** Join again with a fresh token on did-expire; default true. May change between renders. */
   autoRejoin?: boolean
   /** Called with every event of the session (see `keepRtcTokenFresh`). */
   onEvent?: (event: RtcTokenEvent) => void
@@ -110,7 +110,9 @@ export function useTokenRenewal(
   }, [client, appId, channel, uid, role, ready, generation, latest])
 
   useEffect(() => {
-    if (session.current !== undefined) session.current.autoRenew = options.autoRenew ?? true
+    if (session.current === undefined) return
+    session.current.autoRenew = options.autoRenew ?? true
+    session.current.autoRejoin = options.autoRejoin ?? true
   })
 
   return status
@@ -125,9 +127,6 @@ const IDLE: TokenRenewalStatus = Object.freeze({ state: 'idle', expiresAt: undef
 function latestTokenSource(latest: { readonly current: FreshTokenOptions }): TokenSource {
   return {
     getToken: (request, init) => toFetcher(latest.current.tokenSource)(request, init ?? {}),
-    serverTime: () => {
-      const source = latest.current.tokenSource
-      return typeof source === 'object' && source.serverTime !== undefined ? source.serverTime() : Date.now()
-    },
+    serverTime: () => sourceNow(latest.current.tokenSource),
   }
 }

@@ -81,6 +81,12 @@ export class SandboxRtcClient {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
   }
 
+  /**
+   * The SDK client's published local tracks: none, as the sandbox carries no media. agora-rtc-react's
+   * `useJoin` stops and unpublishes them before it leaves, so the property must be there.
+   */
+  readonly localTracks: readonly never[] = []
+
   /** The connection state, as the SDK reports it. */
   get connectionState(): ConnectionState {
     return this.#state

@@ -80,8 +80,6 @@ async function start(): Promise<void> {
   const mount = document.getElementById('react-root')!
   const config = (await (await fetch('/demo/config.json')).json()) as DemoConfig
   const client = createSandboxClient({ baseUrl: config.sandbox.base, timeScale: config.sandbox.timeScale })
-  // useJoin stops and unpublishes client.localTracks before it leaves; the sandbox client has no real tracks.
-  Object.assign(client, { localTracks: [] })
   createRoot(mount).render(
     h(StrictMode, null, h(AgoraRTCProvider, { client: client as unknown as IAgoraRTCClient }, h(Call, { config }))),
   )

@@ -35,9 +35,6 @@ const counts = {
   events: [] as string[],
 }
 const client = Agate.createSandboxClient({ baseUrl: '/sandbox', timeScale: 8 })
-// agora-rtc-react's useJoin unpublishes and stops client.localTracks before it leaves; the sandbox
-// client publishes no real tracks, so it has none.
-Object.assign(client, { localTracks: [] })
 const join = client.join.bind(client)
 const leave = client.leave.bind(client)
 const on = client.on.bind(client)
