@@ -24,9 +24,7 @@ declare module 'cloudflare:workers' {
     readonly sql: SqlStorage
     /** Runs `work` as one transaction: all of its writes or none. */
     transactionSync<T>(work: () => T): T
-    getAlarm(): Promise<number | null>
     setAlarm(scheduledTime: number | Date): Promise<void>
-    deleteAlarm(): Promise<void>
     /** Deletes every row and table: the object's storage is gone (its alarm is not). */
     deleteAll(): Promise<void>
   }
@@ -34,7 +32,6 @@ declare module 'cloudflare:workers' {
   /** What the runtime hands a Durable Object (`this.ctx`). */
   export interface DurableObjectState {
     readonly storage: DurableObjectStorage
-    blockConcurrencyWhile<T>(work: () => Promise<T>): Promise<T>
   }
 
   /** The base class of Durable Objects whose public methods are callable over RPC from a stub. */

@@ -12,10 +12,10 @@ import type { CountDelta, FleetCounts } from './durable-fleet-counts.js'
 import type { StoreLogger } from './durable-rate-limit-store.js'
 
 /** How many objects share the writes. Reading sums all of them, so it stays small. */
-export const FLEET_SHARDS = 8
+const FLEET_SHARDS = 8
 
 /** How long an isolate collects counts before it sends them, ms. */
-export const SEND_DELAY_MS = 1000
+const SEND_DELAY_MS = 1000
 /**
  * How many sends one scheduled task makes at most (one per SEND_DELAY_MS), so the request whose
  * `waitUntil` keeps it alive is released well within the runtime's limit; the next request
