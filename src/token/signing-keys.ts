@@ -101,6 +101,11 @@ class SigningKeyCache implements SigningKeyCacheControl {
    * The keys of `certificate` (32 hex characters, already validated). When caching is disabled the
    * key is fresh and not `cached`: the signer wipes it after use.
    */
+  /** Whether `certificate` is the one signed with last: then it was validated when it was cached. */
+  isNewest(certificate: unknown): boolean {
+    return certificate === this.#newestCertificate && certificate !== undefined
+  }
+
   keyFor(certificate: string): SigningKey {
     if (certificate === this.#newestCertificate) return this.#newest!
     if (this.#maxEntries === 0) return new SigningKey(certificate, false)
@@ -150,6 +155,15 @@ class SigningKeyCache implements SigningKeyCacheControl {
  * ```
  */
 export const signingKeyCache: SigningKeyCacheControl = new SigningKeyCache()
+
+/**
+ * Whether `certificate` is the certificate the cache signed with last. Only validated certificates
+ * are ever signed with, so a builder minting run after run with one certificate checks it once,
+ * without keeping it anywhere the cache does not. Internal.
+ */
+export function isNewestSigningCertificate(certificate: unknown): certificate is string {
+  return (signingKeyCache as SigningKeyCache).isNewest(certificate)
+}
 
 /** The signers' access to the cache. Internal. */
 export function signingKeyFor(certificate: string): SigningKey {

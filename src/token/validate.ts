@@ -39,11 +39,16 @@ function describe(value: unknown): string {
   return `type ${typeof value}`
 }
 
+/** The App ID that passed last: a server mints with one, and checks it once. Not a secret. */
+let lastAppId: string | undefined
+
 /** An App ID: 32 hex characters. */
 export function assertAppId(value: unknown, field = 'appId'): asserts value is string {
+  if (value === lastAppId && value !== undefined) return
   if (!isHex32(value)) {
     throw invalidArgument(field, `must be 32 hexadecimal characters, got ${describe(value)}`)
   }
+  lastAppId = value
 }
 
 /** An App Certificate: 32 hex characters. Never echoed back, not even its length beyond that. */

@@ -11,6 +11,7 @@ import {
   buildRtmToken,
   buildToken,
   parseToken,
+  signingKeyCache,
   TokenError,
   type ParsedToken007,
 } from '../../src/token/index.js'
@@ -152,6 +153,30 @@ test('006 tokens get a fresh salt each (the reference shares one per process)', 
     ),
   )
   assert.equal(salts.size, 20)
+})
+
+test('the App ID and certificate are checked on every call, also right after valid ones', () => {
+  // Builders skip re-checking the App ID and the certificate they minted with last: a different one
+  // must still be checked, whether the signing-key cache is on or off.
+  const base = { ...fixed, channelName: 'ChannelA', uid: 1 }
+  for (const maxEntries of [16, 0]) {
+    const before = signingKeyCache.maxEntries
+    signingKeyCache.maxEntries = maxEntries
+    try {
+      for (const version of ['007', '006'] as const) {
+        buildRtcToken({ ...base, version })
+        invalid(() => buildRtcToken({ ...base, version, appId: appId.slice(1) + 'g' }), 'appId')
+        invalid(
+          () => buildRtcToken({ ...base, version, appCertificate: appCertificate.slice(1) + 'g' }),
+          'appCertificate',
+        )
+        invalid(() => buildRtcToken({ ...base, version, appCertificate: undefined as never }), 'appCertificate')
+        buildRtcToken({ ...base, version })
+      }
+    } finally {
+      signingKeyCache.maxEntries = before
+    }
+  }
 })
 
 test('buildRtcToken validates every field and names it', () => {
