@@ -91,18 +91,22 @@ export class ByteWriter {
 
   /** Writes a u16 length then the UTF-8 bytes of `value` (ASCII is copied without encoding). */
   putString(value: string, field: string): this {
-    let ascii = true
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) > 0x7f) {
-        ascii = false
-        break
-      }
+    if (value.length > 0xffff) {
+      throw invalidArgument(field, `is ${utf8Length(value)} bytes; the format allows 65535`)
     }
-    if (!ascii) return this.putBytes(encoder.encode(value), field)
-    if (value.length > 0xffff) throw invalidArgument(field, `is ${value.length} bytes; the format allows 65535`)
+    const start = this.length
     this.putUint16LE(value.length)
     const at = this.reserve(value.length)
-    for (let i = 0; i < value.length; i++) this.bytes[at + i] = value.charCodeAt(i)
+    // One pass: copy while the text is ASCII; on the first other character, start over encoded.
+    const bytes = this.bytes
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i)
+      if (code > 0x7f) {
+        this.length = start
+        return this.putBytes(encoder.encode(value), field)
+      }
+      bytes[at + i] = code
+    }
     return this
   }
 
