@@ -115,11 +115,18 @@ export function createLoggerOn(level: string, stream: DestinationStream): Logger
 }
 
 /**
- * Printable ASCII without `"` and `\`: a string JSON writes as it is. Most values of a request line
- * (ids, routes, channels, roles) are such strings and skip `JSON.stringify` (~a fifth of the
- * line's cost); anything else, non-ASCII included, still goes through it.
+ * Whether `text` is printable ASCII without `"` and `\`: a string JSON writes as it is. Most values
+ * of a request line (ids, routes, channels, roles) are such strings and skip `JSON.stringify`
+ * (~a fifth of the line's cost); anything else, non-ASCII included, still goes through it. A loop:
+ * on these short strings it costs less than a RegExp call.
  */
-const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+function isPlainJsonText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false
+  }
+  return true
+}
 
 /** A field value of a request line: only strings and finite numbers are written; undefined is left out. */
 export type LineValue = string | number | undefined
@@ -166,7 +173,7 @@ export function requestLineWriter(logger: Logger): RequestLineWriter {
       if (value === undefined) continue
       line +=
         typeof value === 'string'
-          ? `,"${key}":${PLAIN_JSON_TEXT.test(value) ? `"${value}"` : JSON.stringify(value)}`
+          ? `,"${key}":${isPlainJsonText(value) ? `"${value}"` : JSON.stringify(value)}`
           : `,"${key}":${Number.isFinite(value) ? value : null}`
     }
     line += `,"msg":${JSON.stringify(message)}}\n`

@@ -136,10 +136,10 @@ export function canonicalKeys(body: unknown, canonical: readonly string[]): Reco
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError('invalid-argument', 'the body must be a JSON object')
   }
+  const byLowerCase = lowerCaseIndex(canonical)
   const result: Record<string, unknown> = {}
   for (const key of Object.keys(body)) {
-    const lower = key.toLowerCase()
-    const name = canonical.find((candidate) => candidate.toLowerCase() === lower)
+    const name = byLowerCase.get(key.toLowerCase())
     if (name === undefined) continue
     if (Object.hasOwn(result, name)) {
       throw new HttpError('invalid-argument', `${name}: is given twice (keys match case-insensitively)`, {
@@ -149,4 +149,16 @@ export function canonicalKeys(body: unknown, canonical: readonly string[]): Reco
     result[name] = (body as Record<string, unknown>)[key]
   }
   return result
+}
+
+/** Each route's key list, lower-cased once: the lookup runs for every key of every request. */
+const lowerCaseIndexes = new WeakMap<readonly string[], ReadonlyMap<string, string>>()
+
+function lowerCaseIndex(canonical: readonly string[]): ReadonlyMap<string, string> {
+  let index = lowerCaseIndexes.get(canonical)
+  if (index === undefined) {
+    index = new Map(canonical.map((name) => [name.toLowerCase(), name]))
+    lowerCaseIndexes.set(canonical, index)
+  }
+  return index
 }
