@@ -114,20 +114,6 @@ export function createLoggerOn(level: string, stream: DestinationStream): Logger
   return logger
 }
 
-/**
- * Whether `text` is printable ASCII without `"` and `\`: a string JSON writes as it is. Most values
- * of a request line (ids, routes, channels, roles) are such strings and skip `JSON.stringify`
- * (~a fifth of the line's cost); anything else, non-ASCII included, still goes through it. A loop:
- * on these short strings it costs less than a RegExp call.
- */
-function isPlainJsonText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false
-  }
-  return true
-}
-
 /** A field value of a request line: only strings and finite numbers are written; undefined is left out. */
 export type LineValue = string | number | undefined
 
@@ -138,7 +124,7 @@ export type RequestLineWriter = (fields: Readonly<Record<string, LineValue>>, me
  * A writer for the one line logged per request, in exactly the format `logger.info(fields, msg)`
  * gives, made cheap for the hot path (measured under load: pino's generic serialiser ~9 µs and
  * SonicBoom's per-line bookkeeping ~5 µs, of a ~150 µs request):
- * - the fields are a fixed set of strings and numbers, serialised here;
+ * - the fields are a fixed set of strings and numbers, serialised here with one `JSON.stringify`;
  * - on a SonicBoom destination (`pino.destination()`: files, stdout), the lines of one event-loop
  *   turn are handed over in one write at the end of the turn: SonicBoom measures the byte length of
  *   its whole pending buffer on every write, so many small writes cost far more than one large one.
@@ -167,16 +153,11 @@ export function requestLineWriter(logger: Logger): RequestLineWriter {
   }
   return (fields, message) => {
     if (!logger.isLevelEnabled('info')) return
-    let line = `{"level":"info","time":${Date.now()}${bindings}`
-    for (const key in fields) {
-      const value = fields[key]
-      if (value === undefined) continue
-      line +=
-        typeof value === 'string'
-          ? `,"${key}":${isPlainJsonText(value) ? `"${value}"` : JSON.stringify(value)}`
-          : `,"${key}":${Number.isFinite(value) ? value : null}`
-    }
-    line += `,"msg":${JSON.stringify(message)}}\n`
+    // The record's fields as JSON.stringify writes them (undefined ones left out, as pino leaves
+    // them), without its braces: one native call, and a flat string, cheaper than building the line
+    // field by field.
+    const record = JSON.stringify(fields)
+    const line = `{"level":"info","time":${Date.now()}${bindings}${record.length > 2 ? `,${record.slice(1, -1)}` : ''},"msg":${JSON.stringify(message)}}\n`
     if (!batch) {
       stream.write(line)
       return
