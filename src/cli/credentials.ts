@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { SETTINGS } from '../server/config/settings.js'
+import { SETTINGS, type SettingDeclaration } from '../server/config/settings.js'
 import { readDevCredentials } from '../server/dev-credentials.js'
 import { isHex32 } from '../token/validate.js'
 import type { ParsedFlags } from './args.js'
@@ -32,13 +32,11 @@ export interface Credentials {
  * @throws {UsageError} as those two, or when the development credentials file is unreadable.
  */
 export async function resolveCredentials(flags: ParsedFlags, io: CliIo): Promise<Credentials> {
-  const appIdGiven = flags.strings['app-id'] !== undefined || isSet(io, 'AGORA_APP_ID')
-  const certificateGiven =
+  const given =
+    flags.strings['app-id'] !== undefined ||
     flags.strings.certificate !== undefined ||
-    flags.strings['certificate-file'] !== undefined ||
-    isSet(io, 'AGORA_APP_CERTIFICATE') ||
-    isSet(io, 'AGORA_APP_CERTIFICATE_FILE')
-  if (!appIdGiven && !certificateGiven) {
+    flags.strings['certificate-file'] !== undefined
+  if (!given && developmentCredentialsApply(io)) {
     const development = await developmentCredentials(io)
     if (development !== undefined) return development
   }
@@ -46,20 +44,21 @@ export async function resolveCredentials(flags: ParsedFlags, io: CliIo): Promise
 }
 
 /**
- * The App ID from `--app-id`, else `AGORA_APP_ID`.
- * @throws {UsageError} when neither is set.
+ * The App ID from `--app-id`, else `AGORA_APP_ID` or its alias `APP_ID` (as the server reads them).
+ * @throws {UsageError} when none is set.
  */
 export function resolveAppId(flags: ParsedFlags, io: CliIo): Sourced {
   const flag = flags.strings['app-id']
   if (flag !== undefined) return { value: flag, source: '--app-id' }
-  const env = io.env.AGORA_APP_ID
-  if (env !== undefined && env !== '') return { value: env, source: 'AGORA_APP_ID' }
+  for (const name of namesOf('AGORA_APP_ID')) {
+    if (isSet(io, name)) return { value: io.env[name]!, source: name }
+  }
   throw new UsageError('--app-id is required (or set AGORA_APP_ID)')
 }
 
 /**
  * The one certificate a builder signs with: `--certificate` or `--certificate-file`, else
- * `AGORA_APP_CERTIFICATE` or `AGORA_APP_CERTIFICATE_FILE`.
+ * `AGORA_APP_CERTIFICATE` or `AGORA_APP_CERTIFICATE_FILE` (or the alias `APP_CERTIFICATE[_FILE]`).
  * @throws {UsageError} when none or two sources are given, the file cannot be read, or the value
  * is not 32 hex characters.
  */
@@ -93,13 +92,13 @@ export async function resolveCertificates(flags: ParsedFlags, io: CliIo): Promis
       found.push(checked(await fromFile(use.value, `--certificate-file #${found.length + 1}`)))
   }
   if (found.length > 0) return found
-  for (const name of ['AGORA_APP_CERTIFICATE', 'AGORA_APP_CERTIFICATE_SECONDARY']) {
+  for (const name of ['AGORA_APP_CERTIFICATE', 'AGORA_APP_CERTIFICATE_SECONDARY'] as const) {
     const certificate = await envCertificate(io, name)
     if (certificate !== undefined) found.push(certificate)
   }
   if (found.length > 0) return found
-  // A set AGORA_APP_ID says a real app is configured: its certificate is missing, not wanted from elsewhere.
-  if (!isSet(io, 'AGORA_APP_ID')) {
+  // A configured app (an App ID, or AGATE_APPS) means its certificate is missing, not wanted from elsewhere.
+  if (developmentCredentialsApply(io)) {
     const development = await developmentCredentials(io)
     if (development !== undefined) return [development.certificate]
   }
@@ -138,15 +137,38 @@ function isSet(io: CliIo, name: string): boolean {
   return value !== undefined && value !== ''
 }
 
-/** `NAME` or `NAME_FILE` from the environment; both set is ambiguous. */
-async function envCertificate(io: CliIo, name: string): Promise<Sourced | undefined> {
-  const value = io.env[name]
-  const file = io.env[`${name}_FILE`]
-  const hasValue = value !== undefined && value !== ''
-  const hasFile = file !== undefined && file !== ''
-  if (hasValue && hasFile) throw new UsageError(`set ${name} or ${name}_FILE, not both`)
-  if (hasValue) return checked({ value: value.trim(), source: name })
-  if (hasFile) return checked(await fromFile(file, `${name}_FILE`))
+/** A setting's name and its aliases (`AGORA_APP_ID`, `APP_ID`), in the order the server reads them. */
+function namesOf(setting: 'AGORA_APP_ID' | 'AGORA_APP_CERTIFICATE' | 'AGORA_APP_CERTIFICATE_SECONDARY'): string[] {
+  const declaration: SettingDeclaration = SETTINGS[setting]
+  return [setting, ...(declaration.aliases ?? [])]
+}
+
+/**
+ * Whether the development credentials may stand in, as the server decides: not in production
+ * (`AGATE_MODE` or `NODE_ENV`), and not when the environment configures an app (an App ID or a
+ * certificate under any of the server's names, or `AGATE_APPS`), whatever else is missing.
+ */
+function developmentCredentialsApply(io: CliIo): boolean {
+  if (io.env.AGATE_MODE === 'production' || io.env.NODE_ENV === 'production') return false
+  const names = [...namesOf('AGORA_APP_ID'), ...namesOf('AGORA_APP_CERTIFICATE'), 'AGATE_APPS']
+  return !names.some((name) => isSet(io, name) || isSet(io, `${name}_FILE`))
+}
+
+/**
+ * `NAME` or `NAME_FILE` from the environment, else the same of the setting's alias (as the server
+ * reads them); `NAME` and `NAME_FILE` both set is ambiguous.
+ */
+async function envCertificate(
+  io: CliIo,
+  setting: 'AGORA_APP_CERTIFICATE' | 'AGORA_APP_CERTIFICATE_SECONDARY',
+): Promise<Sourced | undefined> {
+  for (const name of namesOf(setting)) {
+    const hasValue = isSet(io, name)
+    const hasFile = isSet(io, `${name}_FILE`)
+    if (hasValue && hasFile) throw new UsageError(`set ${name} or ${name}_FILE, not both`)
+    if (hasValue) return checked({ value: io.env[name]!.trim(), source: name })
+    if (hasFile) return checked(await fromFile(io.env[`${name}_FILE`]!, `${name}_FILE`))
+  }
   return undefined
 }
 

@@ -30,6 +30,22 @@ function assertOneNote(stderr: string, file: string): void {
   assert.ok(lines[0]!.includes(file), `the note names ${file}: ${stderr}`)
 }
 
+/**
+ * With development credentials in `cwd` and `env` configuring the app: agate token mints for the
+ * app in `env` and agate verify checks with its certificate, neither with a note about the file.
+ */
+async function assertEnvironmentUsed(cwd: string, env: Record<string, string>): Promise<void> {
+  const result = await run(RTC, { cwd, env })
+  assert.equal(result.code, 0, result.stderr)
+  assert.equal(result.stderr, '', 'no note: the development credentials are not used')
+  const token = result.stdout.trim()
+  verifyToken(token, { certificates: CERTIFICATE, appId: APP_ID, channelName: 'ChannelA', uid: 42, now: NOW })
+  const verified = await run(['verify', token, '--channel', 'ChannelA', '--uid', '42'], { cwd, env })
+  assert.equal(verified.code, 0, verified.stderr)
+  assert.equal(verified.stdout, 'valid (certificate #1)\n')
+  assert.equal(verified.stderr, '')
+}
+
 describe('agate token: development credentials', () => {
   test('with the file present and nothing configured: a token for the development app, and a note', async () => {
     const { cwd, appId, appCertificate } = await projectWithDevCredentials()
@@ -63,20 +79,7 @@ describe('agate token: development credentials', () => {
 
   test('the environment wins over the file, without a note', async () => {
     const { cwd } = await projectWithDevCredentials()
-    const env = { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE }
-    const result = await run(RTC, { cwd, env })
-    assert.equal(result.code, 0, result.stderr)
-    assert.equal(result.stderr, '')
-    verifyToken(result.stdout.trim(), {
-      certificates: CERTIFICATE,
-      appId: APP_ID,
-      channelName: 'ChannelA',
-      uid: 42,
-      now: NOW,
-    })
-    const verified = await run(['verify', result.stdout.trim(), '--channel', 'ChannelA', '--uid', '42'], { cwd, env })
-    assert.equal(verified.code, 0, verified.stderr)
-    assert.equal(verified.stderr, '')
+    await assertEnvironmentUsed(cwd, { AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: CERTIFICATE })
   })
 
   test('flags win over the file, without a note', async () => {
@@ -85,6 +88,29 @@ describe('agate token: development credentials', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stderr, '')
     assert.equal(parseToken(result.stdout.trim()).appId.toLowerCase(), APP_ID.toLowerCase())
+  })
+
+  test("the server's other names, APP_ID and APP_CERTIFICATE (or APP_CERTIFICATE_FILE), win over the file too", async () => {
+    const { cwd } = await projectWithDevCredentials()
+    const certificateFile = join(cwd, 'certificate.txt')
+    writeFileSync(certificateFile, `${CERTIFICATE}\n`)
+    await assertEnvironmentUsed(cwd, { APP_ID, APP_CERTIFICATE: CERTIFICATE })
+    await assertEnvironmentUsed(cwd, { APP_ID, APP_CERTIFICATE_FILE: certificateFile })
+    // Half a configuration under the other names is still an error, not a mix with the file.
+    assertUsage(await run(RTC, { cwd, env: { APP_ID } }), '--certificate or --certificate-file is required')
+    assertUsage(await run(RTC, { cwd, env: { APP_CERTIFICATE: CERTIFICATE } }), '--app-id is required')
+  })
+
+  test('with AGATE_APPS set, or in production, the file is not used', async () => {
+    const { cwd } = await projectWithDevCredentials()
+    const apps = JSON.stringify([{ name: 'main', appId: APP_ID, certificate: CERTIFICATE }])
+    for (const env of [{ AGATE_APPS: apps }, { NODE_ENV: 'production' }, { AGATE_MODE: 'production' }]) {
+      assertUsage(await run(RTC, { cwd, env }), '--app-id is required (or set AGORA_APP_ID)')
+      assertUsage(
+        await run(['verify', 'x', '--channel', 'ChannelA', '--uid', '42'], { cwd, env }),
+        '--certificate or --certificate-file is required',
+      )
+    }
   })
 
   test('half a configuration is an error, not a mix with the file', async () => {
