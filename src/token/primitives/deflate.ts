@@ -55,24 +55,17 @@ const WINDOW_SLACK = MAX_MATCH + 8
 const ADLER_BASE = 65521
 const ADLER_CHUNK = 3800
 
-// Reused across calls and grown on demand: the input copy (zlib's window) and the hash-chain links
-// (zlib's prev, indexed by position & WMASK).
+// Reused across calls and grown on demand: the input copy (zlib's window), the hash-chain links
+// (zlib's prev, indexed by position & WMASK) and the hash heads (zlib's head).
 let win = new Uint8Array(1024)
 let prev = new Uint16Array(1024)
-
-// zlib's head[] maps each of the 2^15 hash values to the last position inserted with it, and is
-// cleared for every stream. A token's payload has a hundred or two positions, so a 128 KiB table
-// would be touched at a hundred scattered places per call, each a cache miss in a busy server.
-// Instead the heads live in a small open-addressing map holding the same hash -> position
-// entries, so the chains, and the output, are zlib's. Slot keys carry the call's stamp above the
-// hash's 15 bits: keys of earlier calls never equal a live key, so they read as empty slots, and
-// nothing needs clearing until the stamp wraps (every 65535 calls: the slots in use are cleared).
-/** Slot i is `heads[2i]`, its key, and `heads[2i + 1]`, its position: one cache line for both. */
-let heads = new Int32Array(1024)
-let stamp = 0
-const STAMP_LIMIT = 0xffff
-/** Slots a call may use (a power of two at least twice its distinct hashes), since the last clear. */
-let slotsInUse = 0
+let head: Int32Array | null = null
+// zlib clears head[] for every stream. Instead, head[] stores `epoch + position` and each call
+// advances epoch past every position it may store, so entries left by earlier calls read as
+// negative positions, which are treated as NIL (0) exactly like cleared entries. Every few MiB
+// of input, epoch starts over from a cleared table (so a 128 KiB clear per 4 MiB compressed).
+let epoch = 0
+const EPOCH_LIMIT = 1 << 22
 /** Set while a call runs: if one ever died midway, the next one resets the tables fully. */
 let busy = false
 
@@ -98,21 +91,13 @@ export function zlibDeflateView(data: Uint8Array): Uint8Array {
   if (prev.length < n && prev.length < WSIZE) {
     prev = new Uint16Array(Math.min(WSIZE, Math.max(n, prev.length * 2)))
   }
-  // At most min(n, HASH_SIZE) distinct hashes: at most half the slots fill, so probes stay short.
-  let slots = 64
-  while (slots < 2 * n && slots < 2 * HASH_SIZE) slots *= 2
-  if (heads.length < 2 * slots) {
-    heads = new Int32Array(2 * slots)
-    stamp = 0
-    slotsInUse = 0
+  if (head === null || epoch > EPOCH_LIMIT - n) {
+    if (head === null) head = new Int32Array(HASH_SIZE)
+    else head.fill(0)
+    epoch = 0
   }
-  if (slots > slotsInUse) slotsInUse = slots
-  // A new stamp before compressing, so that even an interrupted call cannot leave live entries.
-  if (++stamp > STAMP_LIMIT) {
-    heads.fill(0, 0, 2 * slotsInUse)
-    stamp = 1
-    slotsInUse = slots
-  }
+  const ep = epoch
+  epoch += n // before compressing, so that even an interrupted call cannot leave live entries
   if (busy) resetTrees()
   busy = true
   // Copy the input into the window and take its Adler-32 in the same pass. The window past the
@@ -139,7 +124,7 @@ export function zlibDeflateView(data: Uint8Array): Uint8Array {
   startOutput(n + 6 + 7 * (Math.floor(n / SYMBOLS_PER_BLOCK) + 1))
   putByte(0x78) // CMF: deflate, 32 KiB window
   putByte(0x9c) // FLG: default level, check bits
-  compress(w, n, slots - 1, stamp << HASH_BITS)
+  compress(w, n, head, ep)
   putByte(b >>> 8)
   putByte(b)
   putByte(a >>> 8)
@@ -149,9 +134,8 @@ export function zlibDeflateView(data: Uint8Array): Uint8Array {
 }
 
 /** zlib `deflate_slow` (lazy matching) over `w[0, n)`, emitting every block, the last one final. */
-function compress(w: Uint8Array, n: number, slotMask: number, keyBase: number): void {
+function compress(w: Uint8Array, n: number, hd: Int32Array, ep: number): void {
   const pv = prev
-  const hd = heads
   const lastInsert = n - MIN_MATCH // the last position with MIN_MATCH bytes of lookahead
   let strstart = 0
   let blockStart = 0
@@ -171,8 +155,10 @@ function compress(w: Uint8Array, n: number, slotMask: number, keyBase: number): 
     let hashHead = 0
     if (strstart <= lastInsert) {
       insH = ((insH << HASH_SHIFT) ^ w[strstart + 2]!) & HASH_MASK
-      hashHead = exchangeHead(hd, slotMask, keyBase | insH, strstart)
+      hashHead = hd[insH]! - ep
+      if (hashHead < 0) hashHead = 0
       pv[strstart & WMASK] = hashHead
+      hd[insH] = ep + strstart
     }
     // Find the longest match, discarding those <= prevLength.
     let matchLength = MIN_MATCH - 1
@@ -195,7 +181,9 @@ function compress(w: Uint8Array, n: number, slotMask: number, keyBase: number): 
       while (++strstart < end) {
         if (strstart <= lastInsert) {
           insH = ((insH << HASH_SHIFT) ^ w[strstart + 2]!) & HASH_MASK
-          pv[strstart & WMASK] = exchangeHead(hd, slotMask, keyBase | insH, strstart)
+          const older = hd[insH]! - ep
+          pv[strstart & WMASK] = older < 0 ? 0 : older
+          hd[insH] = ep + strstart
         }
       }
       matchAvailable = false
@@ -225,31 +213,6 @@ function compress(w: Uint8Array, n: number, slotMask: number, keyBase: number): 
   // zlib ignores a full buffer here: this symbol joins the final block.
   if (matchAvailable) tallyLiteral(symCount++, w[strstart - 1]!)
   flushBlock(w, blockStart, strstart - blockStart, symCount, true)
-}
-
-/**
- * zlib's `head[h]` read and write in one: returns the last position stored for the hash in `key`
- * (0, zlib's NIL, when none was stored in this call) and stores `position` in its place.
- */
-function exchangeHead(hd: Int32Array, slotMask: number, key: number, position: number): number {
-  // Keys of earlier calls are below this call's (stamps only grow until the table is cleared).
-  const live = key & ~HASH_MASK
-  let slot = Math.imul(key, 0x9e3779b1) >>> 16
-  for (;;) {
-    const at = (slot & slotMask) << 1
-    const stored = hd[at]!
-    if (stored === key) {
-      const older = hd[at + 1]!
-      hd[at + 1] = position
-      return older
-    }
-    if (stored < live) {
-      hd[at] = key
-      hd[at + 1] = position
-      return 0
-    }
-    slot++
-  }
 }
 
 /**
