@@ -28,6 +28,12 @@ export interface DurableObjectRateLimitStoreOptions {
   failureMode: StoreFailureMode
   /** How long one call may take before the request goes on without it, ms. Default 1000. */
   timeoutMs?: number
+  /**
+   * How long calls must go without a failure before the store counts as answering again, ms.
+   * Default 5000: one overloaded object among working ones keeps the store "failing" in the logs,
+   * the `up` gauge and `/readyz`, rather than flipping them with every request.
+   */
+  recoveryMs?: number
   /** Failures are logged here, once per outage seen by this isolate (not once per request). */
   logger?: StoreLogger
   /** Where the store's metrics go: the app's registry. */
@@ -45,6 +51,9 @@ const UP_METRIC = 'agate_rate_limit_store_up'
  * Failures follow the failure mode, as with Redis; the metrics have the same names
  * (`agate_rate_limit_store_errors_total{outcome}`, `agate_rate_limit_store_up`), per isolate.
  * A failed call is not retried: it may have been counted, and a retry would count it twice.
+ * Objects fail one by one (an overloaded hot key's, say) while the others answer, so the store
+ * counts as failing from its first failure until calls have gone `recoveryMs` without one, and
+ * logs each such outage once, when it starts and when it ends.
  *
  * @example
  * ```ts
@@ -56,16 +65,19 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
   readonly failureMode: StoreFailureMode
   readonly #namespace: DurableObjectNamespace<RateLimitCounter>
   readonly #timeoutMs: number
+  readonly #recoveryMs: number
   readonly #logger: StoreLogger | undefined
   readonly #errors: Counter<'outcome'>
   readonly #up: Gauge
-  /** Whether the last call worked; flips are logged. */
+  /** False from a failure until calls have gone `#recoveryMs` without one; flips are logged. */
   #healthy = true
+  #lastFailureAt = 0
 
   constructor(options: DurableObjectRateLimitStoreOptions) {
     this.failureMode = options.failureMode
     this.#namespace = options.namespace
     this.#timeoutMs = options.timeoutMs ?? 1000
+    this.#recoveryMs = options.recoveryMs ?? 5000
     this.#logger = options.logger
     const registers = options.registry === undefined ? [] : [options.registry]
     this.#errors = new Counter({
@@ -82,7 +94,7 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
     this.#up.set(1)
   }
 
-  /** Whether the last call worked. */
+  /** Whether calls work: false from a failure until they have gone `recoveryMs` without one. */
   get available(): boolean {
     return this.#healthy
   }
@@ -101,7 +113,7 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
           timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
         }),
       ])
-      if (!this.#healthy) this.#markUp()
+      if (!this.#healthy && Date.now() - this.#lastFailureAt >= this.#recoveryMs) this.#markUp()
       return { allowed: hit.allowed, remaining: hit.remaining, resetAt: Date.now() + hit.resetInMs }
     } catch (error) {
       return this.#failed(limit, windowMs, error)
@@ -124,6 +136,7 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
   }
 
   #markDown(error: unknown): void {
+    this.#lastFailureAt = Date.now()
     if (!this.#healthy) return
     this.#healthy = false
     this.#up.set(0)

@@ -16,6 +16,9 @@ import { parse as parseToml } from 'smol-toml'
 const API_KEY = 'agate_durableObjectsTestKey0123456789'
 const OTHER_KEY = 'agate_durableObjectsOtherKey012345678'
 const HUNG_KEY = 'agate_durableObjectsHungKey0123456789'
+const FLAKY_KEY = 'agate_durableObjectsFlakyKey012345678'
+/** How long the store waits without failures before it counts as answering again (its default). */
+const RECOVERY_MS = 5000
 const METRICS_TOKEN = 'workers-metrics-token-0123456789'
 const LIMIT = 5
 const V1_BODY = JSON.stringify({ rtc: { channelName: 'edge-room', uid: 42, role: 'publisher' } })
@@ -38,7 +41,8 @@ const SQLITE_CLASSES = WRANGLER.migrations.flatMap((migration) => migration.new_
  * Objects that fail while told to, standing in for a counter that throws (a bug, an overloaded or
  * unreachable object) and for a counts shard that does. `GET /?broken=true|false` on their Worker
  * flips them; the objects and the Worker share the isolate, hence the module variable. The counter
- * never answers for the caller named `hung`.
+ * never answers for the caller named `hung`, and always fails for the one named `flaky` (an
+ * overloaded hot key among working ones).
  */
 const BROKEN_OBJECTS = `
 import { DurableObject } from 'cloudflare:workers'
@@ -46,6 +50,7 @@ let broken = true
 export class RateLimitCounter extends DurableObject {
   async hit(key, limit, windowMs) {
     if (key.endsWith(':hung')) await new Promise((resolve) => setTimeout(resolve, 60_000))
+    if (key.endsWith(':flaky')) throw new Error('Durable Object is overloaded')
     if (broken) throw new Error('counter object failed')
     return { allowed: true, remaining: limit - 1, resetInMs: windowMs }
   }
@@ -84,7 +89,7 @@ class Edge {
     const bindings = {
       AGORA_APP_ID: APP_ID,
       AGORA_APP_CERTIFICATE: CERTIFICATE,
-      AGATE_API_KEYS: `web=${keyHash(API_KEY)},other=${keyHash(OTHER_KEY)},hung=${keyHash(HUNG_KEY)}`,
+      AGATE_API_KEYS: `web=${keyHash(API_KEY)},other=${keyHash(OTHER_KEY)},hung=${keyHash(HUNG_KEY)},flaky=${keyHash(FLAKY_KEY)}`,
       AGATE_POLICY: 'allow-authenticated',
       AGATE_LOG_LEVEL: 'info',
       AGATE_METRICS_TOKEN: METRICS_TOKEN,
@@ -346,8 +351,28 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
 
     await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
     assert.equal(await fleet.mint('a'), 200)
+    assert.equal(
+      valueOf(await fleet.metrics('a'), 'agate_rate_limit_store_up'),
+      0,
+      'one answer right after failures does not end the outage',
+    )
+    await sleep(RECOVERY_MS)
+    assert.equal(await fleet.mint('a'), 200)
     assert.equal(valueOf(await fleet.metrics('a'), 'agate_rate_limit_store_up'), 1)
     await waitFor('the recovery to be logged', () => fleet.events('rate-limit-store-up').length === 1)
+  })
+
+  test('one object failing among working ones is one outage, logged once, not a flip per request', async () => {
+    const fleet = start({ brokenCounter: true, settings: { AGATE_RATE_LIMIT_STORE_FAILURE: 'refuse' } })
+    await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push(await fleet.mint('a', FLAKY_KEY), await fleet.mint('a', API_KEY))
+    assert.deepEqual(statuses, [503, 200, 503, 200, 503, 200, 503, 200], "only the failing object's caller is refused")
+    await waitFor('the outage to be logged', () => fleet.events('rate-limit-store-down').length > 0)
+    assert.equal(fleet.events('rate-limit-store-down').length, 1)
+    assert.equal(fleet.events('rate-limit-store-up').length, 0, 'the answers in between do not end it')
+    assert.equal(valueOf(await fleet.metrics('a'), 'agate_rate_limit_store_up'), 0)
+    assert.equal((await fleet.fetch('a', '/readyz')).status, 503)
   })
 
   test("an object that throws, in 'refuse' mode: 503 with a problem body and Retry-After: 1, /readyz fails, health does not", async () => {
@@ -381,7 +406,9 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
 
     await (await fleet.worker('broken')).fetch('http://broken.test/?broken=false')
     assert.equal(await fleet.mint('a'), 200, 'serves again once the object answers')
-    assert.equal((await fleet.fetch('a', '/readyz')).status, 200)
+    await sleep(RECOVERY_MS)
+    assert.equal(await fleet.mint('a'), 200)
+    assert.equal((await fleet.fetch('a', '/readyz')).status, 200, 'ready once calls have gone a while without failing')
   })
 
   test('a counter that does not answer: the request goes on after the timeout, as the failure setting says', async () => {
