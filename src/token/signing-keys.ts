@@ -97,15 +97,15 @@ class SigningKeyCache implements SigningKeyCacheControl {
     this.#evictDownTo(0)
   }
 
-  /**
-   * The keys of `certificate` (32 hex characters, already validated). When caching is disabled the
-   * key is fresh and not `cached`: the signer wipes it after use.
-   */
   /** Whether `certificate` is the one signed with last: then it was validated when it was cached. */
   isNewest(certificate: unknown): boolean {
     return certificate === this.#newestCertificate && certificate !== undefined
   }
 
+  /**
+   * The keys of `certificate` (32 hex characters, already validated). When caching is disabled the
+   * key is fresh and not `cached`: the signer wipes it after use.
+   */
   keyFor(certificate: string): SigningKey {
     if (certificate === this.#newestCertificate) return this.#newest!
     if (this.#maxEntries === 0) return new SigningKey(certificate, false)

@@ -6,8 +6,8 @@ import { invalidArgument } from '../errors.js'
 import { bytesToBase64 } from '../primitives/base64.js'
 import { ByteWriter } from '../primitives/bytes.js'
 import { crc32 } from '../primitives/crc32.js'
-import { assertAppId, assertCertificate, assertString, assertUint32 } from '../validate.js'
 import { isNewestSigningCertificate } from '../signing-keys.js'
+import { assertAppId, assertCertificate, assertString, assertUint32 } from '../validate.js'
 import { sign006 } from './signing.js'
 
 /** Everything a 006 token holds, with salt and timestamps explicit. */

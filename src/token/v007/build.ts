@@ -6,6 +6,7 @@ import { invalidArgument } from '../errors.js'
 import { bytesToBase64 } from '../primitives/base64.js'
 import { ByteWriter } from '../primitives/bytes.js'
 import { zlibDeflateView } from '../primitives/deflate.js'
+import { isNewestSigningCertificate } from '../signing-keys.js'
 import {
   assertAccount,
   assertAppId,
@@ -29,7 +30,6 @@ import {
   type Rtm2Permissions,
   type ServiceName,
 } from './services.js'
-import { isNewestSigningCertificate } from '../signing-keys.js'
 import { sign007 } from './signing.js'
 
 /** An RTC service: join and publish privileges in one channel for one uid or account. */
