@@ -283,26 +283,22 @@ async function measure(server, first) {
   return { ...result, cpuUsPerReq: (cpu * 1e6) / result.requests, rssMb: peakRssMb(server.child.pid) }
 }
 
-/**
- * The range of the middle half of `values` (their quartiles, by linear interpolation): how widely
- * the passes' ratios spread on the host, without the one or two a burst of load threw out.
- */
-function middleHalf(values) {
+/** The `q` quantile of `values` (0.5: the median), by linear interpolation between the nearest two. */
+function quantile(values, q) {
   const sorted = [...values].sort((a, b) => a - b)
-  const at = (fraction) => {
-    const position = fraction * (sorted.length - 1)
-    const below = Math.floor(position)
-    const above = Math.min(below + 1, sorted.length - 1)
-    return sorted[below] + (sorted[above] - sorted[below]) * (position - below)
-  }
-  return [at(0.25), at(0.75)]
+  const position = q * (sorted.length - 1)
+  const below = Math.floor(position)
+  const above = Math.min(below + 1, sorted.length - 1)
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below)
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
+const median = (values) => quantile(values, 0.5)
+
+/**
+ * The range of the middle half of `values` (their quartiles): how widely the passes' ratios spread
+ * on the host, without the one or two a burst of load threw out.
+ */
+const middleHalf = (values) => [quantile(values, 0.25), quantile(values, 0.75)]
 
 /**
  * Counts the lines of `file` that contain `marker`, line by line: a run writes millions of audit

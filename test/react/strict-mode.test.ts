@@ -106,6 +106,9 @@ interface Stats {
 
 const stats = (page: Page): Promise<Stats> => page.evaluate(() => (window as any).app.stats())
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
+/** Waits until the app's session has renewed its token `count` times in all (30 s at most). */
+const untilRenewals = (page: Page, count: number): Promise<unknown> =>
+  page.waitForFunction((atLeast) => (window as any).app.stats().renewals >= atLeast, count, { timeout: 30_000 })
 
 test(
   'StrictMode: one join, renewals accepted by the sandbox, and after the unmount no join, timer or listener',
@@ -118,7 +121,7 @@ test(
       timeout: 30_000,
     })
     // 8x: a 40 s token warns 1.25 s after it was issued; wait for two renewals.
-    await page.waitForFunction(() => (window as any).app.stats().renewals >= 2, undefined, { timeout: 30_000 })
+    await untilRenewals(page, 2)
     const joined = await stats(page)
     assert.equal(joined.joins, 1, `one join under StrictMode (${joined.events.join(' ')})`)
     assert.equal(joined.connectionState, 'CONNECTED')
@@ -164,7 +167,7 @@ test(
     if (executable === undefined) return t.skip(MISSING_CHROMIUM)
     const { page, problems } = await openApp()
     await page.evaluate(() => (window as any).app.mount(0))
-    await page.waitForFunction(() => (window as any).app.stats().renewals >= 1, undefined, { timeout: 30_000 })
+    await untilRenewals(page, 1)
     await page.evaluate(() => (window as any).app.setInCall(false))
     await page.waitForFunction(() => (window as any).app.stats().connectionState === 'DISCONNECTED', undefined, {
       timeout: 10_000,
@@ -181,9 +184,7 @@ test(
 
     const renewalsBefore = out.renewals
     await page.evaluate(() => (window as any).app.setInCall(true))
-    await page.waitForFunction((before) => (window as any).app.stats().renewals > before, renewalsBefore, {
-      timeout: 30_000,
-    })
+    await untilRenewals(page, renewalsBefore + 1)
     const back = await stats(page)
     assert.equal(back.joins, 2, 'one join back in')
     assert.equal(back.connectionState, 'CONNECTED')
@@ -200,12 +201,12 @@ test(
     if (executable === undefined) return t.skip(MISSING_CHROMIUM)
     const { page, problems } = await openApp()
     await page.evaluate(() => (window as any).app.mount(0))
-    await page.waitForFunction(() => (window as any).app.stats().renewals >= 1, undefined, { timeout: 30_000 })
+    await untilRenewals(page, 1)
     await page.evaluate(() => (window as any).app.useSecondSource())
     await page.waitForFunction(() => (window as any).app.stats().secondSourceFetches >= 1, undefined, {
       timeout: 30_000,
     })
-    await page.waitForFunction(() => (window as any).app.stats().renewals >= 2, undefined, { timeout: 30_000 })
+    await untilRenewals(page, 2)
     const after = await stats(page)
     assert.equal(after.joins, 1, 'the session kept the client joined')
     assert.equal(after.connectionState, 'CONNECTED')
