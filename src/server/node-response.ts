@@ -12,7 +12,7 @@
  *   the connection close (RFC 9112 §9.6, "tear-down").
  * @module
  */
-import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 
 /**
@@ -44,31 +44,40 @@ export function isLingering(socket: Socket): boolean {
 export function responseClass(draining: () => boolean): typeof ServerResponse<IncomingMessage> {
   return class AgateResponse extends ServerResponse<IncomingMessage> {
     /** Every way of sending the head goes through here (`end` and `write` call it too). */
-    override writeHead(statusCode: number, ...rest: unknown[]): this {
+    override writeHead(
+      statusCode: number,
+      reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
+      headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
+    ): this {
       // The last answer on the connection: Node then sends `Connection: close` and closes after it.
       if (draining() || bodyPending(this.req)) this.shouldKeepAlive = false
-      // The same arguments as given: (status, message?, headers?) or (status, headers?).
-      return super.writeHead(statusCode, ...(rest as [string?, OutgoingHttpHeaders?]))
+      // Passed on as given: Node reads a non-string `reason` as the headers. (Named parameters,
+      // not rest and spread: this runs for every answer.)
+      return super.writeHead(statusCode, reason as string | undefined, headers)
     }
 
-    override end(...args: unknown[]): this {
+    override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
       const request = this.req
       if (!bodyPending(request) || request.destroyed || this.socket === null || lingering.has(this.socket)) {
-        return super.end(...(args as [string, BufferEncoding, () => void]))
+        return super.end(chunk as string, encoding as BufferEncoding, callback as () => void)
       }
       const socket = this.socket
       lingering.add(socket)
-      const callback = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined
-      const [chunk, encoding] = args as [string | Uint8Array | undefined, BufferEncoding | undefined]
+      // Node's own reading of end's arguments: (callback), (chunk, callback) or (chunk, encoding, callback).
+      let body = chunk as string | Uint8Array | null | undefined
+      let bodyEncoding = encoding as BufferEncoding | undefined
+      let done = callback as (() => void) | undefined
+      if (typeof chunk === 'function') [body, bodyEncoding, done] = [undefined, undefined, chunk as () => void]
+      else if (typeof encoding === 'function') [bodyEncoding, done] = [undefined, encoding as () => void]
       if (!this.headersSent && !this.hasHeader('content-length')) {
         // What `end(chunk)` would have declared; `write` alone would send the answer chunked.
-        this.setHeader('content-length', chunk === undefined ? 0 : Buffer.byteLength(chunk, encoding))
+        this.setHeader('content-length', body == null ? 0 : Buffer.byteLength(body, bodyEncoding))
       }
-      if (chunk === undefined || chunk.length === 0) this.flushHeaders()
-      else if (encoding === undefined) this.write(chunk)
-      else this.write(chunk, encoding)
+      if (body == null || body.length === 0) this.flushHeaders()
+      else if (bodyEncoding === undefined) this.write(body)
+      else this.write(body, bodyEncoding)
       dropBody(request, () => {
-        if (!socket.destroyed) super.end(callback)
+        if (!socket.destroyed) super.end(done)
       })
       return this
     }

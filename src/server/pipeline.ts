@@ -12,12 +12,13 @@ import type { ServerContext } from './context.js'
 import { causeOf, HttpError, toHttpError } from './errors.js'
 import type { Answer, TokenRequest } from './exchange.js'
 import { ANONYMOUS, describeIdentity, type Identity } from './identity.js'
+import { requestRecord, type RequestLine } from './logging.js'
 import { grantOf, mint, servicesOf, type Minted, type TokenOrder } from './mint.js'
 import type { RateLimitHit } from './rate-limit.js'
 import { requestIdOf } from './request-id.js'
 
 /** What the audit line says about a token request; never a token or a secret. */
-export interface AuditRecord {
+export type AuditRecord = {
   app: string
   services: string
   channel?: string
@@ -117,6 +118,12 @@ export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, req
 export function respondJson(call: Call, body: unknown, status = 200, type = 'application/json'): Answer {
   call.headers['content-type'] = type
   return { status, headers: call.headers, body: JSON.stringify(body) }
+}
+
+/** A JSON answer given as its text, carrying the call's headers. */
+export function respondJsonText(call: Call, json: string, status = 200): Answer {
+  call.headers['content-type'] = 'application/json'
+  return { status, headers: call.headers, body: json }
 }
 
 /** A plain-text answer carrying the call's headers. */
@@ -235,8 +242,9 @@ function logRequest(
         : failure.kind === 'forbidden' || failure.kind === 'unauthenticated' || failure.kind === 'rate-limited'
           ? 'token.denied'
           : 'request.rejected'
-  // One literal with every field (undefined ones are left out), for the same reason as in auditOf.
-  const line = {
+  // The rule that refused the request stands in the audit record's place for it.
+  if (failure?.rule !== undefined && audit !== undefined) audit.rule = failure.rule
+  const line: RequestLine = {
     event,
     reqId: call.requestId,
     route,
@@ -244,23 +252,20 @@ function logRequest(
     status,
     ms: Math.round(seconds * 1e6) / 1e3,
     caller: describeIdentity(call.identity),
-    app: audit?.app,
-    services: audit?.services,
-    version: audit?.version,
-    channel: audit?.channel,
-    uid: audit?.uid,
-    account: audit?.account,
-    userId: audit?.userId,
-    role: audit?.role,
-    rule: failure?.rule ?? audit?.rule,
-    expiresAt: audit?.expiresAt,
-    outcome: audit?.outcome,
-    error: failure?.kind,
-    reason: failure?.reason,
-    message: failure?.message,
+    details: audit,
+    failure:
+      failure === undefined
+        ? undefined
+        : {
+            rule: audit === undefined ? failure.rule : undefined,
+            error: failure.kind,
+            reason: failure.reason,
+            message: failure.message,
+          },
   }
-  if (event === 'request.failed') ctx.logger.error({ ...line, cause: causeOf(failure?.cause) }, 'request failed')
-  else ctx.requestLog(line, MESSAGES[event] ?? 'request served')
+  if (event === 'request.failed') {
+    ctx.logger.error({ ...requestRecord(line), cause: causeOf(failure?.cause) }, 'request failed')
+  } else ctx.requestLog(line, MESSAGES[event] ?? 'request served')
 }
 
 const MESSAGES: Record<string, string> = {

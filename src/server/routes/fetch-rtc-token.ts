@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { findApp, type ServerContext } from '../context.js'
 import type { HttpError } from '../errors.js'
 import type { Answer } from '../exchange.js'
-import { issue, respondJson, type Call } from '../pipeline.js'
+import { issue, respondJson, respondJsonText, type Call } from '../pipeline.js'
 import type { TokenRoutes } from '../token-routes.js'
 import { canonicalKeys, channelName, uid, validate } from './schemas.js'
 
@@ -52,7 +52,9 @@ export function mountFetchRtcToken(app: Hono, ctx: ServerContext, tokens: TokenR
           config.fetchRtcTokenExpire === undefined ? undefined : Math.min(config.fetchRtcTokenExpire, target.maxExpire),
         rtc: { channelName: body.ChannelName, uid: body.uid, role: body.role === 1 ? 'publisher' : 'subscriber' },
       })
-      return respondJson(call, { token, code: '200' })
+      // A token is its version and base64, nothing JSON escapes: the answer is written as text,
+      // without JSON.stringify's scan of it (~0.4 µs of the request).
+      return respondJsonText(call, `{"token":"${token}","code":"200"}`)
     },
   })
   // The docs' server answers its preflight with 200.

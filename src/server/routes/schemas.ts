@@ -136,10 +136,11 @@ export function canonicalKeys(body: unknown, canonical: readonly string[]): Reco
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError('invalid-argument', 'the body must be a JSON object')
   }
-  const byLowerCase = lowerCaseIndex(canonical)
+  const byKey = keyIndex(canonical)
   const result: Record<string, unknown> = {}
   for (const key of Object.keys(body)) {
-    const name = byLowerCase.get(key.toLowerCase())
+    // Most callers spell the keys as documented: those are found without lower-casing them.
+    const name = byKey.get(key) ?? byKey.get(key.toLowerCase())
     if (name === undefined) continue
     if (Object.hasOwn(result, name)) {
       throw new HttpError('invalid-argument', `${name}: is given twice (keys match case-insensitively)`, {
@@ -151,14 +152,14 @@ export function canonicalKeys(body: unknown, canonical: readonly string[]): Reco
   return result
 }
 
-/** Each route's key list, lower-cased once: the lookup runs for every key of every request. */
-const lowerCaseIndexes = new WeakMap<readonly string[], ReadonlyMap<string, string>>()
+/** Each route's key list, lower-cased once, and as given: the lookup runs for every key of every request. */
+const keyIndexes = new WeakMap<readonly string[], ReadonlyMap<string, string>>()
 
-function lowerCaseIndex(canonical: readonly string[]): ReadonlyMap<string, string> {
-  let index = lowerCaseIndexes.get(canonical)
+function keyIndex(canonical: readonly string[]): ReadonlyMap<string, string> {
+  let index = keyIndexes.get(canonical)
   if (index === undefined) {
-    index = new Map(canonical.map((name) => [name.toLowerCase(), name]))
-    lowerCaseIndexes.set(canonical, index)
+    index = new Map(canonical.flatMap((name) => [[name.toLowerCase(), name] as const, [name, name] as const]))
+    keyIndexes.set(canonical, index)
   }
   return index
 }
