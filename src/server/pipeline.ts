@@ -169,8 +169,7 @@ export function issueEach(
 
 function auditOf(order: TokenOrder): AuditRecord {
   const { rtc, rtm, chat, apaas } = order
-  // Every field in one literal (pino skips the undefined ones): one object shape for every request.
-  return {
+  return auditRecord({
     app: order.app.name,
     services: servicesOf(order).join('+'),
     version: order.version,
@@ -179,9 +178,27 @@ function auditOf(order: TokenOrder): AuditRecord {
     account: rtc === undefined || rtc.uid !== undefined ? undefined : (rtc.account ?? ''),
     userId: rtm?.userId ?? chat?.userId ?? apaas?.userUuid,
     role: apaas?.role !== undefined ? String(apaas.role) : rtc?.role,
-    rule: undefined,
-    expiresAt: undefined,
-    outcome: undefined,
+  })
+}
+
+/**
+ * An audit record with every field, in the order the request line writes them (undefined ones are
+ * left out of it): routes fill the record in as they learn what was asked, and the line's keys keep
+ * their order whatever the order they are filled in. One object shape for every request, too.
+ */
+export function auditRecord(fields: Pick<AuditRecord, 'app' | 'services'> & Partial<AuditRecord>): AuditRecord {
+  return {
+    app: fields.app,
+    services: fields.services,
+    version: fields.version,
+    channel: fields.channel,
+    uid: fields.uid,
+    account: fields.account,
+    userId: fields.userId,
+    role: fields.role,
+    rule: fields.rule,
+    expiresAt: fields.expiresAt,
+    outcome: fields.outcome,
   }
 }
 

@@ -423,6 +423,26 @@ test("a request line has exactly these keys, in this order, with pino's level, t
   assert.ok(Math.abs(line!.time - Date.now()) < 60_000)
 })
 
+test('a verification line has its keys in the same order as every request line, whatever the order the route learns them in', async () => {
+  const { app, logs } = await makeApp(productionEnv())
+  const minted = await json(
+    await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 42 } }, bearer(KEYS.web.key)),
+    200,
+  )
+  await post(app, '/v1/tokens/verify', { token: minted.token }, { ...bearer(KEYS.web.key), 'x-request-id': 'req-2' })
+  const line = logs.lines().find((entry) => entry.reqId === 'req-2')!
+  assert.equal(line.outcome, 'valid')
+  assert.deepEqual(Object.keys(line).slice(Object.keys(line).indexOf('caller')), [
+    'caller',
+    'app',
+    'services',
+    'version',
+    'rule',
+    'outcome',
+    'msg',
+  ])
+})
+
 test('a startup line has exactly these keys, in this order', async () => {
   const logs = captureLogs()
   const server = await startServer(await config(productionEnv(), { port: 0, host: '127.0.0.1' }), {
