@@ -115,6 +115,8 @@ export class FakeRtmClient {
   logouts = 0
   /** Set to make login() stay CONNECTING until a logout (which rejects it, as the SDK does). */
   hangLogins = false
+  /** Set to make login() reject with this error, as the SDK does when Agora refuses the login. */
+  failLogins: Error | undefined = undefined
   #pendingLogin: ((error: Error) => void) | undefined
 
   addEventListener(event: string, listener: Listener): void {
@@ -141,6 +143,7 @@ export class FakeRtmClient {
     this.logins.push(options?.token)
     this.link('CONNECTING', 'LOGIN')
     if (this.hangLogins) return new Promise((_resolve, reject) => (this.#pendingLogin = reject))
+    if (this.failLogins !== undefined) throw this.failLogins
     this.link('CONNECTED', 'LOGIN_SUCCESS')
     return { timestamp: Date.now() }
   }

@@ -111,6 +111,82 @@ test('a token for another user is refused and never reaches the SDK', async () =
   session.dispose()
 })
 
+test('a renewal that fails (the token server down) is reported, the login stays, and the next will-expire renews', async () => {
+  const down = new Error('token server unavailable')
+  const { client, session, events, types } = start((_request, index) => {
+    if (index === 1) throw down
+    return rtmToken('alice')
+  })
+  await session.login()
+  client.emit('tokenPrivilegeWillExpire', '')
+  await flush()
+  assert.deepEqual(
+    events.find((e) => e.type === 'error'),
+    { type: 'error', phase: 'renew', error: down },
+  )
+  assert.equal(client.renewals.length, 0)
+  assert.equal(session.stopped, false)
+  assert.equal(session.state, 'joined')
+  client.emit('tokenPrivilegeWillExpire', '')
+  await flush()
+  assert.equal(client.renewals.length, 1)
+  assert.deepEqual(types().slice(-3), ['will-expire', 'fetched', 'renewed'])
+  session.dispose()
+})
+
+test("a stream channel's failed renewal names the channel and leaves the login alone", async () => {
+  const down = new Error('token server unavailable')
+  const { client, session, events } = start((request) => {
+    if (request.service === 'rtc') throw down
+    return rtmToken('alice')
+  })
+  await session.login()
+  client.emit('tokenPrivilegeWillExpire', 'stream-1')
+  await flush()
+  assert.deepEqual(events.at(-1), { type: 'error', phase: 'renew', error: down, channelName: 'stream-1' })
+  assert.equal(session.state, 'joined')
+  // The login token's own renewal still works.
+  client.emit('tokenPrivilegeWillExpire', '')
+  await flush()
+  assert.deepEqual(
+    client.renewals.map((renewal) => renewal.channelName),
+    [undefined],
+  )
+  session.dispose()
+})
+
+test('a login Agora refuses ends the session as failed: login() rejects with the SDK error and the listeners go', async () => {
+  const { client, session, events } = start()
+  const refused = Object.assign(new Error('login failed: invalid token'), { code: -10005 })
+  client.failLogins = refused
+  await assert.rejects(session.login(), (error) => error === refused)
+  assert.deepEqual(
+    events.find((e) => e.type === 'error'),
+    { type: 'error', phase: 'login', error: refused },
+  )
+  assert.deepEqual(events.at(-1), { type: 'stopped', reason: 'failed' })
+  assert.equal(session.stopped, true)
+  assert.equal(session.state, 'failed')
+  assert.equal(client.listenerCount(), 0)
+  // A stopped session logs in no more.
+  await assert.rejects(session.login(), { name: 'TokenClientError', code: 'ERR_ABORTED' })
+  assert.equal(client.logins.length, 1)
+})
+
+test('a token server down at login ends the session as failed, with nothing sent to the SDK', async () => {
+  const down = new Error('token server unavailable')
+  const { client, session, events } = start(() => {
+    throw down
+  })
+  await assert.rejects(session.login(), (error) => error === down)
+  assert.deepEqual(
+    events.find((e) => e.type === 'error'),
+    { type: 'error', phase: 'login', error: down },
+  )
+  assert.equal(session.state, 'failed')
+  assert.equal(client.logins.length, 0)
+})
+
 test('logging out stops the helper; dispose does too, removing its listeners', async () => {
   const first = start()
   await first.session.login()
