@@ -36,7 +36,10 @@ export interface TokenRenewalStatus {
   state: SessionState
   /** When the current token stops working, Unix s, once the helper has fetched one. */
   expiresAt: number | undefined
-  /** The last error the session reported (a refused token, a failed renewal), if any. */
+  /**
+   * The last error the session reported (a refused token, a failed renewal), until a renewal or a
+   * rejoin succeeds; undefined when there is none.
+   */
   error: unknown
 }
 
@@ -91,8 +94,11 @@ export function useTokenRenewal(
       onEvent: (event) => {
         latest.current.onEvent?.(event)
         if (!live) return
-        if (event.type === 'state' || event.type === 'renewed' || event.type === 'rejoined') {
+        if (event.type === 'state') {
           setStatus((before) => ({ ...before, state: created.state, expiresAt: created.expiresAt }))
+        } else if (event.type === 'renewed' || event.type === 'rejoined') {
+          // A fresh token is in use: an earlier failure is over, and the UI should stop showing it.
+          setStatus({ state: created.state, expiresAt: created.expiresAt, error: undefined })
         } else if (event.type === 'error') {
           setStatus((before) => ({ ...before, error: event.error }))
         } else if (event.type === 'stopped' && event.reason !== 'disposed') {

@@ -94,7 +94,9 @@ interface Stats {
   leaves: number
   fetches: number
   secondSourceFetches: number
+  failedFetches: number
   renewals: number
+  rejoins: number
   errors: string[]
   listeners: Record<string, number>
   events: string[]
@@ -102,6 +104,8 @@ interface Stats {
   helperTimers: number
   state: string | undefined
   connected: string | undefined
+  /** The code of the error useTokenRenewal reports, '' when none. */
+  error: string | undefined
 }
 
 const stats = (page: Page): Promise<Stats> => page.evaluate(() => (window as any).app.stats())
@@ -211,6 +215,41 @@ test(
     assert.equal(after.joins, 1, 'the session kept the client joined')
     assert.equal(after.connectionState, 'CONNECTED')
     assert.deepEqual(after.errors, [])
+    assert.deepEqual(problems, [])
+    await page.evaluate(() => (window as any).app.unmount())
+    await page.close()
+  },
+)
+
+test(
+  'a renewal that fails shows in the status until a fresh token is in use again, and the call goes on',
+  { timeout: 60_000 },
+  async (t) => {
+    if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+    const { page, problems } = await openApp()
+    await page.evaluate(() => (window as any).app.mount(0))
+    await untilRenewals(page, 1)
+    // The token server goes down: the next renewal fails, and the hook says so.
+    await page.evaluate(() => (window as any).app.useFailingSource())
+    await page.waitForFunction(() => (window as any).app.stats().error === 'ERR_TOKEN_FETCH_NETWORK', undefined, {
+      timeout: 30_000,
+    })
+    const failing = await stats(page)
+    assert.ok(failing.failedFetches >= 1)
+    assert.deepEqual(failing.errors, ['ERR_TOKEN_FETCH_NETWORK'])
+    // It comes back: the next renewal (or the rejoin at expiry) succeeds, and the error is gone.
+    await page.evaluate(() => (window as any).app.useFirstSource())
+    await page.waitForFunction(
+      () => {
+        const now = (window as any).app.stats()
+        return now.error === '' && now.connectionState === 'CONNECTED'
+      },
+      undefined,
+      { timeout: 30_000 },
+    )
+    const after = await stats(page)
+    assert.ok(after.renewals + after.rejoins > failing.renewals + failing.rejoins, after.events.join(' '))
+    assert.equal(after.connected, 'true')
     assert.deepEqual(problems, [])
     await page.evaluate(() => (window as any).app.unmount())
     await page.close()

@@ -29,7 +29,9 @@ const counts = {
   leaves: 0,
   fetches: 0,
   secondSourceFetches: 0,
+  failedFetches: 0,
   renewals: 0,
+  rejoins: 0,
   errors: [] as string[],
   listeners: {} as Record<string, number>,
   events: [] as string[],
@@ -71,7 +73,14 @@ function countingSource(name: 'fetches' | 'secondSourceFetches'): AgateType.Toke
     serverTime: () => source.serverTime!(),
   }
 }
-const sources = [countingSource('fetches'), countingSource('secondSourceFetches')]
+/** A token source whose server is down: every fetch fails, as a fetch to an unreachable server does. */
+const failingSource: AgateType.TokenSource = {
+  getToken: async () => {
+    counts.failedFetches++
+    throw new Agate.TokenClientError('ERR_TOKEN_FETCH_NETWORK', 'the token server is down')
+  },
+}
+const sources = [countingSource('fetches'), countingSource('secondSourceFetches'), failingSource]
 /** The app's controls, set by the mounted component: whether it wants to be in the call, and which source. */
 let setInCall: (inCall: boolean) => void = () => undefined
 let setSourceIndex: (index: number) => void = () => undefined
@@ -89,6 +98,7 @@ function Call(): ReactType.ReactElement {
     onEvent: (event: AgateType.RtcTokenEvent) => {
       counts.events.push(event.type === 'state' ? `state:${event.state}` : event.type)
       if (event.type === 'renewed') counts.renewals++
+      if (event.type === 'rejoined') counts.rejoins++
       if (event.type === 'error') counts.errors.push(String((event.error as { code?: string }).code ?? event.error))
     },
   }
@@ -97,7 +107,13 @@ function Call(): ReactType.ReactElement {
   const renewal = Agate.useTokenRenewal(AgoraRTCReact.useRTCClient(), { ...options, ready: inCall })
   return h(
     'p',
-    { id: 'status', 'data-connected': String(joined.isConnected), 'data-state': renewal.state },
+    {
+      id: 'status',
+      'data-connected': String(joined.isConnected),
+      'data-state': renewal.state,
+      'data-error':
+        renewal.error === undefined ? '' : String((renewal.error as { code?: string }).code ?? renewal.error),
+    },
     `${renewal.state}, ${joined.isConnected ? 'connected' : 'not connected'}`,
   )
 }
@@ -117,6 +133,12 @@ Object.assign(window, {
     useSecondSource(): void {
       setSourceIndex(1)
     },
+    useFailingSource(): void {
+      setSourceIndex(2)
+    },
+    useFirstSource(): void {
+      setSourceIndex(0)
+    },
     unmount(): void {
       root?.unmount()
       root = undefined
@@ -129,6 +151,7 @@ Object.assign(window, {
         helperTimers: window.helperTimers(),
         state: status?.dataset.state,
         connected: status?.dataset.connected,
+        error: status?.dataset.error,
       }
     },
   },
