@@ -12,13 +12,12 @@ import type { ServerContext } from './context.js'
 import { causeOf, HttpError, toHttpError } from './errors.js'
 import type { Answer, TokenRequest } from './exchange.js'
 import { ANONYMOUS, describeIdentity, type Identity } from './identity.js'
-import { requestRecord, type RequestLine } from './logging.js'
 import { grantOf, mint, servicesOf, type Minted, type TokenOrder } from './mint.js'
 import type { RateLimitHit } from './rate-limit.js'
 import { requestIdOf } from './request-id.js'
 
 /** What the audit line says about a token request; never a token or a secret. */
-export type AuditRecord = {
+export interface AuditRecord {
   app: string
   services: string
   channel?: string
@@ -169,7 +168,8 @@ export function issueEach(
 
 function auditOf(order: TokenOrder): AuditRecord {
   const { rtc, rtm, chat, apaas } = order
-  return auditRecord({
+  // Every field in one literal (pino skips the undefined ones): one object shape for every request.
+  return {
     app: order.app.name,
     services: servicesOf(order).join('+'),
     version: order.version,
@@ -178,27 +178,9 @@ function auditOf(order: TokenOrder): AuditRecord {
     account: rtc === undefined || rtc.uid !== undefined ? undefined : (rtc.account ?? ''),
     userId: rtm?.userId ?? chat?.userId ?? apaas?.userUuid,
     role: apaas?.role !== undefined ? String(apaas.role) : rtc?.role,
-  })
-}
-
-/**
- * An audit record with every field, in the order the request line writes them (undefined ones are
- * left out of it): routes fill the record in as they learn what was asked, and the line's keys keep
- * their order whatever the order they are filled in. One object shape for every request, too.
- */
-export function auditRecord(fields: Pick<AuditRecord, 'app' | 'services'> & Partial<AuditRecord>): AuditRecord {
-  return {
-    app: fields.app,
-    services: fields.services,
-    version: fields.version,
-    channel: fields.channel,
-    uid: fields.uid,
-    account: fields.account,
-    userId: fields.userId,
-    role: fields.role,
-    rule: fields.rule,
-    expiresAt: fields.expiresAt,
-    outcome: fields.outcome,
+    rule: undefined,
+    expiresAt: undefined,
+    outcome: undefined,
   }
 }
 
@@ -259,9 +241,8 @@ function logRequest(
         : failure.kind === 'forbidden' || failure.kind === 'unauthenticated' || failure.kind === 'rate-limited'
           ? 'token.denied'
           : 'request.rejected'
-  // The rule that refused the request stands in the audit record's place for it.
-  if (failure?.rule !== undefined && audit !== undefined) audit.rule = failure.rule
-  const line: RequestLine = {
+  // One literal with every field (undefined ones are left out), for the same reason as in auditOf.
+  const line = {
     event,
     reqId: call.requestId,
     route,
@@ -269,20 +250,23 @@ function logRequest(
     status,
     ms: Math.round(seconds * 1e6) / 1e3,
     caller: describeIdentity(call.identity),
-    details: audit,
-    failure:
-      failure === undefined
-        ? undefined
-        : {
-            rule: audit === undefined ? failure.rule : undefined,
-            error: failure.kind,
-            reason: failure.reason,
-            message: failure.message,
-          },
+    app: audit?.app,
+    services: audit?.services,
+    version: audit?.version,
+    channel: audit?.channel,
+    uid: audit?.uid,
+    account: audit?.account,
+    userId: audit?.userId,
+    role: audit?.role,
+    rule: failure?.rule ?? audit?.rule,
+    expiresAt: audit?.expiresAt,
+    outcome: audit?.outcome,
+    error: failure?.kind,
+    reason: failure?.reason,
+    message: failure?.message,
   }
-  if (event === 'request.failed') {
-    ctx.logger.error({ ...requestRecord(line), cause: causeOf(failure?.cause) }, 'request failed')
-  } else ctx.requestLog(line, MESSAGES[event] ?? 'request served')
+  if (event === 'request.failed') ctx.logger.error({ ...line, cause: causeOf(failure?.cause) }, 'request failed')
+  else ctx.requestLog(line, MESSAGES[event] ?? 'request served')
 }
 
 const MESSAGES: Record<string, string> = {

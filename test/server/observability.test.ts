@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { startServer } from '../../src/server/listen.js'
-import { createLogger, requestLineWriter, requestRecord, type RequestLine } from '../../src/server/logging.js'
+import { createLogger, requestLineWriter } from '../../src/server/logging.js'
 import { createMetrics } from '../../src/server/metrics.js'
 import {
   bearer,
@@ -280,24 +280,12 @@ test('CORS: the allow-list decides the headers, preflights allow Authorization, 
   assert.equal(refused.status, 403)
 })
 
-/** A request line's own fields, as the pipeline gives them. */
-const OWN_FIELDS = {
-  event: 'token.issued',
-  reqId: 'req-1',
-  route: '/fetch_rtc_token',
-  method: 'POST',
-  status: 200,
-  ms: 0.25,
-  caller: 'api-key:web',
-} as const
-const LINE: RequestLine = OWN_FIELDS
-
 test("request lines on a file destination are batched per turn, kept in order, in pino's own format", async () => {
   const file = join(tempDir(), 'agate.log')
   const { logger, close } = createLogger({ level: 'info', destination: file })
   const write = requestLineWriter(logger)
   for (let index = 0; index < 50; index++)
-    write({ ...LINE, details: { index, channel: `room "${index}"`, skipped: undefined } }, 'token issued')
+    write({ event: 'token.issued', index, channel: `room "${index}"`, skipped: undefined }, 'token issued')
   logger.info({ event: 'other' }, 'after')
   await close()
   const lines = readFileSync(file, 'utf8')
@@ -313,7 +301,7 @@ test("request lines on a file destination are batched per turn, kept in order, i
   )
   assert.equal(lines.filter((line) => line.event === 'other').length, 1)
   const pinoLine = captureLogs()
-  pinoLine.logger.info({ ...OWN_FIELDS, index: 0, channel: 'room "0"' }, 'token issued')
+  pinoLine.logger.info({ event: 'token.issued', index: 0, channel: 'room "0"' }, 'token issued')
   const [expected] = pinoLine.lines()
   assert.deepEqual(Object.keys(requestLines[0]), Object.keys(expected!))
   assert.equal(requestLines[0]!.channel, 'room "0"')
@@ -321,7 +309,7 @@ test("request lines on a file destination are batched per turn, kept in order, i
   assert.equal('skipped' in requestLines[0]!, false)
 })
 
-test("a request line is pino's own line for every kind of string, in every field: plain, escaped, control, non-ASCII", () => {
+test("a request line is pino's own line for every kind of string: plain, escaped, control, non-ASCII", () => {
   const values = [
     'ChannelA',
     '',
@@ -338,28 +326,12 @@ test("a request line is pino's own line for every kind of string, in every field
   ]
   const withoutTime = (text: string) => text.replace(/"time":\d+,/, '')
   for (const value of values) {
-    // The value in each string field of the line's own, and in the details and the failure.
-    const lines: RequestLine[] = [
-      { ...LINE, details: { channel: value, uid: 7 } },
-      { ...LINE, event: value, reqId: value, route: value, method: value, caller: value },
-      { ...LINE, details: { channel: 'a' }, failure: { error: 'invalid-argument', message: value } },
-    ]
-    for (const line of lines) {
-      const fast = captureLogs()
-      const reference = captureLogs()
-      requestLineWriter(fast.logger)(line, value)
-      reference.logger.info(requestRecord(line), value)
-      assert.equal(withoutTime(fast.text()), withoutTime(reference.text()), JSON.stringify(value))
-      assert.deepEqual(JSON.parse(withoutTime(fast.text())), JSON.parse(withoutTime(reference.text())))
-    }
-  }
-  // Numbers are written as JSON writes them (pino too): non-finite ones as null.
-  for (const ms of [0, 0.123, 1e-7, 12345.678, Number.NaN, Number.POSITIVE_INFINITY]) {
     const fast = captureLogs()
     const reference = captureLogs()
-    requestLineWriter(fast.logger)({ ...LINE, ms }, 'token issued')
-    reference.logger.info(requestRecord({ ...LINE, ms }), 'token issued')
-    assert.equal(withoutTime(fast.text()), withoutTime(reference.text()), String(ms))
+    requestLineWriter(fast.logger)({ event: 'token.issued', channel: value, uid: 7 }, 'token issued')
+    reference.logger.info({ event: 'token.issued', channel: value, uid: 7 }, 'token issued')
+    assert.equal(withoutTime(fast.text()), withoutTime(reference.text()), JSON.stringify(value))
+    assert.equal(JSON.parse(fast.text()).channel, value)
   }
   // Lone surrogates are where the line differs from pino's, for the better: pino writes them raw,
   // and UTF-8 turns them into U+FFFD; the request line escapes them, so the log keeps the value.
@@ -368,7 +340,7 @@ test("a request line is pino's own line for every kind of string, in every field
     ['a\udc00b', '"channel":"a\\udc00b"'],
   ] as const) {
     const fast = captureLogs()
-    requestLineWriter(fast.logger)({ ...LINE, details: { channel: value } }, 'token issued')
+    requestLineWriter(fast.logger)({ channel: value }, 'token issued')
     assert.ok(fast.text().includes(written), fast.text())
     assert.equal(JSON.parse(fast.text()).channel, value)
   }
@@ -377,7 +349,7 @@ test("a request line is pino's own line for every kind of string, in every field
 test('a log level above info writes no request lines', async () => {
   const logs = captureLogs('warn')
   const write = requestLineWriter(logs.logger)
-  write(LINE, 'token issued')
+  write({ event: 'token.issued' }, 'token issued')
   assert.equal(logs.text(), '')
 })
 
@@ -423,7 +395,7 @@ test("a request line has exactly these keys, in this order, with pino's level, t
   assert.ok(Math.abs(line!.time - Date.now()) < 60_000)
 })
 
-test('a verification line has its keys in the same order as every request line, whatever the order the route learns them in', async () => {
+test('a verification line has its keys in the same order as every request line', async () => {
   const { app, logs } = await makeApp(productionEnv())
   const minted = await json(
     await post(app, '/v1/tokens', { rtc: { channelName: 'room-1', uid: 42 } }, bearer(KEYS.web.key)),

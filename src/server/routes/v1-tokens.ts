@@ -11,7 +11,7 @@ import { findApp, type ServerContext } from '../context.js'
 import { PROBLEM_JSON, problemOf, type HttpError } from '../errors.js'
 import type { TokenOrder } from '../mint.js'
 import type { Answer } from '../exchange.js'
-import { auditRecord, issue, respondJson, type Call } from '../pipeline.js'
+import { issue, respondJson, type Call } from '../pipeline.js'
 import type { TokenRoutes } from '../token-routes.js'
 import { ROLE_NAMES } from '../policy.js'
 import {
@@ -180,7 +180,7 @@ export function mountV1Tokens(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         tokenAppId !== undefined &&
         !config.apps.some((candidate) => candidate.appId.toLowerCase() === tokenAppId.toLowerCase())
       ) {
-        call.audit = auditRecord({ app: '-', services: 'verify' })
+        call.audit = { app: '-', services: 'verify' }
         // Deny by default holds here too: only a caller some rule is about gets a verdict.
         call.audit.rule = ctx.policy.ruleFor(call.identity)
         call.audit.outcome = 'ERR_TOKEN_CLAIM_MISMATCH'
@@ -191,7 +191,7 @@ export function mountV1Tokens(app: Hono, ctx: ServerContext, tokens: TokenRoutes
         })
       }
       const target = findApp(config, body.app ?? tokenAppId)
-      call.audit = auditRecord({ app: target.name, services: 'verify' })
+      call.audit = { app: target.name, services: 'verify' }
       // Verifying needs access to the app, nothing more: the policy sees an order for no service.
       call.audit.rule = ctx.policy.decide(call.identity, {
         app: target,
