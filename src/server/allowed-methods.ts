@@ -5,6 +5,7 @@
  */
 import type { Hono } from 'hono'
 import { TrieRouter } from 'hono/router/trie-router'
+import { HttpError } from './errors.js'
 
 /**
  * The methods of an app's routes, by path. Routes added with `use` or `all` (method `ALL`) do not
@@ -62,4 +63,15 @@ function withHead(methods: readonly string[]): string[] {
   const all = new Set(methods)
   if (all.has('GET')) all.add('HEAD')
   return [...all].sort()
+}
+
+/**
+ * The refusal of a request that no route serves: 404 when nothing has its path (`allowed` is
+ * empty), else 405 naming the methods that are served; the caller sends them as `Allow`. One rule
+ * for the app's routes and for `CONNECT`, which Node hands to the listener apart.
+ */
+export function unserved(method: string, allowed: readonly string[]): HttpError {
+  return allowed.length === 0
+    ? new HttpError('not-found', 'no such route')
+    : new HttpError('method-not-allowed', `${method} is not served here; allowed: ${allowed.join(', ')}`)
 }

@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
-import { AllowedMethods } from './allowed-methods.js'
+import { AllowedMethods, unserved } from './allowed-methods.js'
 import { Authenticator } from './auth/authenticate.js'
 import type { ServerConfig } from './config.js'
 import type { ServerContext, ServerState } from './context.js'
@@ -117,9 +117,8 @@ export function buildApp(config: ServerConfig, deps: AppDeps = {}): BuiltApp {
   const allowedMethods = new AllowedMethods(app)
   app.notFound((c) => {
     const allowed = allowedMethods.of(c.req.path)
-    if (allowed.length === 0) return problem(c, new HttpError('not-found', 'no such route'))
-    c.header('Allow', allowed.join(', '))
-    return problem(c, new HttpError('method-not-allowed', `this path is served with ${allowed.join(', ')} only`))
+    if (allowed.length > 0) c.header('Allow', allowed.join(', '))
+    return problem(c, unserved(c.req.method, allowed))
   })
   app.onError((error, c) => {
     // Routes render their own errors; this catches what escapes a non-token route.

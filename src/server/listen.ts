@@ -12,6 +12,7 @@ import { getRequestListener, RequestError } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import type { DemoOptions, MountedDemo } from '../demo/index.js'
+import { unserved } from './allowed-methods.js'
 import { buildApp, type AppDeps } from './app.js'
 import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import type { ServerState } from './context.js'
@@ -180,10 +181,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   server.on('connect', (request: IncomingMessage, socket: Socket) => {
     const target = request.url ?? ''
     const allowed = target.startsWith('/') ? allowedMethods.of(target.split('?')[0]!) : allowedMethods.all()
-    const failure =
-      allowed.length === 0
-        ? new HttpError('not-found', 'no such route')
-        : new HttpError('method-not-allowed', `CONNECT is not served; this server answers ${allowed.join(', ')}`)
+    const failure = unserved('CONNECT', allowed)
     answerOnSocket(socket, failure, allowed.length === 0 ? {} : { allow: allowed.join(', ') })
     logger.info(
       { event: 'request.rejected', method: 'CONNECT', status: failure.status, error: failure.kind },
