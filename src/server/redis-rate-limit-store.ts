@@ -4,20 +4,13 @@
  */
 import { Redis, type RedisOptions } from 'ioredis'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import { HttpError } from './errors.js'
 import type { RateLimitHit, RateLimitStore } from './rate-limit.js'
+import { StoreOutage, type StoreFailureMode, type StoreLogger } from './store-outage.js'
 
-/**
- * What a request gets when Redis cannot be asked: `allow` serves it uncounted (availability first;
- * the failure is logged and counted), `refuse` answers 503 (the limit is never exceeded).
- */
-export type RedisFailureMode = 'allow' | 'refuse'
+/** What happens to requests while Redis is unreachable (see {@link StoreFailureMode}). */
+export type RedisFailureMode = StoreFailureMode
 
-/** The part of a pino logger the store uses. */
-export interface StoreLogger {
-  info(object: object, message: string): void
-  warn(object: object, message: string): void
-}
+export type { StoreLogger }
 
 /** Options of {@link RedisRateLimitStore}. */
 export interface RedisRateLimitStoreOptions {
@@ -89,12 +82,11 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #ownsClient: boolean
   readonly #hit: HitCommand
   readonly #prefix: string
-  readonly #logger: StoreLogger | undefined
   readonly #now: () => number
   readonly #errors: Counter<'outcome'>
   readonly #up: Gauge
-  /** Whether the last exchange with Redis worked; flips are logged. */
-  #healthy = true
+  /** Whether the last exchange with Redis worked; its flips are logged. */
+  readonly #outage: StoreOutage
   /** While the circuit is open (after a failure), requests do not go to Redis before this time. */
   #openUntil = 0
   #openFor = 0
@@ -104,7 +96,6 @@ export class RedisRateLimitStore implements RateLimitStore {
   constructor(options: RedisRateLimitStoreOptions) {
     this.failureMode = options.failureMode
     this.#prefix = options.keyPrefix ?? 'agate:rl:'
-    this.#logger = options.logger
     this.#now = options.now ?? Date.now
     if (options.client !== undefined) {
       this.#client = options.client
@@ -134,10 +125,17 @@ export class RedisRateLimitStore implements RateLimitStore {
         aggregator: 'min',
         registers,
       })
-    this.#up.set(1)
+    this.#outage = new StoreOutage({
+      store: 'redis',
+      failureMode: options.failureMode,
+      logger: options.logger,
+      errors: this.#errors,
+      up: this.#up,
+      wording: { down: 'unreachable', back: 'reachable again' },
+    })
 
     // An 'error' listener is required (ioredis prints unhandled ones); the outage itself is logged
-    // by #failed, once, from the first request that meets it or from here when none comes.
+    // once, from the first request that meets it or from here when none comes.
     this.#client.on('error', (error: Error) => this.#markDown(error))
     this.#client.on('ready', () => this.#markUp())
   }
@@ -153,7 +151,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   /** Whether Redis is answering; `/readyz` can report it (and should in `refuse` mode). */
   get available(): boolean {
-    return this.#healthy && this.#client.status === 'ready'
+    return this.#outage.healthy && this.#client.status === 'ready'
   }
 
   /** The ioredis client, for diagnostics and tests. */
@@ -174,7 +172,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (probe) this.#probing = true
     try {
       const [count, ttl] = await this.#hit(this.#prefix + key, windowMs)
-      if (probe || !this.#healthy) this.#markUp()
+      if (probe || !this.#outage.healthy) this.#markUp()
       return { allowed: count <= limit, remaining: Math.max(0, limit - count), resetAt: now + Math.max(0, ttl) }
     } catch (error) {
       this.#open(now)
@@ -219,42 +217,25 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#openUntil = now + this.#openFor
   }
 
+  /** A request Redis could not count: the outage starts if need be, and the failure mode answers. */
   #failed(limit: number, windowMs: number, now: number, error: unknown): RateLimitHit {
     this.#markDown(error)
-    if (this.failureMode === 'allow') {
-      this.#errors.labels('allowed').inc()
-      return { allowed: true, remaining: limit, resetAt: now + windowMs }
-    }
-    this.#errors.labels('refused').inc()
-    throw new HttpError('unavailable', 'the rate-limit store is unreachable; try again shortly', {
-      reason: 'rate-limit-store',
-      retryAfter: 1,
-    })
+    return this.#outage.answer(limit, windowMs, now)
   }
 
   #markDown(error: unknown): void {
-    if (!this.#healthy || this.#closed) return
-    this.#healthy = false
-    this.#up.set(0)
-    const detail = error instanceof Error ? error.message : this.#client.status
-    const effect =
-      this.failureMode === 'allow' ? 'requests are served without counting them' : 'requests are refused with 503'
-    this.#logger?.warn(
-      { event: 'rate-limit-store-down', store: 'redis', mode: this.failureMode, error: detail },
-      `rate-limit store unreachable: ${effect}`,
-    )
+    if (!this.#closed) this.#outage.down(this.#detail(error))
   }
 
   #markUp(): void {
     this.#openFor = 0
     this.#openUntil = 0
-    if (this.#healthy) return
-    this.#healthy = true
-    this.#up.set(1)
-    this.#logger?.info(
-      { event: 'rate-limit-store-up', store: 'redis' },
-      'rate-limit store reachable again: requests are counted',
-    )
+    this.#outage.back()
+  }
+
+  /** What went wrong, for the log: the error's message, or the client's state when no call was made. */
+  #detail(error: unknown): string {
+    return error instanceof Error ? error.message : this.#client.status
   }
 }
 

@@ -5,21 +5,11 @@
  */
 import type { DurableObjectNamespace } from 'cloudflare:workers'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import { HttpError } from '../server/errors.js'
 import type { RateLimitHit, RateLimitStore } from '../server/rate-limit.js'
+import { StoreOutage, type StoreFailureMode, type StoreLogger } from '../server/store-outage.js'
 import type { RateLimitCounter } from './durable-rate-limit-counter.js'
 
-/**
- * What a request gets when its object cannot count it (it threw, is overloaded, or did not answer in
- * time): `allow` serves it uncounted, `refuse` answers 503. The same choice as the Redis store's.
- */
-export type StoreFailureMode = 'allow' | 'refuse'
-
-/** The part of a pino logger the store uses. */
-export interface StoreLogger {
-  info(object: object, message: string): void
-  warn(object: object, message: string): void
-}
+export type { StoreFailureMode, StoreLogger }
 
 /** Options of {@link DurableObjectRateLimitStore}. */
 export interface DurableObjectRateLimitStoreOptions {
@@ -66,11 +56,8 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
   readonly #namespace: DurableObjectNamespace<RateLimitCounter>
   readonly #timeoutMs: number
   readonly #recoveryMs: number
-  readonly #logger: StoreLogger | undefined
-  readonly #errors: Counter<'outcome'>
-  readonly #up: Gauge
-  /** False from a failure until calls have gone `#recoveryMs` without one; flips are logged. */
-  #healthy = true
+  /** Down from a failure until calls have gone `#recoveryMs` without one; its flips are logged. */
+  readonly #outage: StoreOutage
   #lastFailureAt = 0
 
   constructor(options: DurableObjectRateLimitStoreOptions) {
@@ -78,30 +65,34 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
     this.#namespace = options.namespace
     this.#timeoutMs = options.timeoutMs ?? 1000
     this.#recoveryMs = options.recoveryMs ?? 5000
-    this.#logger = options.logger
     const registers = options.registry === undefined ? [] : [options.registry]
-    this.#errors = new Counter({
-      name: ERRORS_METRIC,
-      help: 'Requests that could not be counted in the rate-limit store, by what happened to them (allowed or refused).',
-      labelNames: ['outcome'] as const,
-      registers,
+    this.#outage = new StoreOutage({
+      store: 'durable-object',
+      failureMode: options.failureMode,
+      logger: options.logger,
+      errors: new Counter({
+        name: ERRORS_METRIC,
+        help: 'Requests that could not be counted in the rate-limit store, by what happened to them (allowed or refused).',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+      up: new Gauge({
+        name: UP_METRIC,
+        help: 'Whether the rate-limit store answered the last call (1) or not (0).',
+        registers,
+      }),
+      wording: { down: 'failing', back: 'answering again' },
     })
-    this.#up = new Gauge({
-      name: UP_METRIC,
-      help: 'Whether the rate-limit store answered the last call (1) or not (0).',
-      registers,
-    })
-    this.#up.set(1)
   }
 
   /** Whether calls work: false from a failure until they have gone `recoveryMs` without one. */
   get available(): boolean {
-    return this.#healthy
+    return this.#outage.healthy
   }
 
   /**
    * Counts one request for `key`. While its object fails, resolves with "allowed" (mode `allow`)
-   * or rejects with a 503 {@link HttpError} (mode `refuse`), within about `timeoutMs` at worst.
+   * or rejects with a 503 `HttpError` (mode `refuse`), within about `timeoutMs` at worst.
    */
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitHit> {
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -113,7 +104,7 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
           timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
         }),
       ])
-      if (!this.#healthy && Date.now() - this.#lastFailureAt >= this.#recoveryMs) this.#markUp()
+      if (!this.#outage.healthy && Date.now() - this.#lastFailureAt >= this.#recoveryMs) this.#outage.back()
       return { allowed: hit.allowed, remaining: hit.remaining, resetAt: Date.now() + hit.resetInMs }
     } catch (error) {
       return this.#failed(limit, windowMs, error)
@@ -122,40 +113,12 @@ export class DurableObjectRateLimitStore implements RateLimitStore {
     }
   }
 
+  /** A request its object could not count: the outage starts or goes on, and the failure mode answers. */
   #failed(limit: number, windowMs: number, error: unknown): RateLimitHit {
-    this.#markDown(error)
-    if (this.failureMode === 'allow') {
-      this.#errors.labels('allowed').inc()
-      return { allowed: true, remaining: limit, resetAt: Date.now() + windowMs }
-    }
-    this.#errors.labels('refused').inc()
-    throw new HttpError('unavailable', 'the rate-limit store is unreachable; try again shortly', {
-      reason: 'rate-limit-store',
-      retryAfter: 1,
-    })
-  }
-
-  #markDown(error: unknown): void {
-    this.#lastFailureAt = Date.now()
-    if (!this.#healthy) return
-    this.#healthy = false
-    this.#up.set(0)
+    const now = Date.now()
+    this.#lastFailureAt = now
     // The runtime's message (e.g. "Durable Object is overloaded"); a key (an address) is not logged.
-    const detail = error instanceof Error ? error.message : String(error)
-    const effect =
-      this.failureMode === 'allow' ? 'requests are served without counting them' : 'requests are refused with 503'
-    this.#logger?.warn(
-      { event: 'rate-limit-store-down', store: 'durable-object', mode: this.failureMode, error: detail },
-      `rate-limit store failing: ${effect}`,
-    )
-  }
-
-  #markUp(): void {
-    this.#healthy = true
-    this.#up.set(1)
-    this.#logger?.info(
-      { event: 'rate-limit-store-up', store: 'durable-object' },
-      'rate-limit store answering again: requests are counted',
-    )
+    this.#outage.down(error instanceof Error ? error.message : String(error))
+    return this.#outage.answer(limit, windowMs, now)
   }
 }
