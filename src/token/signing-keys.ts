@@ -158,8 +158,7 @@ export const signingKeyCache: SigningKeyCacheControl = new SigningKeyCache()
 
 /**
  * Whether `certificate` is the certificate the cache signed with last. Only validated certificates
- * are ever signed with, so a builder minting run after run with one certificate checks it once,
- * without keeping it anywhere the cache does not. Internal.
+ * are ever signed with, so `assertCertificate` passes it without walking it again. Internal.
  */
 export function isNewestSigningCertificate(certificate: unknown): certificate is string {
   return (signingKeyCache as SigningKeyCache).isNewest(certificate)

@@ -6,7 +6,6 @@ import { invalidArgument } from '../errors.js'
 import { bytesToBase64 } from '../primitives/base64.js'
 import { ByteWriter } from '../primitives/bytes.js'
 import { crc32 } from '../primitives/crc32.js'
-import { isNewestSigningCertificate } from '../signing-keys.js'
 import { assertAppId, assertCertificate, assertString, assertUint32 } from '../validate.js'
 import { sign006 } from './signing.js'
 
@@ -33,8 +32,7 @@ const signature = new Uint8Array(32)
 /** Packs, signs and encodes a 006 token. Throws `ERR_INVALID_ARGUMENT` on bad fields. */
 export function encodeToken006(fields: Token006Fields): string {
   assertAppId(fields.appId)
-  // The certificate last signed with was checked when it was first used (the check walks 32 characters).
-  if (!isNewestSigningCertificate(fields.appCertificate)) assertCertificate(fields.appCertificate)
+  assertCertificate(fields.appCertificate)
   assertString(fields.channelName, 'channelName', 0xffff)
   assertString(fields.uid, 'uid', 0xffff)
   assertUint32(fields.salt, 'salt')

@@ -6,7 +6,6 @@ import { invalidArgument } from '../errors.js'
 import { bytesToBase64 } from '../primitives/base64.js'
 import { ByteWriter } from '../primitives/bytes.js'
 import { zlibDeflateView } from '../primitives/deflate.js'
-import { isNewestSigningCertificate } from '../signing-keys.js'
 import {
   assertAccount,
   assertAppId,
@@ -130,8 +129,7 @@ const SIGNATURE_END = 34
 /** Packs, signs, compresses and encodes an AccessToken2. Throws `ERR_INVALID_ARGUMENT` on bad fields. */
 export function encodeToken007(fields: Token007Fields, rules: EncodeRules): string {
   assertAppId(fields.appId)
-  // The certificate last signed with was checked when it was first used (the check walks 32 characters).
-  if (!isNewestSigningCertificate(fields.appCertificate)) assertCertificate(fields.appCertificate)
+  assertCertificate(fields.appCertificate)
   assertUint32(fields.issuedAt, 'issuedAt')
   assertUint32(fields.salt, 'salt')
   const maxLifetime = rules.strict ? MAX_LIFETIME_SECONDS : 0xffff_ffff
