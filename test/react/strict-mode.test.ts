@@ -114,6 +114,14 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 const untilRenewals = (page: Page, count: number): Promise<unknown> =>
   page.waitForFunction((atLeast) => (window as any).app.stats().renewals >= atLeast, count, { timeout: 30_000 })
 
+/** A page whose app is mounted, joined and has renewed its token once: where most tests start. */
+async function openRenewingApp(): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openApp()
+  await opened.page.evaluate(() => (window as any).app.mount(0))
+  await untilRenewals(opened.page, 1)
+  return opened
+}
+
 test(
   'StrictMode: one join, renewals accepted by the sandbox, and after the unmount no join, timer or listener',
   { timeout: 90_000 },
@@ -169,9 +177,7 @@ test(
   { timeout: 90_000 },
   async (t) => {
     if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const { page, problems } = await openApp()
-    await page.evaluate(() => (window as any).app.mount(0))
-    await untilRenewals(page, 1)
+    const { page, problems } = await openRenewingApp()
     await page.evaluate(() => (window as any).app.setInCall(false))
     await page.waitForFunction(() => (window as any).app.stats().connectionState === 'DISCONNECTED', undefined, {
       timeout: 10_000,
@@ -203,9 +209,7 @@ test(
   { timeout: 60_000 },
   async (t) => {
     if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const { page, problems } = await openApp()
-    await page.evaluate(() => (window as any).app.mount(0))
-    await untilRenewals(page, 1)
+    const { page, problems } = await openRenewingApp()
     await page.evaluate(() => (window as any).app.useSecondSource())
     await page.waitForFunction(() => (window as any).app.stats().secondSourceFetches >= 1, undefined, {
       timeout: 30_000,
@@ -226,9 +230,7 @@ test(
   { timeout: 60_000 },
   async (t) => {
     if (executable === undefined) return t.skip(MISSING_CHROMIUM)
-    const { page, problems } = await openApp()
-    await page.evaluate(() => (window as any).app.mount(0))
-    await untilRenewals(page, 1)
+    const { page, problems } = await openRenewingApp()
     // The token server goes down: the next renewal fails, and the hook says so.
     await page.evaluate(() => (window as any).app.useFailingSource())
     await page.waitForFunction(() => (window as any).app.stats().error === 'ERR_TOKEN_FETCH_NETWORK', undefined, {
