@@ -230,6 +230,11 @@ describe('agate token: credentials', () => {
       await run(['token', 'fpa'], { env }),
       'set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE, not both',
     )
+    // The same under the server's other names for them.
+    assertUsage(
+      await run(['token', 'fpa'], { env: { APP_ID, APP_CERTIFICATE: CERTIFICATE, APP_CERTIFICATE_FILE: '/x' } }),
+      'set APP_CERTIFICATE or APP_CERTIFICATE_FILE, not both',
+    )
   })
 
   test('an unreadable certificate file names the path and the reason', async () => {
