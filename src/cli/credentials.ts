@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { ConfigError } from '../server/config/errors.js'
+import { developmentCredentialsFile } from '../server/config/resolve.js'
 import { SETTINGS, type SettingDeclaration } from '../server/config/settings.js'
 import { readDevCredentials } from '../server/dev-credentials.js'
 import { isHex32 } from '../token/validate.js'
@@ -36,7 +38,7 @@ export async function resolveCredentials(flags: ParsedFlags, io: CliIo): Promise
     flags.strings['app-id'] !== undefined ||
     flags.strings.certificate !== undefined ||
     flags.strings['certificate-file'] !== undefined
-  if (!given && developmentCredentialsApply(io)) {
+  if (!given) {
     const development = await developmentCredentials(io)
     if (development !== undefined) return development
   }
@@ -97,25 +99,31 @@ export async function resolveCertificates(flags: ParsedFlags, io: CliIo): Promis
     if (certificate !== undefined) found.push(certificate)
   }
   if (found.length > 0) return found
-  // A configured app (an App ID, or AGATE_APPS) means its certificate is missing, not wanted from elsewhere.
-  if (developmentCredentialsApply(io)) {
-    const development = await developmentCredentials(io)
-    if (development !== undefined) return [development.certificate]
-  }
+  // A configured app (an App ID, or AGATE_APPS) means its certificate is missing, not wanted from
+  // elsewhere: then there are no development credentials to fall back on.
+  const development = await developmentCredentials(io)
+  if (development !== undefined) return [development.certificate]
   throw new UsageError(
     '--certificate or --certificate-file is required (or set AGORA_APP_CERTIFICATE or AGORA_APP_CERTIFICATE_FILE)',
   )
 }
 
 /**
- * The development credentials, from `AGATE_DEV_CREDENTIALS_FILE` or `.agate/dev-credentials.json`
- * in the working directory (where the server keeps them), when that file exists. Never creates it:
- * credentials the server does not know would make tokens nothing accepts.
+ * The development credentials, where the server would use them (its own rule,
+ * `developmentCredentialsFile`: development mode and no app configured under any of its names),
+ * from `AGATE_DEV_CREDENTIALS_FILE` or `.agate/dev-credentials.json` in the working directory, when
+ * that file exists. Never creates it: credentials the server does not know would make tokens
+ * nothing accepts.
  */
 async function developmentCredentials(io: CliIo): Promise<Credentials | undefined> {
-  const file = isSet(io, 'AGATE_DEV_CREDENTIALS_FILE')
-    ? io.env.AGATE_DEV_CREDENTIALS_FILE!
-    : SETTINGS.AGATE_DEV_CREDENTIALS_FILE.default
+  let file: string | undefined
+  try {
+    file = developmentCredentialsFile({ values: io.env })
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message)
+    throw error
+  }
+  if (file === undefined) return undefined
   let stored
   try {
     stored = await readDevCredentials(resolve(io.cwd ?? process.cwd(), file))
@@ -141,17 +149,6 @@ function isSet(io: CliIo, name: string): boolean {
 function namesOf(setting: 'AGORA_APP_ID' | 'AGORA_APP_CERTIFICATE' | 'AGORA_APP_CERTIFICATE_SECONDARY'): string[] {
   const declaration: SettingDeclaration = SETTINGS[setting]
   return [setting, ...(declaration.aliases ?? [])]
-}
-
-/**
- * Whether the development credentials may stand in, as the server decides: not in production
- * (`AGATE_MODE` or `NODE_ENV`), and not when the environment configures an app (an App ID or a
- * certificate under any of the server's names, or `AGATE_APPS`), whatever else is missing.
- */
-function developmentCredentialsApply(io: CliIo): boolean {
-  if (io.env.AGATE_MODE === 'production' || io.env.NODE_ENV === 'production') return false
-  const names = [...namesOf('AGORA_APP_ID'), ...namesOf('AGORA_APP_CERTIFICATE'), 'AGATE_APPS']
-  return !names.some((name) => isSet(io, name) || isSet(io, `${name}_FILE`))
 }
 
 /**

@@ -111,6 +111,8 @@ describe('agate token: development credentials', () => {
         '--certificate or --certificate-file is required',
       )
     }
+    // The mode is read as the server reads it: a value it would refuse is an error here too.
+    assertUsage(await run(RTC, { cwd, env: { AGATE_MODE: 'prod' } }), 'AGATE_MODE: must be development or production')
   })
 
   test('half a configuration is an error, not a mix with the file', async () => {
