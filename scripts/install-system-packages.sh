@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: Chromium for the browser tests,
-# redis-server for the shared rate-limit tests and tini for the image-runtime test (the image's init).
+# redis-server for the shared rate-limit tests, tini for the image-runtime test (the image's init) and
+# sqlite3 for the Workers tests that read what Durable Objects leave on disk.
 # Runs before `npm test`; does nothing when they are present. Without root or apt-get it only says
 # what is missing: those tests then skip locally (and fail under CI, where they must run).
 # kubectl (for the Kubernetes manifests' tests) is checked, not installed: Debian's own
@@ -12,6 +13,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${AGATE_CHROMIUM:-}" ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v tini >/dev/null 2>&1 || missing+=(tini)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
