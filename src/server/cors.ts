@@ -15,7 +15,11 @@ import type { Context } from 'hono'
  */
 const ALLOW_METHODS = 'GET, POST, OPTIONS'
 const ALLOW_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id, X-Requested-With'
-const EXPOSE_HEADERS = 'X-Request-Id, Retry-After'
+/**
+ * Answer headers a page on another origin may read. `Date` is not CORS-safelisted: the client
+ * helper's token source reads it to measure a token's remaining life on the server's clock.
+ */
+const EXPOSE_HEADERS = 'X-Request-Id, Retry-After, Date'
 
 /**
  * The CORS policy. `origins` is `'*'` (any origin; fine for bearer-token auth, which browsers never

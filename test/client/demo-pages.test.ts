@@ -90,3 +90,32 @@ test('the React page: linked from the demo, joins with useJoin, renews, and leav
   assert.deepEqual(problems, [])
   await page.close()
 })
+
+test("a page on another origin reads the token server's Date header: the token source's clock", async (t) => {
+  if (executable === undefined) return t.skip(MISSING_CHROMIUM)
+  // localhost and 127.0.0.1 are different origins for the browser, one server for the network. The
+  // page is /healthz: the demo's own pages allow no other origin in their Content-Security-Policy.
+  const page = await browser!.newPage()
+  await page.goto(`${server!.url.replace('127.0.0.1', 'localhost')}/healthz`)
+  const seen = await page.evaluate(async (url) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ uid: 42, ChannelName: 'cross-origin', role: 1 }),
+    })
+    return {
+      origin: location.origin,
+      status: response.status,
+      date: response.headers.get('date'),
+      requestId: response.headers.get('x-request-id'),
+    }
+  }, `${server!.url}/fetch_rtc_token`)
+  assert.notEqual(seen.origin, new URL(server!.url).origin, 'the page is cross-origin')
+  assert.equal(seen.status, 200)
+  assert.ok(seen.requestId !== null, 'X-Request-Id is exposed')
+  assert.ok(
+    seen.date !== null && Math.abs(Date.parse(seen.date) - Date.now()) < 60_000,
+    `Date is exposed: ${seen.date}`,
+  )
+  await page.close()
+})
