@@ -237,9 +237,10 @@ async function counterNamespace(fleet: Edge): Promise<CounterNamespace> {
 
 /**
  * What the object named `name` keeps on disk, read with the sqlite3 shell (read-only, beside the
- * running workerd): its windows as `key|count` lines, or undefined when its storage holds no table
- * of windows (deleted, or never written). The database file is found by the object's id, wherever
- * under the persistence directory workerd keeps it.
+ * running workerd, waiting out the moments workerd holds the database locked): its windows as
+ * `key|count` lines, or undefined when its storage holds no table of windows (deleted, or never
+ * written). The database file is found by the object's id, wherever under the persistence
+ * directory workerd keeps it. Each read takes a lock, so callers poll sparingly.
  */
 function storedWindows(persist: string, namespace: CounterNamespace, name: string): string[] | undefined {
   const file = `${namespace.idFromName(name).toString()}.sqlite`
@@ -248,7 +249,7 @@ function storedWindows(persist: string, namespace: CounterNamespace, name: strin
   try {
     const rows = execFileSync(
       'sqlite3',
-      ['-readonly', join(persist, path), 'SELECT key, count FROM windows ORDER BY key'],
+      ['-readonly', '-cmd', '.timeout 5000', join(persist, path), 'SELECT key, count FROM windows ORDER BY key'],
       {
         encoding: 'utf8',
         stdio: 'pipe',
@@ -398,7 +399,7 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
       // One object holding two windows (the store uses one key per object; the counter allows more):
       // the first alarm deletes the expired one and sets the next for the other.
       await hit('shared', 'identity:api-key:early', 1000)
-      await hit('shared', 'identity:api-key:late', 2500)
+      await hit('shared', 'identity:api-key:late', 4000)
       await hit('address:198.51.100.2', 'address:198.51.100.2', 60_000)
       assert.deepEqual(storedWindows(persist, namespace, 'address:198.51.100.1'), ['address:198.51.100.1|2'])
       assert.deepEqual(storedWindows(persist, namespace, 'shared'), [
@@ -406,15 +407,20 @@ describe('Cloudflare Workers: rate limits and counts in Durable Objects, across 
         'identity:api-key:late|1',
       ])
 
+      // Read every 200 ms at most: each read takes a lock that workerd's own writes then wait on.
+      const windowsSoon = async (name: string) => {
+        await sleep(200)
+        return storedWindows(persist, namespace, name)
+      }
       await waitFor(
         "the first alarms: the idle object's storage deleted, the expired window of the shared one gone",
-        () =>
-          storedWindows(persist, namespace, 'address:198.51.100.1') === undefined &&
-          storedWindows(persist, namespace, 'shared')?.join() === 'identity:api-key:late|1',
+        async () =>
+          (await windowsSoon('address:198.51.100.1')) === undefined &&
+          (await windowsSoon('shared'))?.join() === 'identity:api-key:late|1',
       )
       await waitFor(
         'the rescheduled alarm: the shared object empty, its storage deleted',
-        () => storedWindows(persist, namespace, 'shared') === undefined,
+        async () => (await windowsSoon('shared')) === undefined,
       )
       assert.deepEqual(
         storedWindows(persist, namespace, 'address:198.51.100.2'),
