@@ -113,22 +113,25 @@ export async function serveTokenRoute(ctx: ServerContext, route: TokenRoute, req
   return answer
 }
 
+/** An answer of `type` with `text` as its body, carrying the call's headers. */
+function respondWith(call: Call, text: string, status: number, type: string): Answer {
+  call.headers['content-type'] = type
+  return { status, headers: call.headers, body: text }
+}
+
 /** A JSON answer carrying the call's headers. */
 export function respondJson(call: Call, body: unknown, status = 200, type = 'application/json'): Answer {
-  call.headers['content-type'] = type
-  return { status, headers: call.headers, body: JSON.stringify(body) }
+  return respondWith(call, JSON.stringify(body), status, type)
 }
 
 /** A JSON answer given as its text, carrying the call's headers. */
 export function respondJsonText(call: Call, json: string, status = 200): Answer {
-  call.headers['content-type'] = 'application/json'
-  return { status, headers: call.headers, body: json }
+  return respondWith(call, json, status, 'application/json')
 }
 
 /** A plain-text answer carrying the call's headers. */
 export function respondText(call: Call, text: string, status: number): Answer {
-  call.headers['content-type'] = 'text/plain; charset=UTF-8'
-  return { status, headers: call.headers, body: text }
+  return respondWith(call, text, status, 'text/plain; charset=UTF-8')
 }
 
 /**

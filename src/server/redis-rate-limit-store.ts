@@ -224,18 +224,15 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   #markDown(error: unknown): void {
-    if (!this.#closed) this.#outage.down(this.#detail(error))
+    if (this.#closed) return
+    // The error's message, or the client's state when the outage was seen without a call.
+    this.#outage.down(error instanceof Error ? error.message : this.#client.status)
   }
 
   #markUp(): void {
     this.#openFor = 0
     this.#openUntil = 0
     this.#outage.back()
-  }
-
-  /** What went wrong, for the log: the error's message, or the client's state when no call was made. */
-  #detail(error: unknown): string {
-    return error instanceof Error ? error.message : this.#client.status
   }
 }
 
