@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { LINGER_MS } from '../../src/server/node-response.js'
-import { RawConnection, rawRequest, type RawResponse } from '../fleet/helpers/raw-http.js'
+import { RawConnection, rawRequest, writeWholeThenRead, type RawResponse } from '../fleet/helpers/raw-http.js'
 import { captureLogs, config, KEYS, productionEnv } from './helpers.js'
 
 const GO_SAMPLE = '{"uid":2882341273,"ChannelName":"ChannelA","role":1}'
@@ -34,20 +34,9 @@ function head(lines: string[]): string {
   return `${lines.join('\r\n')}\r\n\r\n`
 }
 
-/**
- * Sends a head, then writes the whole body before reading anything, as Python's http.client and
- * many SDKs do; fails if the server reset the connection while the body was going out.
- */
-async function writeAllThenRead(lines: string[], body: Buffer): Promise<RawResponse> {
-  const connection = await RawConnection.open(server.url, { deaf: true })
-  try {
-    await connection.write(head([...lines, `Content-Length: ${body.length}`]))
-    await connection.write(body)
-    connection.listen()
-    return await connection.finalResponse()
-  } finally {
-    connection.destroy()
-  }
+/** Sends the head's `lines` and the whole body before reading anything (see writeWholeThenRead). */
+function writeAllThenRead(lines: string[], body: Buffer): Promise<RawResponse> {
+  return writeWholeThenRead(server.url, head([...lines, `Content-Length: ${body.length}`]), body)
 }
 
 function problemOf(response: RawResponse): Record<string, unknown> {

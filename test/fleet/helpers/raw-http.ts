@@ -127,6 +127,23 @@ export async function rawRequest(url: string, request: string): Promise<RawRespo
   }
 }
 
+/**
+ * Sends `head` and then the whole `body` before reading anything, as Python's http.client and many
+ * SDKs do, and returns the final answer; fails if the server reset the connection while the body
+ * was going out.
+ */
+export async function writeWholeThenRead(url: string, head: string, body: Buffer): Promise<RawResponse> {
+  const connection = await RawConnection.open(url, { deaf: true })
+  try {
+    await connection.write(head)
+    await connection.write(body)
+    connection.listen()
+    return await connection.finalResponse()
+  } finally {
+    connection.destroy()
+  }
+}
+
 /** Parses the whole answers in `bytes` (bodies by Content-Length; none for 1xx, 204 and 304). */
 export function parseResponses(bytes: Buffer): RawResponse[] {
   const responses: RawResponse[] = []
