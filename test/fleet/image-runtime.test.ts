@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createApiKey } from '../../src/server/auth/api-keys.js'
-import { read, ROOT } from './helpers/deploy-files.js'
+import { imageSpec, ROOT } from './helpers/deploy-files.js'
 import { freePort } from './helpers/ports.js'
 import { APP_ID, CERTIFICATE } from './helpers/processes.js'
 import { packTarball } from '../package/tarball.js'
@@ -29,22 +29,6 @@ const canRun =
   which('tini') !== undefined
 const MISSING = 'needs root, unshare and setpriv (util-linux) and tini (apt-get install tini; npm test installs it)'
 if (!canRun && process.env.CI) throw new Error(`image runtime test: ${MISSING}`)
-
-/** The Dockerfile's final stage: its ENV, ENTRYPOINT and CMD. */
-function imageSpec(): { env: Record<string, string>; command: string[] } {
-  const lines = read('Dockerfile')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-  const final = lines.slice(lines.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true))
-  const env: Record<string, string> = {}
-  for (const line of final.filter((l) => /^ENV\s/i.test(l))) {
-    for (const match of line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g)) env[match[1]!] = match[2]!
-  }
-  const exec = (keyword: string): string[] =>
-    JSON.parse(final.find((l) => l.startsWith(`${keyword} `))?.slice(keyword.length) ?? '[]')
-  return { env, command: [...exec('ENTRYPOINT'), ...exec('CMD')] }
-}
 
 /** A server started as the image starts it, inside `unshare --pid`. */
 interface Container {

@@ -32,6 +32,22 @@ export function parseYaml(text: string, name: string): Doc[] {
 export const readYaml = (path: string): Doc[] => parseYaml(read(path), path)
 export const readToml = (path: string): Doc => parseToml(read(path))
 
+/** The Dockerfile's final stage: its ENV, ENTRYPOINT and CMD. */
+export function imageSpec(): { env: Record<string, string>; command: string[] } {
+  const lines = read('Dockerfile')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+  const final = lines.slice(lines.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true))
+  const env: Record<string, string> = {}
+  for (const line of final.filter((l) => /^ENV\s/i.test(l))) {
+    for (const match of line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g)) env[match[1]!] = match[2]!
+  }
+  const exec = (keyword: string): string[] =>
+    JSON.parse(final.find((l) => l.startsWith(`${keyword} `))?.slice(keyword.length) ?? '[]')
+  return { env, command: [...exec('ENTRYPOINT'), ...exec('CMD')] }
+}
+
 /** Names that carry secrets: none of them may be a build argument, a baked-in variable or a plain value. */
 export const SECRET_NAME = /SECRET|CERT|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|REDIS_URL|CREDENTIAL/i
 
