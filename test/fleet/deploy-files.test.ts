@@ -240,6 +240,8 @@ describe('setting names in every deploy file', () => {
     ['Dockerfile', envNames(dockerfile().instructions)],
     ['compose.yaml', Object.keys((readYaml('compose.yaml')[0] as Doc).services.agate.environment)],
     ['wrangler.toml', Object.keys(readToml('wrangler.toml').vars ?? {})],
+    ['render.yaml', ((readYaml('render.yaml')[0] as Doc).services[0].envVars as Doc[]).map((v) => v.key as string)],
+    ['fly.toml', Object.keys(readToml('fly.toml').env ?? {})],
     ...OVERLAYS.map((overlay): [string, string[]] => {
       const docs = renderOverlay(overlay)
       const pod = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === 'agate')!.spec.template.spec
@@ -282,6 +284,8 @@ describe('docs/deploy.md', () => {
       'apply -k deploy/kubernetes/overlays/dev',
       'apply -k deploy/kubernetes/overlays/production',
       'wrangler deploy',
+      'New > Blueprint',
+      'fly deploy',
       'npm run soak',
       '--workers',
     ]
