@@ -25,6 +25,7 @@ interface WorkerServer {
   url: string
   metrics: { registry: Registry }
   close(options: { drainDelayMs: number }): Promise<void>
+  reload(load: () => Promise<unknown>): Promise<unknown>
 }
 
 const flag = process.argv.indexOf(CLUSTER_SPEC_FLAG)
@@ -47,6 +48,7 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
     )
   }
   let configuredDelayMs = 0
+  let reload: (() => void) | undefined
   let nextId = 1
   const results = new Map<number, (result: PrimaryMessage & { type: 'agate:metrics:result' }) => void>()
   let registry: Registry | undefined
@@ -57,6 +59,9 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
     switch (message.type) {
       case 'agate:shutdown':
         stop(message.drainDelayMs)
+        return
+      case 'agate:reload':
+        reload?.()
         return
       case 'agate:metrics:collect':
         if (registry === undefined) return
@@ -73,10 +78,14 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
   process.on('SIGTERM', () => stop(configuredDelayMs))
   process.on('SIGINT', () => stop(0))
   process.on('disconnect', () => stop(0))
+  // The primary forwards a reload to each worker; a SIGHUP sent to the whole process group (a
+  // closed terminal) must not also reload, nor end the worker, as it would by default.
+  process.on('SIGHUP', () => {})
 
   let running: WorkerServer
+  let server: ClusterServerModule
   try {
-    const server = (await import(spec.serverModule)) as ClusterServerModule
+    server = (await import(spec.serverModule)) as ClusterServerModule
     const config = await server.loadConfig(process.env, spec.serve)
     configuredDelayMs = config.limits.drainDelayMs
     running = await server.startServer(config as never, { demo: false })
@@ -87,6 +96,7 @@ async function runWorker(spec: ClusterSpec): Promise<void> {
     return
   }
   close = (drainDelayMs) => running.close({ drainDelayMs })
+  reload = () => void running.reload(() => server.loadConfig(process.env, spec.serve))
   const local = running.metrics.registry
   registry = local
   shareMetrics(

@@ -18,7 +18,7 @@ import {
   type MetricObjectWithValues,
   type MetricValue,
 } from 'prom-client'
-import { stopOnSignals } from './signals.js'
+import { onReloadSignal, stopOnSignals } from './signals.js'
 
 /** The part of a pino logger the primary uses. */
 export interface ClusterLogger {
@@ -82,6 +82,12 @@ export interface RunningCluster {
   close(options?: { drainDelayMs?: number }): Promise<void>
   /** Kills every worker at once (SIGKILL): for an exit at once, on a second signal. */
   halt(): void
+  /**
+   * Asks every live worker to reload its settings (see `RunningServer.reload`: each reads the
+   * config file and the `_FILE` secrets again, and logs `server.reloaded` or `server.reload-failed`).
+   * A worker started later loads them anyway.
+   */
+  reload(): void
 }
 
 // Messages between the primary and its workers; every type starts with `agate:` so other IPC users
@@ -95,6 +101,7 @@ export type WorkerMessage =
 /** Primary → worker. */
 export type PrimaryMessage =
   | { type: 'agate:shutdown'; drainDelayMs: number }
+  | { type: 'agate:reload' }
   | { type: 'agate:metrics:collect'; id: number }
   | { type: 'agate:metrics:result'; id: number; text: string; error?: undefined }
   | { type: 'agate:metrics:result'; id: number; text?: undefined; error: string }
@@ -405,6 +412,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       for (const worker of Object.values(cluster.workers ?? {}))
         if (worker !== undefined && !worker.isDead()) worker.process.kill('SIGKILL')
     },
+    reload: () => {
+      logger.info({ event: 'cluster.reloading' }, 'asking every worker to reload its settings')
+      for (const worker of Object.values(cluster.workers ?? {}))
+        if (worker !== undefined && worker.isConnected()) worker.send({ type: 'agate:reload' } satisfies PrimaryMessage)
+    },
   }
 }
 
@@ -452,7 +464,7 @@ export function clusterOptionsFor(
  * Loads the config from this process's environment, starts `workers` workers (see
  * {@link resolveWorkerCount}; `undefined` = `AGATE_WORKERS`, else the default for the mode) and
  * drains them on SIGTERM (after `AGATE_DRAIN_DELAY_MS`) or SIGINT, then exits; a second signal
- * kills the workers and exits at once. The cluster
+ * kills the workers and exits at once; SIGHUP has every worker reload its settings. The cluster
  * counterpart of `runServer`, for entry points (`src/server/cluster-main.ts`). The primary validates
  * the config before forking, so a bad setting stops everything at once, and development
  * credentials are created once, not raced for by every worker.
@@ -471,6 +483,7 @@ export async function runCluster(
   // The primary's logger is startCluster's own: flushed when the cluster has stopped (or failed to start).
   const running = await startCluster(clusterOptionsFor(config, count, serve))
   stopOnSignals(running, config.limits.drainDelayMs)
+  onReloadSignal(() => running.reload())
   return running
 }
 

@@ -17,6 +17,7 @@ export {
   type TokenVersion,
 } from './config.js'
 export { runServer, startServer, type DemoSettings, type RunningServer, type StartOptions } from './listen.js'
+export type { ReloadOutcome } from './reload.js'
 export {
   clusterOptionsFor,
   resolveWorkerCount,

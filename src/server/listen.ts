@@ -14,7 +14,7 @@ import type { Logger } from 'pino'
 import type { DemoOptions, MountedDemo } from '../demo/index.js'
 import { unserved } from './allowed-methods.js'
 import { buildApp, type AppDeps } from './app.js'
-import { loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
+import { ConfigError, loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
 import type { ServerState } from './context.js'
 import { causeOf, HttpError, PROBLEM_JSON, problemOf, problemResponse, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
@@ -22,7 +22,8 @@ import { createMetrics, type Metrics } from './metrics.js'
 import { nodeTokenListener, writeProblem } from './node-exchange.js'
 import { isLingering, LINGER_MS, responseClass } from './node-response.js'
 import { createRateLimitStore, type RateLimitBackend } from './rate-limit-store.js'
-import { stopOnSignals } from './signals.js'
+import { settingsFixedAtStart, type ReloadOutcome } from './reload.js'
+import { onReloadSignal, stopOnSignals } from './signals.js'
 
 /** A listening server. */
 export interface RunningServer {
@@ -30,6 +31,7 @@ export interface RunningServer {
   readonly url: string
   readonly port: number
   readonly server: Server
+  /** The app serving requests now (a {@link RunningServer.reload} replaces it). */
   readonly app: Hono
   readonly metrics: Metrics
   /** The web demo and sandbox, when mounted (development mode; see {@link StartOptions.demo}). */
@@ -53,6 +55,17 @@ export interface RunningServer {
    * it again returns the same promise.
    */
   close(options?: CloseOptions): Promise<void>
+  /**
+   * Applies new settings without a restart: `load` gives the new config (the entry points read the
+   * config file and the `_FILE` secrets again). New requests are served with it; requests in
+   * flight finish with the old one, and no connection is closed. Credentials, certificates, API
+   * keys, JWT settings, the policy, CORS, expiries, rate-limit numbers, the body limit and the log
+   * level apply at once; the listener's address and limits, the log destination, the workers and
+   * the rate-limit store need a restart, and the outcome names the ones that changed. A config that
+   * fails to load, or a change of mode, is refused: the server keeps its settings. Logs
+   * `server.reloaded` or `server.reload-failed`.
+   */
+  reload(load: () => ServerConfig | Promise<ServerConfig>): Promise<ReloadOutcome>
 }
 
 /** Options of {@link RunningServer.close}. */
@@ -115,39 +128,48 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // In refuse mode an instance without its store would only answer 503s: take it out of rotation.
     if (own.refusesWhenUnavailable) state.unavailable = () => (own.available() ? undefined : 'rate-limit-store')
   }
-  let demo: MountedDemo | undefined
-  if (options.extraRoutes !== undefined || mountDemo !== undefined) {
-    deps.extraRoutes = (app, ctx) => {
-      options.extraRoutes?.(app, ctx)
-      if (mountDemo !== undefined) demo = mountDemo(app, { ...demoSettings, apps: config.apps })
-    }
-  }
   if (options.now !== undefined) deps.now = options.now
-  const { app, tokenRoutes, allowedMethods } = buildApp(config, deps)
   const logFailure = (error: unknown): void =>
     logger.error({ event: 'request.failed', cause: causeOf(error) }, 'request failed')
+  let current = serving(config)
 
-  // Token routes on fixed paths straight from node:http; the rest through Hono's adapter.
-  const hono = getRequestListener(app.fetch, {
-    // HTTP/1.0 requests may come without Host; Hono needs one to build the request's URL.
-    hostname: 'localhost',
-    // A request the adapter cannot turn into a fetch Request (a Host that is no host name) is the client's fault.
-    errorHandler: (error) => {
-      if (error instanceof RequestError)
-        return problemResponse(new HttpError('invalid-request', 'the request target or Host header is not valid'))
-      logFailure(error)
-      return problemResponse(new HttpError('internal', 'internal error'))
-    },
-  })
-  const handle = nodeTokenListener(tokenRoutes, hono, logFailure)
+  /** The app for `settings`, with the demo (when mounted) on its apps, and its Node listener. */
+  function serving(settings: ServerConfig) {
+    let demo: MountedDemo | undefined
+    const extraRoutes =
+      options.extraRoutes === undefined && mountDemo === undefined
+        ? undefined
+        : (app: Hono, ctx: Parameters<NonNullable<AppDeps['extraRoutes']>>[1]) => {
+            options.extraRoutes?.(app, ctx)
+            if (mountDemo !== undefined) demo = mountDemo(app, { ...demoSettings, apps: settings.apps })
+          }
+    const { app, tokenRoutes, allowedMethods } = buildApp(
+      settings,
+      extraRoutes === undefined ? deps : { ...deps, extraRoutes },
+    )
+    // Token routes on fixed paths straight from node:http; the rest through Hono's adapter.
+    const hono = getRequestListener(app.fetch, {
+      // HTTP/1.0 requests may come without Host; Hono needs one to build the request's URL.
+      hostname: 'localhost',
+      // A request the adapter cannot turn into a fetch Request (a Host that is no host name) is the client's fault.
+      errorHandler: (error) => {
+        if (error instanceof RequestError)
+          return problemResponse(new HttpError('invalid-request', 'the request target or Host header is not valid'))
+        logFailure(error)
+        return problemResponse(new HttpError('internal', 'internal error'))
+      },
+    })
+    return { config: settings, app, allowedMethods, demo, handle: nodeTokenListener(tokenRoutes, hono, logFailure) }
+  }
+
   const { limits } = config
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    if (request.url === '*') return answerAsterisk(request, response, allowedMethods.all())
+    if (request.url === '*') return answerAsterisk(request, response, current.allowedMethods.all())
     // RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request without Host.
     if (request.headers.host === undefined && request.httpVersion === '1.1') {
       return writeProblem(response, new HttpError('invalid-request', 'an HTTP/1.1 request needs a Host header'))
     }
-    handle(request, response)
+    current.handle(request, response)
   }
   const server = createServer(
     {
@@ -180,6 +202,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // CONNECT (proxy tunnels) is not served; Node would close the connection without a word.
   server.on('connect', (request: IncomingMessage, socket: Socket) => {
     const target = request.url ?? ''
+    const { allowedMethods } = current
     const allowed = target.startsWith('/') ? allowedMethods.of(target.split('?')[0]!) : allowedMethods.all()
     const failure = unserved('CONNECT', allowed)
     answerOnSocket(socket, failure, allowed.length === 0 ? {} : { allow: allowed.join(', ') })
@@ -201,13 +224,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       })
     })
   } catch (error) {
-    demo?.close()
+    current.demo?.close()
     await backend?.close()
     throw error
   }
   const port = (server.address() as AddressInfo).port
   const url = `http://${urlHost(config.host)}:${port}`
-  const demoUrl = demo === undefined ? undefined : `${url}${demoSettings?.serveAtRoot === false ? '/demo/' : '/'}`
+  const demoUrl =
+    current.demo === undefined ? undefined : `${url}${demoSettings?.serveAtRoot === false ? '/demo/' : '/'}`
   announce(config, url, logger, { rateLimitStore: backend?.kind ?? 'custom', demoUrl })
 
   let closing: Promise<void> | undefined
@@ -218,7 +242,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       'shutting down: /readyz fails, then finishing in-flight requests',
     )
     // Ending the sandbox answers its long polls at once, so they do not hold the drain up.
-    demo?.close()
+    current.demo?.close()
     if (drainDelayMs > 0) await sleep(drainDelayMs)
     await new Promise<void>((resolve) => {
       // Every answer now closes its connection; those that finish a request become idle: close
@@ -244,7 +268,62 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     closing ??= drain(options.drainDelayMs ?? 0)
     return closing
   }
-  return { url, port, server, app, metrics, demo, demoUrl, close }
+  const apply = async (load: () => ServerConfig | Promise<ServerConfig>): Promise<ReloadOutcome> => {
+    const refuse = (error: string): ReloadOutcome => {
+      logger.error({ event: 'server.reload-failed', error }, `reload refused, the settings are unchanged: ${error}`)
+      return { ok: false, error }
+    }
+    if (closing !== undefined) return refuse('the server is shutting down')
+    let next: ServerConfig
+    try {
+      next = await load()
+    } catch (error) {
+      // A ConfigError names the setting and never holds a secret; anything else is described, not shown.
+      return refuse(error instanceof ConfigError ? error.message : 'the settings could not be loaded')
+    }
+    if (next.mode !== current.config.mode) return refuse(`${next.mode} mode needs a restart`)
+    const restartNeeded = settingsFixedAtStart(current.config, next)
+    const previous = current
+    try {
+      current = serving(next)
+    } catch (error) {
+      logFailure(error)
+      return refuse('the new settings could not be applied')
+    }
+    previous.demo?.close()
+    // The level of a logger the caller passed in is the caller's to set.
+    if (options.logger === undefined) logger.level = next.log.level
+    logger.info(
+      { event: 'server.reloaded', ...servedSettings(next), restartNeeded },
+      restartNeeded.length === 0
+        ? 'settings reloaded'
+        : `settings reloaded; a restart is needed for ${restartNeeded.join(', ')}`,
+    )
+    for (const warning of next.warnings) logger.warn({ event: 'server.warning' }, warning)
+    return { ok: true, restartNeeded }
+  }
+  // One reload at a time, in the order asked: two SIGHUPs in a row must not apply the first last.
+  let reloading: Promise<unknown> = Promise.resolve()
+  const reload = (load: () => ServerConfig | Promise<ServerConfig>): Promise<ReloadOutcome> => {
+    const outcome = reloading.then(() => apply(load))
+    reloading = outcome.catch(() => undefined)
+    return outcome
+  }
+  return {
+    url,
+    port,
+    server,
+    get app() {
+      return current.app
+    },
+    metrics,
+    get demo() {
+      return current.demo
+    },
+    demoUrl,
+    close,
+    reload,
+  }
 }
 
 /** The demo's options when it is to be mounted, else undefined. */
@@ -260,7 +339,8 @@ function demoSettingsOf(config: ServerConfig, demo: StartOptions['demo']): DemoS
 /**
  * Loads the config from this process's environment (plus `options`, e.g. the flags of a command
  * line), starts the server and stops it gracefully on SIGTERM or SIGINT; a second signal exits at
- * once. For entry points: `agate serve` and `node --import tsx src/server/main.ts`.
+ * once; SIGHUP reloads the settings (the config file and the `_FILE` secrets are read again). For
+ * entry points: `agate serve` and `node --import tsx src/server/main.ts`.
  */
 export async function runServer(options: LoadConfigOptions = {}): Promise<RunningServer> {
   const config = await loadConfigFromProcess(options)
@@ -269,6 +349,7 @@ export async function runServer(options: LoadConfigOptions = {}): Promise<Runnin
   process.stderr.write(`agate server: listening on ${running.url}\n`)
   if (running.demoUrl !== undefined) process.stderr.write(`agate server: web demo at ${running.demoUrl}\n`)
   stopOnSignals(running, config.limits.drainDelayMs)
+  onReloadSignal(() => void running.reload(() => loadConfigFromProcess(options)))
   return running
 }
 
@@ -330,6 +411,27 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
+/**
+ * What the start and reload lines say about the settings: the mode, each app (whether it has a
+ * secondary certificate, never the certificate), how callers authenticate, the policy and CORS.
+ */
+function servedSettings(config: ServerConfig) {
+  const { auth } = config
+  return {
+    mode: config.mode,
+    apps: config.apps.map((app) => ({
+      name: app.name,
+      appId: app.appId,
+      versions: app.versions,
+      development: app.development,
+      secondaryCertificate: app.secondaryCertificate !== undefined,
+    })),
+    auth: { apiKeys: auth.apiKeys.length, jwt: auth.jwt !== undefined, anonymous: auth.allowAnonymous },
+    policy: config.policy.source,
+    cors: config.cors,
+  }
+}
+
 /** The start banner: what is served, how, and every warning. */
 function announce(
   config: ServerConfig,
@@ -337,21 +439,11 @@ function announce(
   logger: Logger,
   served: { rateLimitStore: string; demoUrl: string | undefined },
 ): void {
-  const { auth } = config
   logger.info(
     {
       event: 'server.started',
       url,
-      mode: config.mode,
-      apps: config.apps.map((app) => ({
-        name: app.name,
-        appId: app.appId,
-        versions: app.versions,
-        development: app.development,
-      })),
-      auth: { apiKeys: auth.apiKeys.length, jwt: auth.jwt !== undefined, anonymous: auth.allowAnonymous },
-      policy: config.policy.source,
-      cors: config.cors,
+      ...servedSettings(config),
       rateLimitStore: served.rateLimitStore,
       demo: served.demoUrl !== undefined,
       demoUrl: served.demoUrl,

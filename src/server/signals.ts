@@ -1,6 +1,6 @@
 /**
- * Graceful stop on SIGTERM / SIGINT for the entry points (one process or a cluster), and an exit at
- * once on a second signal.
+ * Graceful stop on SIGTERM / SIGINT for the entry points (one process or a cluster), an exit at
+ * once on a second signal, and a reload of the settings on SIGHUP.
  * @module
  */
 
@@ -67,4 +67,14 @@ export function stopOnSignals(
       exit(1)
     },
   )
+}
+
+/**
+ * Calls `reload` on every SIGHUP (`kill -HUP`, `docker kill -s HUP`, `systemctl reload`), whose
+ * default action would otherwise end the process. Returns a function that removes the handler.
+ */
+export function onReloadSignal(reload: () => void): () => void {
+  const handle = (): void => reload()
+  process.on('SIGHUP', handle)
+  return () => process.off('SIGHUP', handle)
 }

@@ -449,7 +449,7 @@ test('a startup line has exactly these keys, in this order', async () => {
     [started.level, started.pid, started.hostname, started.mode],
     ['info', process.pid, hostname(), 'production'],
   )
-  assert.deepEqual(Object.keys(started.apps[0]), ['name', 'appId', 'versions', 'development'])
+  assert.deepEqual(Object.keys(started.apps[0]), ['name', 'appId', 'versions', 'development', 'secondaryCertificate'])
   assert.equal(started.msg, `agate token server listening on ${server.url}`)
 })
 

@@ -12,7 +12,7 @@ import {
   type ClusterOptions,
   type ServerConfig,
 } from '../../server/index.js'
-import { drainDelayFor, onStopSignals, type StopSignal } from '../../server/signals.js'
+import { drainDelayFor, onReloadSignal, onStopSignals, type StopSignal } from '../../server/signals.js'
 import { expectPositionals, integerFlag, parseFlags } from '../args.js'
 import { CliError, type CliIo, EXIT, UsageError } from '../io.js'
 
@@ -23,6 +23,8 @@ Starts the token server. Settings come from the environment and the config file;
 override them. In development mode it also serves the web demo at / (its sandbox API under
 /sandbox/; one process only). Stops on SIGTERM after AGATE_DRAIN_DELAY_MS (with /readyz failing
 meanwhile) or on SIGINT at once, finishing the requests in flight; a second signal exits at once.
+SIGHUP reloads the settings without a restart: the config file and the *_FILE secrets are read
+again (the environment of a running process cannot change).
 
 Options:
   --port N         port to listen on, 0 to 65535 (0 = any free port)
@@ -51,6 +53,8 @@ export interface RunningServer {
   close(options?: { drainDelayMs?: number }): Promise<void>
   /** Stops at once (a cluster kills its workers), before the process exits on a second signal. */
   halt?(): void
+  /** Applies the settings `load` gives; a cluster's workers each load theirs. */
+  reload?(load: () => Promise<ServerConfig>): unknown
 }
 
 /** The parts of `src/server` that `serve` calls; tests replace them. */
@@ -123,7 +127,13 @@ export async function serveCommand(argv: readonly string[], io: CliIo, server: S
   }
   io.stderr(`agate serve: listening on ${running.url}${workers > 1 ? ` (${workers} workers)` : ''}\n`)
   if (running.demoUrl !== undefined) io.stderr(`agate serve: web demo at ${running.demoUrl}\n`)
+  // Only when serving for real: with io.signal (tests, embedders) the caller owns the process's signals.
+  const stopReloading =
+    io.signal === undefined
+      ? onReloadSignal(() => void running.reload?.(() => server.loadConfig(io.env, options)))
+      : undefined
   const signal = await stopped(io, running)
+  stopReloading?.()
   try {
     await running.close({ drainDelayMs: signal === 'abort' ? 0 : drainDelayFor(signal, drainDelayMs) })
   } catch (error) {
