@@ -415,7 +415,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     reload: () => {
       logger.info({ event: 'cluster.reloading' }, 'asking every worker to reload its settings')
       for (const worker of Object.values(cluster.workers ?? {}))
-        if (worker !== undefined && worker.isConnected()) worker.send({ type: 'agate:reload' } satisfies PrimaryMessage)
+        if (worker !== undefined) send(worker, { type: 'agate:reload' })
     },
   }
 }
