@@ -15,7 +15,7 @@ import type { DemoOptions, MountedDemo } from '../demo/index.js'
 import { unserved } from './allowed-methods.js'
 import { buildApp, type AppDeps } from './app.js'
 import { ConfigError, loadConfigFromProcess, type LoadConfigOptions, type ServerConfig } from './config.js'
-import type { ServerState } from './context.js'
+import type { ServerContext, ServerState } from './context.js'
 import { causeOf, HttpError, PROBLEM_JSON, problemOf, problemResponse, type ErrorKind } from './errors.js'
 import { createLogger, flushLogger } from './logging.js'
 import { createMetrics, type Metrics } from './metrics.js'
@@ -61,7 +61,8 @@ export interface RunningServer {
    * flight finish with the old one, and no connection is closed. Credentials, certificates, API
    * keys, JWT settings, the policy, CORS, expiries, rate-limit numbers, the body limit and the log
    * level apply at once; the listener's address and limits, the log destination, the workers and
-   * the rate-limit store need a restart, and the outcome names the ones that changed. A config that
+   * the rate-limit store need a restart, and the outcome names those that differ from the settings the
+   * server started with. A config that
    * fails to load, or a change of mode, is refused: the server keeps its settings. Logs
    * `server.reloaded` or `server.reload-failed`.
    */
@@ -139,7 +140,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const extraRoutes =
       options.extraRoutes === undefined && mountDemo === undefined
         ? undefined
-        : (app: Hono, ctx: Parameters<NonNullable<AppDeps['extraRoutes']>>[1]) => {
+        : (app: Hono, ctx: ServerContext) => {
             options.extraRoutes?.(app, ctx)
             if (mountDemo !== undefined) demo = mountDemo(app, { ...demoSettings, apps: settings.apps })
           }
@@ -159,7 +160,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         return problemResponse(new HttpError('internal', 'internal error'))
       },
     })
-    return { config: settings, app, allowedMethods, demo, handle: nodeTokenListener(tokenRoutes, hono, logFailure) }
+    return { app, allowedMethods, demo, handle: nodeTokenListener(tokenRoutes, hono, logFailure) }
   }
 
   const { limits } = config
@@ -281,8 +282,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       // A ConfigError names the setting and never holds a secret; anything else is described, not shown.
       return refuse(error instanceof ConfigError ? error.message : 'the settings could not be loaded')
     }
-    if (next.mode !== current.config.mode) return refuse(`${next.mode} mode needs a restart`)
-    const restartNeeded = settingsFixedAtStart(current.config, next)
+    // Against the settings the server started with: the listener and the store still run on those,
+    // whatever earlier reloads asked for.
+    if (next.mode !== config.mode) return refuse(`${next.mode} mode needs a restart`)
+    const restartNeeded = settingsFixedAtStart(config, next)
     const previous = current
     try {
       current = serving(next)

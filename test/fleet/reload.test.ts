@@ -177,6 +177,11 @@ describe('reloading the settings', () => {
     const development = await loadConfig({ AGORA_APP_ID: APP_ID, AGORA_APP_CERTIFICATE: OLD_CERTIFICATE })
     assert.deepEqual(await server.reload(() => development), { ok: false, error: 'development mode needs a restart' })
     assert.equal((await mint(server.url, 'not-a-key')).status, 401, 'still production: callers authenticate')
+
+    // Once shutdown has begun there is nothing to reload.
+    const closed = server.close()
+    assert.deepEqual(await server.reload(load), { ok: false, error: 'the server is shutting down' })
+    await closed
   })
 
   test('settings the listener fixed at start are named for a restart; the rest apply at once', async () => {
@@ -186,6 +191,9 @@ describe('reloading the settings', () => {
     const outcome = await server.reload(() => loadConfig(changed, { port: 1234, host: '127.0.0.1' }))
     assert.deepEqual(outcome, { ok: true, restartNeeded: ['AGATE_PORT', 'AGATE_KEEP_ALIVE_TIMEOUT_MS'] })
     assert.equal((await mint(server.url, key.key)).status, 403, 'the new policy applies at once')
+    // A later reload with the same settings still names them: the listener runs on those it started with.
+    const again = await server.reload(() => loadConfig(changed, { port: 1234, host: '127.0.0.1' }))
+    assert.deepEqual(again, { ok: true, restartNeeded: ['AGATE_PORT', 'AGATE_KEEP_ALIVE_TIMEOUT_MS'] })
   })
 
   test('reloads apply one at a time, in the order they were asked for', async () => {
