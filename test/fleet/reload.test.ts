@@ -43,6 +43,20 @@ function secretFiles() {
   return { dir, env, write, path, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+/** The client side's sockets, numbered as they open: the same number means the same connection. */
+const connectionIds = new WeakMap<object, number>()
+function countingAgent(): Agent {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  let next = 1
+  const createConnection = agent.createConnection.bind(agent)
+  agent.createConnection = (options, callback) => {
+    const socket = createConnection(options, callback)
+    if (socket !== undefined && socket !== null) connectionIds.set(socket, next++)
+    return socket
+  }
+  return agent
+}
+
 /** POST /fetch_rtc_token with an API key; the status and the token (or the error). */
 async function mint(
   url: string,
@@ -74,20 +88,6 @@ async function mint(
     req.end(body)
   })
 }
-/** The client side's sockets, numbered as they open: the same number means the same connection. */
-const connectionIds = new WeakMap<object, number>()
-function countingAgent(): Agent {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-  let next = 1
-  const createConnection = agent.createConnection.bind(agent)
-  agent.createConnection = (options, callback) => {
-    const socket = createConnection(options, callback)
-    if (socket !== undefined && socket !== null) connectionIds.set(socket, next++)
-    return socket
-  }
-  return agent
-}
-
 const signedWith = (token: string, certificates: string[]): number | undefined => {
   try {
     return verifyToken(token, { certificates, channelName: 'ChannelA', uid: 42 }).certificateIndex
